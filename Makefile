@@ -1,0 +1,113 @@
+# dsnidx: bounce indexer. See README.md.
+#
+#   make            build build/dsnidx and build/libdsnidx.a
+#   make test       install missing dependencies, build, run all tests
+#   make demo       install missing dependencies, build, index corpus/, report
+#   make asan       build build-asan/dsnidx with AddressSanitizer and UBSan
+#   make install    install to $(PREFIX) (default /usr/local)
+#
+# Variables: CC (gcc or clang), WERROR=1 (warnings are errors, as in CI),
+# PREFIX, DESTDIR, SISIMAI_CORPUS (where the shared real-bounce corpus is).
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+SISIMAI_CORPUS ?= ../shared/corpus/sisimai-train
+
+PKGS      := libarchive libzstd sqlite3 libpcre2-8
+TEST_PKGS := cmocka
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+OPT     ?= -O2 -g
+# Recursive (=) so that pkg-config runs after `deps` has installed it.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS_ALL = -std=c17 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) $(PKG_CFLAGS) $(SAN) $(CFLAGS) -Icore -I$(BUILD)/gen
+LDLIBS_ALL = $(PKG_LIBS) -lpthread $(SAN) $(LDFLAGS) $(LDLIBS)
+
+CORE_SRC := $(wildcard core/*.c)
+CORE_OBJ := $(CORE_SRC:core/%.c=$(BUILD)/core/%.o) $(BUILD)/gen/rules_builtin.o
+CMD_OBJ  := $(BUILD)/cmd/dsnidx.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check-deps test check unit e2e sisimai demo asan install clean
+
+all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
+
+check-deps:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	  echo "Missing build dependencies ($(PKGS))." >&2; \
+	  echo "Run: scripts/install-deps.sh   (make test and make demo run it for you)" >&2; \
+	  exit 1; }
+
+deps:
+	@pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null || scripts/install-deps.sh
+
+$(BUILD)/dsnidx: $(CMD_OBJ) $(BUILD)/libdsnidx.a
+	$(CC) -o $@ $(CMD_OBJ) $(BUILD)/libdsnidx.a $(LDLIBS_ALL)
+
+$(BUILD)/libdsnidx.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/core/%.o: core/%.c $(wildcard core/*.h) | $(BUILD)/core
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/cmd/%.o: cmd/%.c core/dsnidx.h | $(BUILD)/cmd
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/gen/rules_builtin.c: core/rules/reasons.rules scripts/embed.sh | $(BUILD)/gen
+	scripts/embed.sh dx_builtin_rules $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/rules_builtin.o: $(BUILD)/gen/rules_builtin.c
+	$(CC) $(CFLAGS_ALL) -Wno-missing-variable-declarations -c -o $@ $<
+
+$(BUILD)/core $(BUILD)/cmd $(BUILD)/gen $(BUILD)/tests:
+	mkdir -p $@
+
+# ---- tests -------------------------------------------------------------------
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(BUILD)/libdsnidx.a | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(BUILD)/libdsnidx.a $(shell pkg-config --cflags --libs cmocka) $(LDLIBS_ALL)
+
+test: deps
+	$(MAKE) check
+
+check: all unit e2e sisimai
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+e2e: $(BUILD)/dsnidx
+	DSNIDX=$(BUILD)/dsnidx sh tests/e2e.sh
+
+sisimai: $(BUILD)/dsnidx
+	@if [ -d "$(SISIMAI_CORPUS)" ]; then \
+	  DSNIDX=$(BUILD)/dsnidx sh tests/sisimai.sh "$(SISIMAI_CORPUS)"; \
+	else echo "sisimai: $(SISIMAI_CORPUS) not found; skipped (it is CI-only data)"; fi
+
+# ---- demo, sanitizers, install --------------------------------------------------
+
+demo: deps
+	$(MAKE) all
+	rm -f dsnidx.db dsnidx.db-wal dsnidx.db-shm
+	$(BUILD)/dsnidx index corpus
+	$(BUILD)/dsnidx report --by status,reason
+	$(BUILD)/dsnidx report --by reporting_mta,domain --top 10
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/dsnidx $(DESTDIR)$(PREFIX)/bin/dsnidx
+	install -m 644 $(BUILD)/libdsnidx.a $(DESTDIR)$(PREFIX)/lib/libdsnidx.a
+	install -m 644 core/dsnidx.h $(DESTDIR)$(PREFIX)/include/dsnidx.h
+	install -m 644 docs/dsnidx.1 $(DESTDIR)$(PREFIX)/share/man/man1/dsnidx.1
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,671 @@
+/* dsnidx.c: the command line. It parses arguments, calls libdsnidx and
+ * prints; everything else is in core/.
+ *
+ * Exit status: 0 every input was read and every bounce decoded; 1 some
+ * input, message or the index could not be read or written (each named on
+ * stderr, the rest still done); 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dsnidx.h"
+
+enum { EXIT_PARTIAL = 1, EXIT_USAGE = 2 };
+
+static const char *prog = "dsnidx";
+
+static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s %s--help' for more information.\n", prog, cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+/* ---- help texts ---------------------------------------------------------- */
+
+static const char help_main[] =
+	"Usage: dsnidx COMMAND [OPTION]... [ARG]...\n"
+	"Find the bounces (delivery status notifications) in stored mail, decode\n"
+	"every failed recipient, index the results in SQLite and report on them.\n"
+	"\n"
+	"Commands:\n"
+	"  parse    decode PATHs and print one record per failed recipient\n"
+	"  index    decode PATHs and add the records to the index\n"
+	"  report   count indexed records grouped by status, server, domain...\n"
+	"  export   print every indexed record\n"
+	"  help     show help for a command: dsnidx help COMMAND\n"
+	"\n"
+	"A PATH is an mbox file or a single message (told apart by content), a\n"
+	"Maildir, a directory (walked recursively) or '-' for standard input.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     show this help and exit\n"
+	"  -V, --version  show the version and exit\n"
+	"\n"
+	"Exit status: 0 all inputs done; 1 some input, message or the index could\n"
+	"not be read, decoded or written (each is named on stderr, the rest is still\n"
+	"done); 2 usage error.\n"
+	"\n"
+	"Environment: DSNIDX_DB is the index used when --db is not given (default\n"
+	"./dsnidx.db).\n"
+	"\n"
+	"Examples:\n"
+	"  dsnidx parse --format csv bounces.mbox > bounces.csv\n"
+	"  dsnidx index --db bounces.db ~/Maildir /var/mail/postmaster\n"
+	"  dsnidx report --db bounces.db --by status,reason --top 20\n"
+	"  dsnidx report --by day,domain --format csv\n"
+	"\n"
+	"See dsnidx(1) for the full manual.\n";
+
+#define DECODE_OPTIONS                                                                      \
+	"  -t, --threads N          decode on N threads (default: online CPUs)\n"             \
+	"  -q, --quiet              no progress, summary or warnings; errors only\n"          \
+	"  -r, --rules FILE         take reason rules from FILE before the built-in ones\n"   \
+	"      --delivered          keep success notices (action delivered, relayed,\n"       \
+	"                           expanded), which are left out by default\n"              \
+	"Limits (hitting one skips or truncates that item with a warning):\n"                 \
+	"      --max-message-size SIZE   bytes of a message read (default 64M;\n"            \
+	"                                suffixes K, M, G)\n"                                 \
+	"      --max-recipients N        recipients read from one bounce (default 10000)\n"  \
+	"      --max-mime-depth N        nesting of MIME parts (default 32)\n"              \
+	"      --max-mime-parts N        MIME parts in one message (default 1000)\n"        \
+	"      --max-header-fields N     header fields per header block (default 1000)\n"
+
+static const char help_parse[] =
+	"Usage: dsnidx parse [OPTION]... PATH...\n"
+	"Decode the bounces in PATHs and print one record per failed or delayed\n"
+	"recipient on standard output, in input order. Nothing is stored.\n"
+	"\n"
+	"  -f, --format FORMAT      csv (default; RFC 4180 with a header row) or jsonl\n"
+	DECODE_OPTIONS
+	"  -h, --help               show this help\n"
+	"\n"
+	"Columns: source, offset, index, timestamp, recipient, domain, action, status,\n"
+	"reply_code, reason, hard_bounce, reporting_mta, remote_mta, diagnostic,\n"
+	"sender, subject, message_id, decoder.\n";
+
+static const char help_index[] =
+	"Usage: dsnidx index [OPTION]... PATH...\n"
+	"Decode the bounces in PATHs and add their records to the index. A record\n"
+	"already indexed (same source, offset and recipient index) is not added again.\n"
+	"\n"
+	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
+	DECODE_OPTIONS
+	"  -h, --help               show this help\n"
+	"\n"
+	"Progress is shown on stderr when it is a terminal, unless --quiet.\n";
+
+static const char help_report[] =
+	"Usage: dsnidx report [OPTION]... --by KEY[,KEY]...\n"
+	"Count the indexed records grouped by the given keys.\n"
+	"\n"
+	"  -b, --by KEYS            comma-separated keys: status, reply_code, reason,\n"
+	"                           action, reporting_mta, remote_mta, domain, day, hour\n"
+	"  -n, --top N              show the first N rows (the rest are summed in one line)\n"
+	"  -f, --format FORMAT      text (default: aligned table with a total), csv or json\n"
+	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
+	"  -h, --help               show this help\n"
+	"\n"
+	"Rows are ordered by time when day or hour is a key, then by count, largest\n"
+	"first. Days and hours are UTC. The count column is named 'count'.\n";
+
+static const char help_export[] =
+	"Usage: dsnidx export [OPTION]...\n"
+	"Print every indexed record, in the order they were indexed.\n"
+	"\n"
+	"  -f, --format FORMAT      csv (default) or jsonl\n"
+	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
+	"  -h, --help               show this help\n";
+
+/* ---- shared option parsing ------------------------------------------------ */
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out, int allow_suffix)
+{
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (allow_suffix && *end) {
+		unsigned long long mul = 1;
+		switch (*end) {
+		case 'k': case 'K': mul = 1ull << 10; break;
+		case 'm': case 'M': mul = 1ull << 20; break;
+		case 'g': case 'G': mul = 1ull << 30; break;
+		default: return -1;
+		}
+		end++;
+		if (v > max / mul)
+			return -1;
+		v *= mul;
+	}
+	if (*end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const char *default_db(void)
+{
+	const char *e = getenv("DSNIDX_DB");
+	return e && *e ? e : "dsnidx.db";
+}
+
+enum {
+	OPT_DELIVERED = 1000,
+	OPT_MAX_MESSAGE_SIZE,
+	OPT_MAX_RECIPIENTS,
+	OPT_MAX_MIME_DEPTH,
+	OPT_MAX_MIME_PARTS,
+	OPT_MAX_HEADER_FIELDS,
+};
+
+typedef struct decode_args {
+	dx_options opts;
+	unsigned threads;
+	int quiet;
+	dx_format format;
+	const char *db;
+} decode_args;
+
+/* Handles an option shared by parse and index; returns 1 if it was one,
+ * 0 if not, -1 on a bad value (already reported). */
+static int decode_option(const char *cmd, int c, decode_args *a)
+{
+	unsigned long long v;
+	switch (c) {
+	case 't':
+		if (parse_uint(optarg, 256, &v, 0) < 0)
+			return usage_error(cmd, "--threads: expected a number from 0 to 256, got '%s'", optarg), -1;
+		a->threads = (unsigned)v;
+		return 1;
+	case 'q':
+		a->quiet = 1;
+		return 1;
+	case 'r':
+		a->opts.rules_file = optarg;
+		return 1;
+	case OPT_DELIVERED:
+		a->opts.include_delivered = 1;
+		return 1;
+	case OPT_MAX_MESSAGE_SIZE:
+		if (parse_uint(optarg, 1ull << 31, &v, 1) < 0 || v < 1024)
+			return usage_error(cmd, "--max-message-size: expected 1K to 2G, got '%s'", optarg), -1;
+		a->opts.limits.max_message_size = (size_t)v;
+		return 1;
+	case OPT_MAX_RECIPIENTS:
+	case OPT_MAX_MIME_DEPTH:
+	case OPT_MAX_MIME_PARTS:
+	case OPT_MAX_HEADER_FIELDS:
+		if (parse_uint(optarg, 1000000000, &v, 0) < 0 || v == 0)
+			return usage_error(cmd, "expected a positive number, got '%s'", optarg), -1;
+		if (c == OPT_MAX_RECIPIENTS)
+			a->opts.limits.max_recipients = (unsigned)v;
+		else if (c == OPT_MAX_MIME_DEPTH)
+			a->opts.limits.max_mime_depth = (unsigned)v;
+		else if (c == OPT_MAX_MIME_PARTS)
+			a->opts.limits.max_mime_parts = (unsigned)v;
+		else
+			a->opts.limits.max_header_fields = (unsigned)v;
+		return 1;
+	}
+	return 0;
+}
+
+#define DECODE_LONGOPTS                                                   \
+	{"threads", required_argument, NULL, 't'},                         \
+	{"quiet", no_argument, NULL, 'q'},                                 \
+	{"rules", required_argument, NULL, 'r'},                           \
+	{"delivered", no_argument, NULL, OPT_DELIVERED},                   \
+	{"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE}, \
+	{"max-recipients", required_argument, NULL, OPT_MAX_RECIPIENTS},   \
+	{"max-mime-depth", required_argument, NULL, OPT_MAX_MIME_DEPTH},   \
+	{"max-mime-parts", required_argument, NULL, OPT_MAX_MIME_PARTS},   \
+	{"max-header-fields", required_argument, NULL, OPT_MAX_HEADER_FIELDS}
+
+/* ---- running decode commands ---------------------------------------------- */
+
+typedef struct sink_state {
+	int quiet;
+	int tty;
+	int progress_shown;
+	double started;
+	int failed;                /* an error was reported */
+	dx_writer *writer;         /* parse */
+	dx_store *store;           /* index */
+	uint64_t added, already;
+	dx_error store_err;
+	int store_failed;
+} sink_state;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void clear_progress(sink_state *s)
+{
+	if (s->progress_shown) {
+		fputs("\r\033[K", stderr);
+		s->progress_shown = 0;
+	}
+}
+
+static void on_diag(void *arg, const dx_diag *d)
+{
+	sink_state *s = arg;
+	if (d->severity == DX_DIAG_ERROR)
+		s->failed = 1;
+	else if (s->quiet)
+		return;
+	clear_progress(s);
+	const char *kind = d->severity == DX_DIAG_WARNING ? "warning: " : "";
+	if (d->source && d->offset >= 0)
+		fprintf(stderr, "%s: %s%s:%lld: %s\n", prog, kind, d->source, (long long)d->offset, d->message);
+	else if (d->source)
+		fprintf(stderr, "%s: %s%s: %s\n", prog, kind, d->source, d->message);
+	else
+		fprintf(stderr, "%s: %s%s\n", prog, kind, d->message);
+}
+
+static void on_progress(void *arg, const dx_stats *st)
+{
+	sink_state *s = arg;
+	if (s->quiet || !s->tty)
+		return;
+	double t = now() - s->started;
+	double mb = (double)st->bytes / 1e6;
+	fprintf(stderr, "\r\033[K%.1f MB  %.1f MB/s  %llu messages  %llu bounces  %llu records", mb,
+		t > 0 ? mb / t : 0.0, (unsigned long long)st->messages, (unsigned long long)st->bounces,
+		(unsigned long long)st->records);
+	s->progress_shown = 1;
+}
+
+static int on_record_print(void *arg, const dx_record *r)
+{
+	sink_state *s = arg;
+	return dx_writer_record(s->writer, r);
+}
+
+static int on_record_store(void *arg, const dx_record *r)
+{
+	sink_state *s = arg;
+	int added;
+	if (dx_store_add(s->store, r, &added, &s->store_err) != DX_OK) {
+		s->store_failed = 1;
+		return -1;
+	}
+	if (added)
+		s->added++;
+	else
+		s->already++;
+	return 0;
+}
+
+static void summary(sink_state *s, const dx_stats *st, const char *verb)
+{
+	clear_progress(s);
+	if (s->quiet || !s->tty)
+		return;
+	double t = now() - s->started;
+	fprintf(stderr,
+		"%s: %s %llu messages from %llu sources (%.1f MB) in %.2f s: %llu bounces, %llu records",
+		prog, verb, (unsigned long long)st->messages, (unsigned long long)st->sources,
+		(double)st->bytes / 1e6, t, (unsigned long long)st->bounces, (unsigned long long)st->records);
+	if (s->store)
+		fprintf(stderr, " (%llu new, %llu already indexed)", (unsigned long long)s->added,
+			(unsigned long long)s->already);
+	if (st->undecoded)
+		fprintf(stderr, ", %llu undecoded", (unsigned long long)st->undecoded);
+	if (st->input_errors)
+		fprintf(stderr, ", %llu unreadable inputs", (unsigned long long)st->input_errors);
+	if (st->limits_hit)
+		fprintf(stderr, ", %llu limits hit", (unsigned long long)st->limits_hit);
+	fputc('\n', stderr);
+}
+
+static int run_decode(const char *cmd, int argc, char **argv, int to_store)
+{
+	static const struct option parse_opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		DECODE_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	static const struct option index_opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		DECODE_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	decode_args a;
+	memset(&a, 0, sizeof a);
+	dx_options_default(&a.opts);
+	a.format = DX_FMT_CSV;
+	a.db = default_db();
+	char usage_cmd[32];
+	snprintf(usage_cmd, sizeof usage_cmd, "%s ", cmd);
+
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, to_store ? "d:t:qr:h" : "f:t:qr:h", to_store ? index_opts : parse_opts,
+				NULL)) != -1) {
+		int r = decode_option(usage_cmd, c, &a);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case 'f': {
+			int f = dx_format_parse(optarg);
+			if (f != DX_FMT_CSV && f != DX_FMT_JSONL)
+				return usage_error(usage_cmd, "--format: expected csv or jsonl, got '%s'", optarg);
+			a.format = (dx_format)f;
+			break;
+		}
+		case 'd':
+			a.db = optarg;
+			break;
+		case 'h':
+			fputs(to_store ? help_index : help_parse, stdout);
+			return 0;
+		default:
+			return usage_error(usage_cmd, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error(usage_cmd, "no PATH given (use '-' for standard input)");
+
+	dx_error err = {0};
+	dx_engine *e;
+	if (dx_engine_new(&a.opts, &e, &err) != DX_OK) {
+		msg("%s", err.message);
+		return err.code == DX_ERR_RULES ? EXIT_USAGE : EXIT_PARTIAL;
+	}
+	sink_state s = {.quiet = a.quiet, .tty = isatty(STDERR_FILENO), .started = now()};
+	dx_sink sink = {.arg = &s, .diag = on_diag, .progress = on_progress};
+	if (to_store) {
+		if (dx_store_open(a.db, DX_STORE_CREATE, &s.store, &err) != DX_OK) {
+			msg("%s", err.message);
+			dx_engine_free(e);
+			return EXIT_PARTIAL;
+		}
+		sink.record = on_record_store;
+	} else {
+		s.writer = dx_writer_new(stdout, a.format);
+		if (!s.writer) {
+			msg("out of memory");
+			dx_engine_free(e);
+			return EXIT_PARTIAL;
+		}
+		sink.record = on_record_print;
+	}
+
+	dx_stats st;
+	dx_status rs = dx_run(e, (const char *const *)argv + optind, (size_t)(argc - optind), a.threads, &sink, &st,
+			      &err);
+	int status = s.failed ? EXIT_PARTIAL : 0;
+	if (s.store_failed) {
+		clear_progress(&s);
+		msg("%s", s.store_err.message);
+		status = EXIT_PARTIAL;
+	} else if (rs != DX_OK) {
+		clear_progress(&s);
+		if (!(rs == DX_ERR_ABORTED && s.writer))
+			msg("%s", err.message);
+		else
+			msg("cannot write the output: %s", strerror(errno));
+		status = EXIT_PARTIAL;
+	}
+	if (s.store) {
+		dx_error cerr = {0};
+		if (dx_store_close(s.store, &cerr) != DX_OK) {
+			msg("%s", cerr.message);
+			status = EXIT_PARTIAL;
+		}
+	}
+	if (s.writer && dx_writer_close(s.writer) < 0) {
+		if (rs == DX_OK)
+			msg("cannot write the output: %s", strerror(errno));
+		status = EXIT_PARTIAL;
+	}
+	summary(&s, &st, to_store ? "indexed" : "parsed");
+	dx_engine_free(e);
+	return status;
+}
+
+/* ---- report and export ---------------------------------------------------------- */
+
+static int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"by", required_argument, NULL, 'b'},
+		{"top", required_argument, NULL, 'n'},
+		{"format", required_argument, NULL, 'f'},
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	dx_report_query q;
+	memset(&q, 0, sizeof q);
+	dx_format fmt = DX_FMT_TEXT;
+	const char *db = default_db();
+	int c;
+	unsigned long long v;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "b:n:f:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': {
+			char *list = strdup(optarg);
+			if (!list)
+				return EXIT_PARTIAL;
+			char *save = NULL;
+			for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+				int key = dx_key_parse(k);
+				if (key < 0) {
+					usage_error("report ",
+						    "--by: unknown key '%s' (status, reply_code, reason, action, "
+						    "reporting_mta, remote_mta, domain, day, hour)",
+						    k);
+					free(list);
+					return EXIT_USAGE;
+				}
+				for (unsigned i = 0; i < q.nkeys; i++)
+					if (q.keys[i] == (dx_key)key) {
+						usage_error("report ", "--by: key '%s' given twice", k);
+						free(list);
+						return EXIT_USAGE;
+					}
+				q.keys[q.nkeys++] = (dx_key)key;
+			}
+			free(list);
+			break;
+		}
+		case 'n':
+			if (parse_uint(optarg, ULLONG_MAX, &v, 0) < 0 || v == 0)
+				return usage_error("report ", "--top: expected a positive number, got '%s'", optarg);
+			q.top = v;
+			break;
+		case 'f': {
+			int f = dx_format_parse(optarg);
+			if (f != DX_FMT_TEXT && f != DX_FMT_CSV && f != DX_FMT_JSON)
+				return usage_error("report ", "--format: expected text, csv or json, got '%s'", optarg);
+			fmt = (dx_format)f;
+			break;
+		}
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			fputs(help_report, stdout);
+			return 0;
+		default:
+			return usage_error("report ", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("report ", "unexpected argument '%s'", argv[optind]);
+	if (q.nkeys == 0)
+		return usage_error("report ", "--by is required");
+
+	dx_error err = {0};
+	dx_store *s;
+	if (dx_store_open(db, DX_STORE_READONLY, &s, &err) != DX_OK) {
+		msg("%s", err.message);
+		return EXIT_PARTIAL;
+	}
+	dx_report *r;
+	if (dx_store_report(s, &q, &r, &err) != DX_OK) {
+		msg("%s", err.message);
+		dx_store_close(s, NULL);
+		return EXIT_PARTIAL;
+	}
+	int status = 0;
+	if (dx_report_write(stdout, r, fmt) < 0) {
+		msg("cannot write the report: %s", strerror(errno));
+		status = EXIT_PARTIAL;
+	}
+	dx_report_free(r);
+	dx_store_close(s, NULL);
+	return status;
+}
+
+static int export_record(void *arg, const dx_record *r)
+{
+	return dx_writer_record(arg, r);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	dx_format fmt = DX_FMT_CSV;
+	const char *db = default_db();
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': {
+			int f = dx_format_parse(optarg);
+			if (f != DX_FMT_CSV && f != DX_FMT_JSONL)
+				return usage_error("export ", "--format: expected csv or jsonl, got '%s'", optarg);
+			fmt = (dx_format)f;
+			break;
+		}
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			fputs(help_export, stdout);
+			return 0;
+		default:
+			return usage_error("export ", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("export ", "unexpected argument '%s'", argv[optind]);
+	dx_error err = {0};
+	dx_store *s;
+	if (dx_store_open(db, DX_STORE_READONLY, &s, &err) != DX_OK) {
+		msg("%s", err.message);
+		return EXIT_PARTIAL;
+	}
+	dx_writer *w = dx_writer_new(stdout, fmt);
+	if (!w) {
+		dx_store_close(s, NULL);
+		msg("out of memory");
+		return EXIT_PARTIAL;
+	}
+	int status = 0;
+	dx_status st = dx_store_export(s, export_record, w, &err);
+	if (st != DX_OK) {
+		if (st == DX_ERR_ABORTED)
+			msg("cannot write the output: %s", strerror(errno));
+		else
+			msg("%s", err.message);
+		status = EXIT_PARTIAL;
+	}
+	if (dx_writer_close(w) < 0 && status == 0) {
+		msg("cannot write the output: %s", strerror(errno));
+		status = EXIT_PARTIAL;
+	}
+	dx_store_close(s, NULL);
+	return status;
+}
+
+/* ---- main -------------------------------------------------------------------------- */
+
+static int help_for(const char *cmd)
+{
+	if (!cmd)
+		fputs(help_main, stdout);
+	else if (!strcmp(cmd, "parse"))
+		fputs(help_parse, stdout);
+	else if (!strcmp(cmd, "index"))
+		fputs(help_index, stdout);
+	else if (!strcmp(cmd, "report"))
+		fputs(help_report, stdout);
+	else if (!strcmp(cmd, "export"))
+		fputs(help_export, stdout);
+	else
+		return usage_error(NULL, "no help for '%s': not a command", cmd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error(NULL, "no command given");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help"))
+		return help_for(NULL);
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("dsnidx %s\n", DX_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help"))
+		return help_for(argc > 2 ? argv[2] : NULL);
+	/* Subcommands parse their own options from argv[1] on. */
+	argc--;
+	argv++;
+	if (!strcmp(cmd, "parse"))
+		return run_decode("parse", argc, argv, 0);
+	if (!strcmp(cmd, "index"))
+		return run_decode("index", argc, argv, 1);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc, argv);
+	if (!strcmp(cmd, "export"))
+		return cmd_export(argc, argv);
+	return usage_error(NULL, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,105 @@
+/* bounce.h: what a decoder extracts from one bounce, and the interface
+ * every decoder implements.
+ *
+ * A decoder reads a message that detect.c found bounce-like and, if it
+ * recognises its format, fills a dx_bounce: the generating server, the
+ * failed recipients with what the report says of each, and where the
+ * returned original is. It does not classify: classify.c gives reasons from
+ * what the decoder found, so that one rule serves every format.
+ *
+ * Everything here lives in the per-message arena.
+ */
+#ifndef DX_BOUNCE_H
+#define DX_BOUNCE_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "charset.h"
+#include "normalise.h"
+#include "rfc2045.h"
+#include "rfc5322.h"
+
+typedef struct dx_rcpt {
+	const char *recipient;   /* lower-case address */
+	const char *action;      /* lower case, or NULL when the report has none */
+	const char *status;      /* "5.1.1", or NULL */
+	int reply_code;          /* 0 when absent */
+	const char *remote_mta;  /* or NULL */
+	const char *diagnostic;  /* the refusing server's words, or NULL */
+	const char *summary;     /* the report's own wording for this recipient, or NULL */
+	int64_t last_attempt;    /* DX_NO_TIME when absent */
+} dx_rcpt;
+
+typedef struct dx_bounce {
+	const char *decoder;     /* name of the decoder that filled this */
+	const char *reporting_mta;
+	int64_t arrival;         /* DX_NO_TIME when absent */
+	dx_rcpt *rcpts;
+	unsigned nrcpts, cap;
+	unsigned dropped_rcpts;  /* past max_recipients */
+	unsigned max_rcpts;
+	/* The returned original's header block, when the decoder found it in
+	 * text rather than in a MIME part. */
+	dx_text original_headers;
+} dx_bounce;
+
+/* What a decoder may look at: the bounce, parsed once by decode.c. */
+typedef struct dx_view {
+	dx_arena *arena;
+	dx_mime_ctx *mime;
+	const dx_header *hdr;    /* top-level header of the bounce */
+	dx_mime_part *root;      /* MIME tree */
+	dx_text text;            /* the whole normalised message */
+	dx_text from_line;       /* the mbox From_ line, or empty */
+	/* Filled on first use by dx_view_plain(). */
+	dx_text plain;
+	int plain_state;         /* 0 not yet, 1 found, -1 none */
+} dx_view;
+
+/* The bounce's human-readable text in UTF-8: its first text/plain part
+ * outside any returned message (the whole body of a single-part message).
+ * Returns 1 and sets *out, 0 when there is none, -1 when out of memory. */
+int dx_view_plain(dx_view *v, dx_text *out);
+
+/* Returns 1 when the decoder read the bounce (b filled, at least one
+ * recipient), 0 when the format is not its own, -1 when out of memory. */
+typedef int (*dx_decoder_fn)(dx_view *v, dx_bounce *b);
+
+typedef struct dx_decoder {
+	const char *name;
+	dx_decoder_fn decode;
+} dx_decoder;
+
+/* Adds a recipient (address already extracted); NULL when the limit is hit
+ * (counted in b->dropped_rcpts) or memory runs out. Merges nothing: callers
+ * that can see one address twice use dx_bounce_find(). */
+dx_rcpt *dx_bounce_add(dx_bounce *b, dx_arena *a, const char *recipient);
+dx_rcpt *dx_bounce_find(dx_bounce *b, const char *recipient);
+
+/* Helpers shared by decoders. */
+
+/* First enhanced status code ("5.1.1", class 2, 4 or 5) in p[0..n), copied
+ * to the arena, or NULL. */
+const char *dx_find_status(dx_arena *a, const char *p, size_t n);
+/* The better of a report's status and one found in the server's text: a
+ * generic code (x.0.0) gives way to a specific one of the same class,
+ * because the remote server's own code is the more exact evidence. */
+const char *dx_better_status(const char *given, const char *from_text);
+/* First SMTP reply code (a 2xx/4xx/5xx number standing alone) in p[0..n),
+ * or 0. */
+int dx_find_reply_code(const char *p, size_t n);
+/* The value after "type;" in a typed DSN field ("dns; mx.example" ->
+ * "mx.example"), trimmed. Points into the argument. */
+const char *dx_typed_value(const char *v);
+/* Collapses runs of whitespace to one space and trims; in the arena. */
+char *dx_squeeze(dx_arena *a, const char *p, size_t n);
+/* A lower-case copy of a host name, without brackets or a trailing dot;
+ * NULL for an empty one. */
+char *dx_host(dx_arena *a, const char *p, size_t n);
+
+/* The decoders, tried in order by decode.c. */
+int dx_decode_rfc3464(dx_view *v, dx_bounce *b);
+int dx_decode_exchange(dx_view *v, dx_bounce *b);
+
+#endif

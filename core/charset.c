@@ -1,0 +1,220 @@
+/* charset.c: conversion to UTF-8 through iconv; see charset.h. */
+#include "charset.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+enum { CACHE_SLOTS = 8 };
+
+struct dx_charset_ctx {
+	struct {
+		char name[40];
+		iconv_t cd;       /* (iconv_t)-1 when the charset is unknown */
+		unsigned long used;
+	} slot[CACHE_SLOTS];
+	unsigned long clock;
+};
+
+dx_charset_ctx *dx_charset_new(void)
+{
+	dx_charset_ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		c->slot[i].cd = (iconv_t)-1;
+	return c;
+}
+
+void dx_charset_free(dx_charset_ctx *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (c->slot[i].name[0] && c->slot[i].cd != (iconv_t)-1)
+			iconv_close(c->slot[i].cd);
+	free(c);
+}
+
+size_t dx_utf8_valid_prefix(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len;
+		uint32_t cp;
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else
+			return i;
+		if (n - i < len)
+			return i;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += len;
+	}
+	return n;
+}
+
+char *dx_utf8_clean(dx_arena *a, const char *p, size_t n)
+{
+	/* Worst case every byte becomes the 3-byte U+FFFD. */
+	if (n > (SIZE_MAX - 1) / 3)
+		return NULL;
+	char *o = dx_arena_alloc(a, 3 * n + 1);
+	if (!o)
+		return NULL;
+	size_t k = 0, i = 0;
+	while (i < n) {
+		size_t ok = dx_utf8_valid_prefix(p + i, n - i);
+		for (size_t j = 0; j < ok; j++) {
+			unsigned char c = (unsigned char)p[i + j];
+			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+				memcpy(o + k, "\xef\xbf\xbd", 3);
+				k += 3;
+			} else
+				o[k++] = (char)c;
+		}
+		i += ok;
+		if (i < n) {
+			memcpy(o + k, "\xef\xbf\xbd", 3);
+			k += 3;
+			i++;
+		}
+	}
+	o[k] = '\0';
+	return o;
+}
+
+static int is_utf8_name(const char *cs)
+{
+	return !cs || !*cs || dx_strncasecmp(cs, "utf-8", 6) == 0 || dx_strncasecmp(cs, "utf8", 5) == 0 ||
+	       dx_strncasecmp(cs, "us-ascii", 9) == 0 || dx_strncasecmp(cs, "ascii", 6) == 0;
+}
+
+static iconv_t lookup(dx_charset_ctx *c, const char *charset)
+{
+	char name[40];
+	size_t len = strlen(charset);
+	if (len >= sizeof name)
+		return (iconv_t)-1;
+	memcpy(name, charset, len + 1);
+	dx_ascii_lower(name);
+	/* Names that mail uses and iconv spells otherwise, or that are
+	 * supersets worth reading as such (windows-874 for tis-620 text...). */
+	if (strcmp(name, "ks_c_5601-1987") == 0)
+		strcpy(name, "cp949");
+	else if (strcmp(name, "x-sjis") == 0 || strcmp(name, "shift-jis") == 0)
+		strcpy(name, "shift_jis");
+	else if (strcmp(name, "gb2312") == 0)
+		strcpy(name, "gbk");
+
+	int victim = 0;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (strcmp(c->slot[i].name, name) == 0) {
+			c->slot[i].used = ++c->clock;
+			return c->slot[i].cd;
+		}
+		if (c->slot[i].used < c->slot[victim].used)
+			victim = i;
+	}
+	if (c->slot[victim].name[0] && c->slot[victim].cd != (iconv_t)-1)
+		iconv_close(c->slot[victim].cd);
+	/* Shift_JIS text from Japanese carriers uses the Microsoft extensions. */
+	const char *from = strcmp(name, "shift_jis") == 0 ? "CP932" : name;
+	c->slot[victim].cd = iconv_open("UTF-8", from);
+	memcpy(c->slot[victim].name, name, strlen(name) + 1);
+	c->slot[victim].used = ++c->clock;
+	return c->slot[victim].cd;
+}
+
+int dx_to_utf8(dx_charset_ctx *c, dx_arena *a, const char *charset, const char *p, size_t n,
+	       char **out, size_t *outlen)
+{
+	iconv_t cd = (iconv_t)-1;
+	if (!is_utf8_name(charset))
+		cd = lookup(c, charset);
+	if (cd == (iconv_t)-1) {
+		/* UTF-8 declared or unknown: keep valid UTF-8, else read as Latin-1. */
+		if (dx_utf8_valid_prefix(p, n) == n || is_utf8_name(charset)) {
+			*out = dx_utf8_clean(a, p, n);
+		} else {
+			if (n > (SIZE_MAX - 1) / 2)
+				return -1;
+			char *o = dx_arena_alloc(a, 2 * n + 1);
+			if (!o)
+				return -1;
+			size_t k = 0;
+			for (size_t i = 0; i < n; i++) {
+				unsigned char ch = (unsigned char)p[i];
+				if (ch < 0x80)
+					o[k++] = (char)ch;
+				else {
+					o[k++] = (char)(0xc0 | (ch >> 6));
+					o[k++] = (char)(0x80 | (ch & 0x3f));
+				}
+			}
+			*out = dx_utf8_clean(a, o, k);
+		}
+		if (!*out)
+			return -1;
+		*outlen = strlen(*out);
+		return 0;
+	}
+
+	/* Up to 4 output bytes per input byte covers every charset iconv knows
+	 * except stateful escapes, which only shrink. */
+	if (n > (SIZE_MAX - 16) / 4)
+		return -1;
+	size_t cap = 4 * n + 16;
+	char *o = dx_arena_alloc(a, cap);
+	if (!o)
+		return -1;
+	iconv(cd, NULL, NULL, NULL, NULL); /* reset shift state (ISO-2022-JP) */
+	char *in = (char *)p;
+	size_t inleft = n;
+	char *op = o;
+	size_t outleft = cap - 1;
+	while (inleft > 0) {
+		size_t r = iconv(cd, &in, &inleft, &op, &outleft);
+		if (r != (size_t)-1)
+			break;
+		if (errno == E2BIG || outleft < 4)
+			break; /* cannot happen with the bound above; stop safely */
+		/* Invalid or truncated sequence: replace one byte and go on. */
+		memcpy(op, "\xef\xbf\xbd", 3);
+		op += 3;
+		outleft -= 3;
+		in++;
+		inleft--;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	size_t k = (size_t)(op - o);
+	*out = dx_utf8_clean(a, o, k); /* iconv output is UTF-8; drop controls */
+	if (!*out)
+		return -1;
+	*outlen = strlen(*out);
+	return 0;
+}

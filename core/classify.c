@@ -1,0 +1,532 @@
+/* classify.c: rule files and reason classification; see classify.h. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "classify.h"
+
+#include <errno.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+static const char *const reasons[] = {
+	"userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "exceedlimit",
+	"mesgtoobig", "suspend", "filtered", "rejected", "blocked", "requireptr",
+	"badreputation", "authfailure", "securityerror", "failedstarttls", "norelaying",
+	"spamdetected", "virusdetected", "policyviolation", "contenterror", "notcompliantrfc",
+	"syntaxerror", "toomanyconn", "speeding", "expired", "networkerror", "systemerror",
+	"systemfull", "mailererror", "suppressed", "onhold", "undefined", "delivered",
+	"vacation", "feedback",
+};
+
+/* The interned name, so that rules and records share one pointer. */
+static const char *reason_lookup(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+		if (strlen(reasons[i]) == n && memcmp(reasons[i], name, n) == 0)
+			return reasons[i];
+	return NULL;
+}
+
+int dx_reason_known(const char *name)
+{
+	return name && reason_lookup(name, strlen(name)) != NULL;
+}
+
+int dx_hard_bounce(const char *reason, const char *status, int reply_code, const char *action)
+{
+	if (!reason)
+		return 0;
+	if (!strcmp(reason, "userunknown") || !strcmp(reason, "hostunknown") || !strcmp(reason, "hasmoved"))
+		return 1;
+	if (strcmp(reason, "notaccept") != 0)
+		return 0;
+	/* notaccept is hard only when the failure is permanent. */
+	if (status && status[0])
+		return status[0] == '5';
+	if (reply_code)
+		return reply_code >= 500;
+	return action && strcmp(action, "failed") == 0;
+}
+
+/* ---- rules ---------------------------------------------------------------- */
+
+typedef struct dx_rule {
+	const char *reason;
+	pcre2_code *re;          /* NULL: no pattern */
+	char status[16];         /* "" or a pattern like "5.7.*" */
+	char code[4];            /* "" or a pattern like "55x" */
+	char *action;            /* NULL or a word */
+	char *decoder;           /* NULL or a name */
+	const char *file;
+	unsigned line;
+	char *text;              /* the rule as written */
+} dx_rule;
+
+struct dx_rules {
+	dx_rule *v;
+	size_t n, cap;
+	char **files;            /* names, owned */
+	size_t nfiles;
+	uint32_t max_captures;
+};
+
+struct dx_matcher {
+	const dx_rules *rules;
+	pcre2_match_data *md;
+};
+
+dx_rules *dx_rules_new(void)
+{
+	return calloc(1, sizeof(dx_rules));
+}
+
+void dx_rules_free(dx_rules *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		pcre2_code_free(r->v[i].re);
+		free(r->v[i].action);
+		free(r->v[i].decoder);
+		free(r->v[i].text);
+	}
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i]);
+	free(r->files);
+	free(r->v);
+	free(r);
+}
+
+size_t dx_rules_count(const dx_rules *r)
+{
+	return r->n;
+}
+
+static dx_status fail(dx_error *err, dx_status st, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static dx_status fail(dx_error *err, dx_status st, const char *file, unsigned line, const char *fmt, ...)
+{
+	if (err) {
+		char what[400];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof what, fmt, ap);
+		va_end(ap);
+		err->code = st;
+		if (line)
+			snprintf(err->message, sizeof err->message, "%s:%u: %s", file, line, what);
+		else
+			snprintf(err->message, sizeof err->message, "%s: %s", file, what);
+	}
+	return st;
+}
+
+/* "5.7.*": three dot-separated fields, each a number or '*'. */
+static int valid_status_pattern(const char *s)
+{
+	int fields = 0;
+	while (*s) {
+		if (*s == '*')
+			s++;
+		else {
+			int digits = 0;
+			while (*s >= '0' && *s <= '9') {
+				s++;
+				digits++;
+			}
+			if (!digits || digits > 3)
+				return 0;
+		}
+		fields++;
+		if (*s == '.')
+			s++;
+		else if (*s)
+			return 0;
+	}
+	return fields == 3;
+}
+
+static int status_matches(const char *pat, const char *st)
+{
+	if (!st)
+		return 0;
+	for (int f = 0; f < 3; f++) {
+		const char *pe = pat;
+		while (*pe && *pe != '.')
+			pe++;
+		const char *se = st;
+		while (*se && *se != '.')
+			se++;
+		if (!(pe - pat == 1 && *pat == '*')) {
+			if (pe - pat != se - st || memcmp(pat, st, (size_t)(pe - pat)) != 0)
+				return 0;
+		}
+		if (f < 2) {
+			if (*pe != '.' || *se != '.')
+				return 0;
+			pat = pe + 1;
+			st = se + 1;
+		} else if (*pe || *se)
+			return 0;
+	}
+	return 1;
+}
+
+static int code_matches(const char *pat, int code)
+{
+	if (code < 100 || code > 999)
+		return 0;
+	char c[4];
+	snprintf(c, sizeof c, "%d", code);
+	for (int i = 0; i < 3; i++)
+		if (pat[i] != 'x' && pat[i] != c[i])
+			return 0;
+	return 1;
+}
+
+static dx_status add_rule(dx_rules *r, dx_rule *rule, dx_error *err)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		dx_rule *v = realloc(r->v, cap * sizeof *v);
+		if (!v)
+			return fail(err, DX_ERR_NOMEM, rule->file, rule->line, "%s", "out of memory");
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = *rule;
+	return DX_OK;
+}
+
+static void rule_clear(dx_rule *rule)
+{
+	pcre2_code_free(rule->re);
+	free(rule->action);
+	free(rule->decoder);
+	free(rule->text);
+	memset(rule, 0, sizeof *rule);
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* Parses one line into a rule; returns DX_OK with rule->reason NULL for a
+ * blank or comment line. */
+static dx_status parse_line(const char *file, unsigned lineno, const char *p, size_t n, dx_rule *rule,
+			    dx_error *err)
+{
+	memset(rule, 0, sizeof *rule);
+	rule->file = file;
+	rule->line = lineno;
+	size_t i = 0;
+	while (i < n && dx_is_space(p[i]))
+		i++;
+	if (i == n || p[i] == '#')
+		return DX_OK;
+	size_t rs = i;
+	while (i < n && !dx_is_space(p[i]))
+		i++;
+	const char *reason = reason_lookup(p + rs, i - rs);
+	if (!reason) {
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)(i - rs < 60 ? i - rs : 60), p + rs);
+		return fail(err, DX_ERR_RULES, file, lineno, "unknown reason '%s' (see docs/reasons.md)", name);
+	}
+	rule->reason = reason;
+	size_t end = n;
+	while (end > rs && dx_is_space(p[end - 1]))
+		end--;
+	rule->text = dup_n(p + rs, end - rs);
+	if (!rule->text)
+		return fail(err, DX_ERR_NOMEM, file, lineno, "%s", "out of memory");
+
+	int conditions = 0;
+	for (;;) {
+		while (i < n && dx_is_space(p[i]))
+			i++;
+		if (i >= n || p[i] == '#')
+			break;
+		conditions++;
+		if (p[i] == '/') {
+			/* /pattern/flags; a '/' inside is written '\/'. */
+			size_t s = ++i;
+			while (i < n && p[i] != '/') {
+				if (p[i] == '\\' && i + 1 < n)
+					i++;
+				i++;
+			}
+			if (i >= n) {
+				rule_clear(rule);
+				return fail(err, DX_ERR_RULES, file, lineno, "%s", "pattern has no closing '/'");
+			}
+			size_t pe = i++;
+			uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
+			while (i < n && !dx_is_space(p[i])) {
+				if (p[i] == 'i')
+					opts |= PCRE2_CASELESS;
+				else {
+					char f[2] = {p[i], 0};
+					rule_clear(rule);
+					return fail(err, DX_ERR_RULES, file, lineno, "unknown pattern flag '%s'", f);
+				}
+				i++;
+			}
+			if (rule->re) {
+				rule_clear(rule);
+				return fail(err, DX_ERR_RULES, file, lineno, "%s", "a rule has at most one pattern");
+			}
+			/* Unescape "\/" only; PCRE2 sees everything else as written. */
+			char *pat = malloc(pe - s + 1);
+			if (!pat) {
+				rule_clear(rule);
+				return fail(err, DX_ERR_NOMEM, file, lineno, "%s", "out of memory");
+			}
+			size_t k = 0;
+			for (size_t j = s; j < pe; j++) {
+				if (p[j] == '\\' && j + 1 < pe && p[j + 1] == '/')
+					j++;
+				pat[k++] = p[j];
+			}
+			int ec;
+			PCRE2_SIZE eo;
+			rule->re = pcre2_compile((PCRE2_SPTR)pat, k, opts, &ec, &eo, NULL);
+			free(pat);
+			if (!rule->re) {
+				PCRE2_UCHAR msg[256];
+				pcre2_get_error_message(ec, msg, sizeof msg);
+				char what[300];
+				snprintf(what, sizeof what, "bad pattern at offset %zu: %s", (size_t)eo, (char *)msg);
+				rule_clear(rule);
+				return fail(err, DX_ERR_RULES, file, lineno, "%s", what);
+			}
+			pcre2_jit_compile(rule->re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+			continue;
+		}
+		size_t ks = i;
+		while (i < n && p[i] != '=' && !dx_is_space(p[i]))
+			i++;
+		size_t kl = i - ks;
+		if (i >= n || p[i] != '=') {
+			char word[64];
+			snprintf(word, sizeof word, "%.*s", (int)(kl < 60 ? kl : 60), p + ks);
+			rule_clear(rule);
+			return fail(err, DX_ERR_RULES, file, lineno,
+				    "expected /pattern/ or key=value, found '%s'", word);
+		}
+		size_t vs = ++i;
+		while (i < n && !dx_is_space(p[i]))
+			i++;
+		size_t vl = i - vs;
+		char val[64];
+		if (vl == 0 || vl >= sizeof val) {
+			rule_clear(rule);
+			return fail(err, DX_ERR_RULES, file, lineno, "%s", "empty or overlong value");
+		}
+		memcpy(val, p + vs, vl);
+		val[vl] = '\0';
+		if (kl == 6 && memcmp(p + ks, "status", 6) == 0) {
+			if (!valid_status_pattern(val) || vl >= sizeof rule->status) {
+				rule_clear(rule);
+				return fail(err, DX_ERR_RULES, file, lineno,
+					    "bad status pattern '%s' (like 5.1.1, *.1.1 or 5.7.*)", val);
+			}
+			memcpy(rule->status, val, vl + 1);
+		} else if (kl == 4 && memcmp(p + ks, "code", 4) == 0) {
+			int ok = vl == 3 && (val[0] >= '2' && val[0] <= '5');
+			for (int j = 1; ok && j < 3; j++)
+				ok = (val[j] >= '0' && val[j] <= '9') || val[j] == 'x';
+			if (!ok) {
+				rule_clear(rule);
+				return fail(err, DX_ERR_RULES, file, lineno, "bad reply code pattern '%s' (like 550 or 55x)", val);
+			}
+			memcpy(rule->code, val, 4);
+		} else if (kl == 6 && memcmp(p + ks, "action", 6) == 0) {
+			dx_ascii_lower(val);
+			rule->action = dup_n(val, vl);
+		} else if (kl == 7 && memcmp(p + ks, "decoder", 7) == 0) {
+			rule->decoder = dup_n(val, vl);
+		} else {
+			char word[64];
+			snprintf(word, sizeof word, "%.*s", (int)(kl < 60 ? kl : 60), p + ks);
+			rule_clear(rule);
+			return fail(err, DX_ERR_RULES, file, lineno, "unknown condition '%s' (status, code, action, decoder)",
+				    word);
+		}
+	}
+	if (!conditions) {
+		rule_clear(rule);
+		return fail(err, DX_ERR_RULES, file, lineno, "%s", "a rule needs at least one condition");
+	}
+	return DX_OK;
+}
+
+dx_status dx_rules_add(dx_rules *r, const char *name, const char *text, size_t n, dx_error *err)
+{
+	char **files = realloc(r->files, (r->nfiles + 1) * sizeof *files);
+	if (!files)
+		return fail(err, DX_ERR_NOMEM, name, 0, "%s", "out of memory");
+	r->files = files;
+	char *fname = dup_n(name, strlen(name));
+	if (!fname)
+		return fail(err, DX_ERR_NOMEM, name, 0, "%s", "out of memory");
+	r->files[r->nfiles++] = fname;
+
+	unsigned lineno = 0;
+	size_t i = 0;
+	while (i < n) {
+		size_t e = dx_line_end(text, n, i);
+		lineno++;
+		size_t len = e - i;
+		if (len && text[i + len - 1] == '\r')
+			len--;
+		dx_rule rule;
+		dx_status st = parse_line(fname, lineno, text + i, len, &rule, err);
+		if (st != DX_OK)
+			return st;
+		if (rule.reason && (st = add_rule(r, &rule, err)) != DX_OK) {
+			rule_clear(&rule);
+			return st;
+		}
+		i = e + 1;
+	}
+	return DX_OK;
+}
+
+dx_status dx_rules_add_file(dx_rules *r, const char *path, dx_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return fail(err, DX_ERR_RULES, path, 0, "cannot open: %s", strerror(errno));
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap > (64u << 20)) {
+				free(buf);
+				fclose(f);
+				return fail(err, DX_ERR_RULES, path, 0, "%s", "rule file larger than 64 MiB");
+			}
+			cap = cap ? cap * 2 : 16384;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return fail(err, DX_ERR_NOMEM, path, 0, "%s", "out of memory");
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return fail(err, DX_ERR_RULES, path, 0, "%s", "read error");
+	}
+	dx_status st = dx_rules_add(r, path, buf ? buf : "", len, err);
+	free(buf);
+	return st;
+}
+
+/* Generated at build time from core/rules/reasons.rules. */
+extern const char dx_builtin_rules[];
+extern const size_t dx_builtin_rules_len;
+
+dx_status dx_rules_add_builtin(dx_rules *r, dx_error *err)
+{
+	return dx_rules_add(r, "builtin:reasons.rules", dx_builtin_rules, dx_builtin_rules_len, err);
+}
+
+/* ---- matching -------------------------------------------------------------- */
+
+dx_matcher *dx_matcher_new(const dx_rules *r)
+{
+	dx_matcher *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->rules = r;
+	m->md = pcre2_match_data_create(1, NULL);
+	if (!m->md) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void dx_matcher_free(dx_matcher *m)
+{
+	if (!m)
+		return;
+	pcre2_match_data_free(m->md);
+	free(m);
+}
+
+static int conditions_hold(const dx_rule *rule, const dx_facts *f)
+{
+	if (rule->status[0] && !status_matches(rule->status, f->status))
+		return 0;
+	if (rule->code[0] && !code_matches(rule->code, f->reply_code))
+		return 0;
+	if (rule->action && (!f->action || strcmp(rule->action, f->action) != 0))
+		return 0;
+	if (rule->decoder && (!f->decoder || strcmp(rule->decoder, f->decoder) != 0))
+		return 0;
+	return 1;
+}
+
+static void verdict_from(dx_verdict *v, const dx_rule *rule, const char *matched)
+{
+	v->reason = rule->reason;
+	v->rule_file = rule->file;
+	v->rule_line = rule->line;
+	v->rule_text = rule->text;
+	v->matched = matched;
+}
+
+void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
+{
+	const dx_rules *r = m->rules;
+	const char *texts[2] = {f->diagnostic, f->summary};
+	const char *names[2] = {"diagnostic", "summary"};
+
+	for (int t = 0; t < 2; t++) {
+		const char *s = texts[t];
+		if (!s || !*s)
+			continue;
+		size_t sn = strlen(s);
+		for (size_t i = 0; i < r->n; i++) {
+			const dx_rule *rule = &r->v[i];
+			if (!rule->re || !conditions_hold(rule, f))
+				continue;
+			if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
+				verdict_from(v, rule, names[t]);
+				return;
+			}
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const dx_rule *rule = &r->v[i];
+		if (!rule->re && conditions_hold(rule, f)) {
+			verdict_from(v, rule, "status");
+			return;
+		}
+	}
+	v->reason = ((f->status && *f->status) || f->reply_code) ? "onhold" : "undefined";
+	v->rule_file = NULL;
+	v->rule_line = 0;
+	v->rule_text = NULL;
+	v->matched = "default";
+}

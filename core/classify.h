@@ -1,0 +1,71 @@
+/* classify.h: the reason of a failed recipient, from rules kept as data.
+ *
+ * A rule names a reason and the conditions under which it applies: a PCRE2
+ * pattern on the server's text, and optional conditions on the status code,
+ * reply code, action and decoder. The syntax is in docs/rules.md and at the
+ * top of core/rules/reasons.rules. Rules are compiled once (with the JIT
+ * where available) into a dx_rules that threads share read-only; matching
+ * needs a per-thread dx_matcher.
+ *
+ * Precedence, in this order:
+ *   1. rules with a pattern, tried on the refusing server's own text (the
+ *      diagnostic), user rules first, then built-in, in file order;
+ *   2. the same rules on the report's own summary for the recipient;
+ *   3. rules without a pattern (status or reply code only), in file order;
+ *   4. "onhold" when there is a status or reply code, else "undefined".
+ * So a specific phrase beats a generic status code, and the remote's words
+ * beat the local server's summary.
+ *
+ * On bad input: a rule file that cannot be read, a bad pattern or an unknown
+ * reason fails dx_rules_add() with the file and line in the error.
+ */
+#ifndef DX_CLASSIFY_H
+#define DX_CLASSIFY_H
+
+#include <stddef.h>
+
+#include "dsnidx.h"
+
+typedef struct dx_rules dx_rules;
+typedef struct dx_matcher dx_matcher;
+
+dx_rules *dx_rules_new(void);
+void dx_rules_free(dx_rules *r);
+/* Parses and compiles rules from text; `name` is used in errors and in
+ * explanations. Rules added earlier take precedence. */
+dx_status dx_rules_add(dx_rules *r, const char *name, const char *text, size_t n, dx_error *err);
+dx_status dx_rules_add_file(dx_rules *r, const char *path, dx_error *err);
+/* The built-in rules (core/rules/reasons.rules, compiled into the library). */
+dx_status dx_rules_add_builtin(dx_rules *r, dx_error *err);
+size_t dx_rules_count(const dx_rules *r);
+
+dx_matcher *dx_matcher_new(const dx_rules *r);
+void dx_matcher_free(dx_matcher *m);
+
+/* What classification looks at. Any pointer may be NULL. */
+typedef struct dx_facts {
+	const char *status;
+	int reply_code;
+	const char *action;
+	const char *decoder;
+	const char *diagnostic;
+	const char *summary;
+} dx_facts;
+
+/* How the reason was decided, for `dsnidx explain`. */
+typedef struct dx_verdict {
+	const char *reason;
+	const char *rule_file;  /* NULL when no rule matched */
+	unsigned rule_line;
+	const char *rule_text;  /* the rule as written */
+	const char *matched;    /* "diagnostic", "summary", "status" or "default" */
+} dx_verdict;
+
+void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v);
+
+/* Whether name is one of the 36 reasons. */
+int dx_reason_known(const char *name);
+/* The hard-bounce rule of docs/reasons.md. */
+int dx_hard_bounce(const char *reason, const char *status, int reply_code, const char *action);
+
+#endif

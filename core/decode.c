@@ -1,0 +1,404 @@
+/* decode.c: one message in, records out.
+ *
+ * The stages for one message, all in the context's arena:
+ *   normalise (line endings, mbox escapes) -> index the top header ->
+ *   detect (stop here for ordinary mail) -> parse MIME -> run the decoders
+ *   in order until one reads the bounce -> find the returned original ->
+ *   classify each recipient -> emit records.
+ * Also the engine (options and compiled rules shared by threads) and the
+ * per-thread decoding context.
+ *
+ * On bad input: a message that is bounce-like by structure but that no
+ * decoder reads is DX_UNDECODED; a limit hit (parts, depth, recipients,
+ * header fields, arena size) is a warning through the diag callback, and
+ * decoding goes on with what was read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "bounce.h"
+#include "charset.h"
+#include "classify.h"
+#include "detect.h"
+#include "dsnidx.h"
+#include "rfc2045.h"
+#include "rfc2047.h"
+#include "rfc5322.h"
+#include "scan.h"
+#include "text.h"
+
+/* Tried in this order; the first that reads the bounce decides it. The
+ * standard report first: it is structured, so it is the best evidence. */
+static const dx_decoder decoders[] = {
+	{"rfc3464", dx_decode_rfc3464},
+	{"exchange", dx_decode_exchange},
+};
+
+/* Longest diagnostic kept in a record; servers rarely say more that
+ * matters, and a hostile one can say megabytes. */
+enum { MAX_DIAGNOSTIC = 2048 };
+
+struct dx_engine {
+	dx_options opts;
+	char *rules_file;        /* owned copy of opts.rules_file */
+	dx_rules *rules;
+	const dx_scan_kernel *kernel;
+};
+
+struct dx_dctx {
+	const dx_engine *engine;
+	dx_arena arena;
+	dx_charset_ctx *charsets;
+	dx_matcher *matcher;
+	/* The last message's decision per recipient, for explanations. */
+	dx_verdict *verdicts;
+	unsigned nverdicts;
+};
+
+void dx_limits_default(dx_limits *l)
+{
+	l->max_message_size = 64u << 20;
+	l->max_mime_depth = 32;
+	l->max_mime_parts = 1000;
+	l->max_recipients = 10000;
+	l->max_header_fields = 1000;
+}
+
+void dx_options_default(dx_options *o)
+{
+	memset(o, 0, sizeof *o);
+	dx_limits_default(&o->limits);
+}
+
+const char *dx_status_name(dx_status st)
+{
+	switch (st) {
+	case DX_OK: return "ok";
+	case DX_ERR_NOMEM: return "out of memory";
+	case DX_ERR_IO: return "input/output error";
+	case DX_ERR_USAGE: return "usage error";
+	case DX_ERR_DB: return "database error";
+	case DX_ERR_SCHEMA: return "incompatible database";
+	case DX_ERR_RULES: return "bad rules";
+	case DX_ERR_ABORTED: return "aborted";
+	}
+	return "unknown error";
+}
+
+dx_status dx_engine_new(const dx_options *opts, dx_engine **out, dx_error *err)
+{
+	*out = NULL;
+	dx_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		goto nomem;
+	if (opts)
+		e->opts = *opts;
+	else
+		dx_options_default(&e->opts);
+	if (e->opts.rules_file) {
+		e->rules_file = strdup(e->opts.rules_file);
+		if (!e->rules_file)
+			goto nomem;
+		e->opts.rules_file = e->rules_file;
+	}
+	e->kernel = dx_scan_best();
+	e->rules = dx_rules_new();
+	if (!e->rules)
+		goto nomem;
+	dx_status st;
+	if (e->opts.rules_file && (st = dx_rules_add_file(e->rules, e->opts.rules_file, err)) != DX_OK) {
+		dx_engine_free(e);
+		return st;
+	}
+	if ((st = dx_rules_add_builtin(e->rules, err)) != DX_OK) {
+		dx_engine_free(e);
+		return st;
+	}
+	*out = e;
+	return DX_OK;
+nomem:
+	dx_engine_free(e);
+	if (err) {
+		err->code = DX_ERR_NOMEM;
+		snprintf(err->message, sizeof err->message, "out of memory");
+	}
+	return DX_ERR_NOMEM;
+}
+
+void dx_engine_free(dx_engine *e)
+{
+	if (!e)
+		return;
+	dx_rules_free(e->rules);
+	free(e->rules_file);
+	free(e);
+}
+
+const dx_options *dx_engine_options(const dx_engine *e)
+{
+	return &e->opts;
+}
+
+dx_dctx *dx_dctx_new(const dx_engine *e)
+{
+	dx_dctx *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->engine = e;
+	/* The arena may hold a decoded copy or two of the message, never much
+	 * more; the cap stops a hostile message from taking all memory. */
+	size_t cap = e->opts.limits.max_message_size;
+	dx_arena_init(&d->arena, cap > SIZE_MAX / 8 ? SIZE_MAX : cap * 8 + (64u << 20));
+	d->charsets = dx_charset_new();
+	d->matcher = dx_matcher_new(e->rules);
+	if (!d->charsets || !d->matcher) {
+		dx_dctx_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void dx_dctx_free(dx_dctx *d)
+{
+	if (!d)
+		return;
+	dx_arena_free(&d->arena);
+	dx_charset_free(d->charsets);
+	dx_matcher_free(d->matcher);
+	free(d);
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void warn(void (*diag)(void *, const dx_diag *), void *arg, const dx_message *m, const char *what)
+{
+	if (!diag)
+		return;
+	dx_diag dg = {DX_DIAG_WARNING, m->source, (int64_t)m->offset, what};
+	diag(arg, &dg);
+}
+
+/* The returned original's header: from the decoder's text, else from a
+ * message/rfc822 part, else from a text/rfc822-headers part. */
+static int original_header(dx_view *v, const dx_bounce *b, dx_header *out)
+{
+	size_t body;
+	if (b->original_headers.n)
+		return dx_header_parse(v->arena, v->mime->kernel, b->original_headers.p, b->original_headers.n,
+				       v->mime->max_header_fields, out, &body);
+	static const char *const msg_types[] = {"rfc822", "global"};
+	for (size_t i = 0; i < 2; i++) {
+		dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
+		if (m && m->child) {
+			*out = m->child->hdr;
+			return 0;
+		}
+	}
+	static const struct {
+		const char *type, *subtype;
+	} hdr_types[] = {{"text", "rfc822-headers"}, {"message", "rfc822-headers"}, {"message", "global-headers"}};
+	for (size_t i = 0; i < 3; i++) {
+		dx_mime_part *m = dx_mime_find(v->root, hdr_types[i].type, hdr_types[i].subtype, 0);
+		if (m) {
+			dx_text t;
+			if (dx_mime_body(v->mime, m, &t) < 0)
+				return -1;
+			return dx_header_parse(v->arena, v->mime->kernel, t.p, t.n, v->mime->max_header_fields, out,
+					       &body);
+		}
+	}
+	memset(out, 0, sizeof *out);
+	return 0;
+}
+
+static const char *normal_action(const dx_rcpt *r)
+{
+	static const char *const known[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
+	if (r->action)
+		for (size_t i = 0; i < 5; i++)
+			if (strcmp(r->action, known[i]) == 0)
+				return known[i];
+	if (r->action) {
+		/* Words that generators use instead of the RFC 3464 ones. */
+		if (strstr(r->action, "fail") || strstr(r->action, "bounce") || strstr(r->action, "error") ||
+		    strstr(r->action, "reject"))
+			return "failed";
+		if (strstr(r->action, "delay") || strstr(r->action, "defer"))
+			return "delayed";
+	}
+	char cls = r->status ? r->status[0] : (r->reply_code ? (char)('0' + r->reply_code / 100) : '5');
+	return cls == '4' ? "delayed" : cls == '2' ? "delivered" : "failed";
+}
+
+static const char *clean(dx_arena *a, const char *s, size_t max)
+{
+	if (!s)
+		return "";
+	size_t n = strlen(s);
+	if (n > max) {
+		/* Cut at a character boundary. */
+		n = max;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	const char *c = dx_utf8_clean(a, s, n);
+	return c ? c : "";
+}
+
+static const char *strip_angles(dx_arena *a, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	s = dx_trim(s, &n);
+	if (n >= 2 && s[0] == '<') {
+		const char *e = memchr(s, '>', n);
+		if (e)
+			return dx_arena_strndup(a, s + 1, (size_t)(e - s - 1));
+	}
+	return dx_arena_strndup(a, s, n);
+}
+
+/* ---- decoding ------------------------------------------------------------- */
+
+dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *arg,
+		     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
+{
+	const dx_options *o = &d->engine->opts;
+	dx_arena *a = &d->arena;
+	unsigned emitted = 0;
+	dx_outcome outcome = DX_NOT_BOUNCE;
+	d->nverdicts = 0;
+	d->verdicts = NULL;
+	if (nrecords)
+		*nrecords = 0;
+	dx_arena_reset(a);
+
+	dx_text text, from_line;
+	if (dx_normalise(a, msg->data, msg->len, msg->from_mbox, &text, &from_line) < 0)
+		goto nomem;
+	dx_header hdr;
+	size_t body;
+	if (dx_header_parse(a, d->engine->kernel, text.p, text.n, o->limits.max_header_fields, &hdr, &body) < 0)
+		goto nomem;
+	int detected = dx_detect(&hdr, &from_line);
+	if (detected == DX_DETECT_NO)
+		return DX_NOT_BOUNCE;
+
+	dx_mime_ctx mime = {
+		.arena = a,
+		.kernel = d->engine->kernel,
+		.charsets = d->charsets,
+		.max_depth = o->limits.max_mime_depth,
+		.max_parts = o->limits.max_mime_parts,
+		.max_header_fields = o->limits.max_header_fields,
+	};
+	dx_view view = {.arena = a, .mime = &mime, .hdr = &hdr, .text = text, .from_line = from_line};
+	view.root = dx_mime_parse(&mime, text.p, text.n);
+	if (!view.root)
+		goto nomem;
+	if (mime.limits_hit)
+		warn(diag, arg, msg, "MIME structure past max_mime_depth or max_mime_parts; the rest is not parsed");
+	if (hdr.dropped)
+		warn(diag, arg, msg, "more header fields than max_header_fields; the rest are ignored");
+
+	dx_bounce b;
+	int got = 0;
+	for (size_t i = 0; i < sizeof decoders / sizeof decoders[0] && !got; i++) {
+		memset(&b, 0, sizeof b);
+		b.arrival = DX_NO_TIME;
+		b.max_rcpts = o->limits.max_recipients;
+		got = decoders[i].decode(&view, &b);
+		if (got < 0)
+			goto nomem;
+		if (got && !b.decoder)
+			b.decoder = decoders[i].name;
+	}
+	if (!got)
+		return detected == DX_DETECT_STRONG ? DX_UNDECODED : DX_NOT_BOUNCE;
+	outcome = DX_DECODED;
+	if (b.dropped_rcpts) {
+		char w[160];
+		snprintf(w, sizeof w, "bounce lists more than max_recipients (%u); %u recipients not read",
+			 o->limits.max_recipients, b.dropped_rcpts);
+		warn(diag, arg, msg, w);
+	}
+
+	/* What every record of this bounce shares. */
+	dx_header orig;
+	if (original_header(&view, &b, &orig) < 0)
+		goto nomem;
+	const char *of = dx_header_get(&orig, "from");
+	const char *sender = of ? dx_addr_extract(a, of, strlen(of)) : NULL;
+	const char *os = dx_header_get(&orig, "subject");
+	const char *subject = os ? dx_rfc2047_decode(a, d->charsets, os, strlen(os)) : NULL;
+	const char *message_id = strip_angles(a, dx_header_get(&orig, "message-id"));
+
+	const char *date = dx_header_get(&hdr, "date");
+	int64_t msg_time = date ? dx_date_parse(date, strlen(date)) : DX_NO_TIME;
+	if (msg_time == DX_NO_TIME)
+		msg_time = b.arrival;
+	if (msg_time == DX_NO_TIME && from_line.n > 5) {
+		/* "From sender DATE": the date follows the first token. */
+		const char *sp = memchr(from_line.p + 5, ' ', from_line.n - 5);
+		if (sp)
+			msg_time = dx_date_parse_ctime(sp, (size_t)(from_line.p + from_line.n - sp));
+	}
+
+	dx_record rec;
+	memset(&rec, 0, sizeof rec);
+	rec.source = msg->source;
+	rec.offset = msg->offset;
+	rec.reporting_mta = clean(a, b.reporting_mta, 255);
+	rec.sender = clean(a, sender, 320);
+	rec.subject = clean(a, subject, 998);
+	rec.message_id = clean(a, message_id, 998);
+	rec.decoder = b.decoder;
+
+	d->verdicts = dx_arena_alloc(a, (b.nrcpts ? b.nrcpts : 1) * sizeof *d->verdicts);
+	if (!d->verdicts)
+		goto nomem;
+	for (unsigned i = 0; i < b.nrcpts; i++) {
+		const dx_rcpt *r = &b.rcpts[i];
+		const char *action = normal_action(r);
+		int success = strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
+			      strcmp(action, "expanded") == 0;
+		if (success && !o->include_delivered)
+			continue;
+		dx_facts facts = {
+			.status = r->status,
+			.reply_code = r->reply_code,
+			.action = action,
+			.decoder = b.decoder,
+			.diagnostic = r->diagnostic,
+			.summary = r->summary,
+		};
+		dx_verdict *v = &d->verdicts[d->nverdicts++];
+		dx_classify(d->matcher, &facts, v);
+
+		rec.index = ++emitted;
+		rec.timestamp = r->last_attempt != DX_NO_TIME ? r->last_attempt : msg_time;
+		rec.recipient = clean(a, r->recipient, 320);
+		rec.domain = clean(a, dx_addr_domain(r->recipient), 255);
+		rec.action = action;
+		rec.status = r->status ? clean(a, r->status, 16) : "";
+		rec.reply_code = r->reply_code;
+		rec.reason = v->reason;
+		rec.hard_bounce = dx_hard_bounce(v->reason, r->status, r->reply_code, action);
+		rec.remote_mta = clean(a, r->remote_mta, 255);
+		rec.diagnostic = clean(a, r->diagnostic, MAX_DIAGNOSTIC);
+		if (fn && fn(arg, &rec) != 0)
+			break;
+	}
+	if (nrecords)
+		*nrecords = emitted;
+	return outcome;
+
+nomem:
+	warn(diag, arg, msg, "message needs more memory than its arena allows (max_message_size); skipped");
+	if (nrecords)
+		*nrecords = emitted;
+	return outcome == DX_DECODED ? DX_DECODED : DX_UNDECODED;
+}

@@ -1,0 +1,115 @@
+/* detect.c: bounce detection from the header; see detect.h. */
+#include "detect.h"
+
+#include <string.h>
+
+#include "text.h"
+
+/* Phrases of bounce subjects, lower case. Matched anywhere in the subject,
+ * so "Undeliverable: x" and "Fwd: Undelivered Mail ..." both count; the
+ * sender or the structure must agree before a match is strong. */
+static const char *const subject_phrases[] = {
+	"undeliver",          /* Undeliverable, Undelivered Mail Returned to Sender */
+	"undelivered",
+	"returned mail",
+	"returned to sender",
+	"delivery status notification",
+	"delivery failure",
+	"delivery failed",
+	"delivery has failed",
+	"delivery problem",
+	"delivery notification",
+	"delivery report",
+	"failure notice",
+	"failed delivery",
+	"mail delivery failed",
+	"non-deliver",
+	"nondeliver",
+	"not delivered",
+	"could not be delivered",
+	"couldn't be delivered",
+	"mail system error",
+	"mail could not be delivered",
+	"returned message",
+	"delivery error",
+	"message not delivered",
+	"delayed mail",
+	"delivery delayed",
+	"warning: could not send message",
+	"bounce",
+};
+
+static const char *const daemon_names[] = {
+	"mailer-daemon", "mailer_daemon", "mail-daemon", "maildaemon", "postmaster",
+	"mail delivery subsystem", "mail delivery system", "mail administrator",
+	"microsoft outlook", "mail delivery", "mailerdaemon",
+};
+
+static int any_phrase(const char *s, size_t n, const char *const *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (dx_memcasemem(s, n, list[i]))
+			return 1;
+	return 0;
+}
+
+int dx_bounce_subject(const char *s, size_t n)
+{
+	return s && any_phrase(s, n, subject_phrases, sizeof subject_phrases / sizeof subject_phrases[0]);
+}
+
+int dx_daemon_sender(const char *s, size_t n)
+{
+	return s && any_phrase(s, n, daemon_names, sizeof daemon_names / sizeof daemon_names[0]);
+}
+
+static int null_return_path(const dx_header *h, const dx_text *from_line)
+{
+	const char *rp = dx_header_get(h, "return-path");
+	if (rp) {
+		size_t n = strlen(rp);
+		const char *t = dx_trim(rp, &n);
+		if (n == 2 && t[0] == '<' && t[1] == '>')
+			return 1;
+		if (dx_daemon_sender(t, n))
+			return 1;
+	}
+	/* "From MAILER-DAEMON Thu Sep 18 ..." and "From <> ..." in mboxes. */
+	if (from_line && from_line->n > 5) {
+		const char *p = from_line->p + 5;
+		size_t n = from_line->n - 5;
+		size_t k = 0;
+		while (k < n && p[k] != ' ')
+			k++;
+		if ((k == 2 && p[0] == '<' && p[1] == '>') || dx_daemon_sender(p, k))
+			return 1;
+	}
+	return 0;
+}
+
+int dx_detect(const dx_header *h, const dx_text *from_line)
+{
+	const char *ct = dx_header_get(h, "content-type");
+	if (ct) {
+		size_t n = strlen(ct);
+		if (dx_memcasemem(ct, n, "multipart/report") &&
+		    (dx_memcasemem(ct, n, "delivery-status") || !dx_memcasemem(ct, n, "report-type")))
+			return DX_DETECT_STRONG;
+	}
+	if (dx_header_get(h, "x-failed-recipients"))
+		return DX_DETECT_STRONG;
+
+	const char *subj = dx_header_get(h, "subject");
+	const char *from = dx_header_get(h, "from");
+	int bounce_subject = subj && dx_bounce_subject(subj, strlen(subj));
+	int daemon = from && dx_daemon_sender(from, strlen(from));
+	int null_sender = null_return_path(h, from_line);
+
+	if (bounce_subject && (daemon || null_sender))
+		return DX_DETECT_STRONG;
+	if (bounce_subject || daemon || null_sender)
+		return DX_DETECT_WEAK;
+	if (ct && dx_memcasemem(ct, strlen(ct), "multipart/report"))
+		return DX_DETECT_WEAK; /* another report type, like ARF feedback */
+	return DX_DETECT_NO;
+}

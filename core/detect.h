@@ -1,0 +1,30 @@
+/* detect.h: is this message a bounce?
+ *
+ * Decides from the top-level header alone, so that ordinary mail is passed
+ * over before its body is parsed. The answer has three levels:
+ *   DX_DETECT_NO      ordinary mail; no decoder runs.
+ *   DX_DETECT_WEAK    some sign of a bounce (a bounce-like subject, a daemon
+ *                     sender); decoders try, and if none reads it the
+ *                     message is taken as ordinary mail.
+ *   DX_DETECT_STRONG  a delivery report by its structure or by sender and
+ *                     subject together; if no decoder reads it, it is counted
+ *                     and reported as undecoded, never dropped silently.
+ */
+#ifndef DX_DETECT_H
+#define DX_DETECT_H
+
+#include "normalise.h"
+#include "rfc5322.h"
+
+enum { DX_DETECT_NO = 0, DX_DETECT_WEAK = 1, DX_DETECT_STRONG = 2 };
+
+int dx_detect(const dx_header *h, const dx_text *from_line);
+
+/* Whether a subject reads like a bounce ("Undeliverable: ...",
+ * "Returned mail: ...", "Delivery Status Notification (Failure)"...). */
+int dx_bounce_subject(const char *s, size_t n);
+/* Whether an address or display name is a mail system's ("MAILER-DAEMON",
+ * "postmaster", "Mail Delivery Subsystem"...). */
+int dx_daemon_sender(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,286 @@
+/* dsnidx.h: the public API of libdsnidx.
+ *
+ * libdsnidx finds delivery status notifications (bounces) in stored mail,
+ * decodes every failed recipient into a dx_record, classifies it into one of
+ * the reasons listed in docs/reasons.md, and keeps the records with aggregate
+ * counts in an SQLite index from which reports are drawn.
+ *
+ * Conventions
+ *  - Functions that can fail return a dx_status (DX_OK, 0, on success) and,
+ *    when given a dx_error, fill it with a message naming the input. The
+ *    library never prints and never exits.
+ *  - State lives in explicit objects; there are no globals. A dx_engine is
+ *    immutable once made and may be shared by any number of threads; a
+ *    dx_dctx (decoding context) and a dx_store belong to one thread at a time.
+ *  - Strings are NUL-terminated UTF-8. Strings handed to callbacks are valid
+ *    only during the call.
+ *  - Bad input is normal input: a malformed message, unreadable file or
+ *    oversized part never aborts a run; it is reported through the
+ *    diagnostic callback with its source and offset, counted in dx_stats,
+ *    and the rest of the work is done.
+ */
+#ifndef DSNIDX_H
+#define DSNIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DX_VERSION "0.1.0"
+
+/* ---- Errors ---------------------------------------------------------- */
+
+typedef enum dx_status {
+	DX_OK = 0,
+	DX_ERR_NOMEM,     /* out of memory */
+	DX_ERR_IO,        /* an input or output could not be read or written */
+	DX_ERR_USAGE,     /* invalid argument from the caller */
+	DX_ERR_DB,        /* SQLite reported an error */
+	DX_ERR_SCHEMA,    /* the database was made by an incompatible version */
+	DX_ERR_RULES,     /* a rule file could not be read or compiled */
+	DX_ERR_ABORTED    /* a callback asked to stop */
+} dx_status;
+
+typedef struct dx_error {
+	dx_status code;
+	char message[512];
+} dx_error;
+
+const char *dx_status_name(dx_status st);
+
+/* ---- Records ----------------------------------------------------------- */
+
+/* One recipient of one bounce. Absent text fields are "" (never NULL). */
+typedef struct dx_record {
+	const char *source;        /* file the bounce came from ("-" for stdin) */
+	uint64_t offset;           /* byte offset of the message in the source */
+	unsigned index;            /* recipient's order in the bounce, from 1 */
+	int64_t timestamp;         /* UTC seconds since 1970, DX_NO_TIME if unknown */
+	const char *recipient;     /* failed address, lower case */
+	const char *domain;        /* its domain */
+	const char *action;        /* failed, delayed, delivered, relayed, expanded */
+	const char *status;        /* enhanced status code (RFC 3463), e.g. 5.1.1 */
+	int reply_code;            /* SMTP reply code, e.g. 550; 0 when absent */
+	const char *reason;        /* one of the reasons in docs/reasons.md */
+	int hard_bounce;           /* 1 when the address itself is bad */
+	const char *reporting_mta; /* server that generated the bounce */
+	const char *remote_mta;    /* server that refused the message */
+	const char *diagnostic;    /* the refusing server's text */
+	const char *sender;        /* From of the bounced (original) message */
+	const char *subject;       /* its Subject, decoded */
+	const char *message_id;    /* its Message-ID */
+	const char *decoder;       /* format that decoded the bounce */
+} dx_record;
+
+#define DX_NO_TIME INT64_MIN
+
+/* The record's columns, in output order. */
+typedef enum dx_column {
+	DX_COL_SOURCE, DX_COL_OFFSET, DX_COL_INDEX, DX_COL_TIMESTAMP,
+	DX_COL_RECIPIENT, DX_COL_DOMAIN, DX_COL_ACTION, DX_COL_STATUS,
+	DX_COL_REPLY_CODE, DX_COL_REASON, DX_COL_HARD_BOUNCE,
+	DX_COL_REPORTING_MTA, DX_COL_REMOTE_MTA, DX_COL_DIAGNOSTIC,
+	DX_COL_SENDER, DX_COL_SUBJECT, DX_COL_MESSAGE_ID, DX_COL_DECODER,
+	DX_NCOLUMNS
+} dx_column;
+
+const char *dx_column_name(dx_column col);
+
+/* Formats a timestamp as ISO 8601 UTC ("2011-08-03T15:03:33Z") into buf,
+ * which must hold at least DX_TIME_BUFSZ bytes; "" for DX_NO_TIME. */
+#define DX_TIME_BUFSZ 32
+void dx_format_time(int64_t t, char *buf);
+
+typedef int (*dx_record_fn)(void *arg, const dx_record *rec);
+
+/* ---- Diagnostics --------------------------------------------------------- */
+
+typedef enum dx_severity {
+	DX_DIAG_WARNING,   /* something was skipped or truncated; run goes on */
+	DX_DIAG_ERROR      /* an input or message could not be read or decoded */
+} dx_severity;
+
+typedef struct dx_diag {
+	dx_severity severity;
+	const char *source;
+	int64_t offset;          /* -1 when the problem is not at one message */
+	const char *message;
+} dx_diag;
+
+/* ---- Limits and options -------------------------------------------------- */
+
+/* Every limit is counted when hit (dx_stats) and reported as a warning
+ * naming the source and offset; none of them stops a run. */
+typedef struct dx_limits {
+	size_t max_message_size;   /* bytes; larger messages are truncated */
+	unsigned max_mime_depth;   /* nesting of multiparts and message/rfc822 */
+	unsigned max_mime_parts;   /* parts in one message */
+	unsigned max_recipients;   /* recipients taken from one bounce */
+	unsigned max_header_fields;/* header fields indexed per header block */
+} dx_limits;
+
+void dx_limits_default(dx_limits *l);
+
+typedef struct dx_options {
+	dx_limits limits;
+	int include_delivered;     /* keep success notices (action delivered etc.) */
+	const char *rules_file;    /* user rules taken ahead of the built-in ones, or NULL */
+} dx_options;
+
+void dx_options_default(dx_options *o);
+
+/* ---- Engine and decoding ------------------------------------------------- */
+
+/* The engine holds what every thread shares read-only: options and the
+ * compiled classification rules. */
+typedef struct dx_engine dx_engine;
+
+dx_status dx_engine_new(const dx_options *opts, dx_engine **out, dx_error *err);
+void dx_engine_free(dx_engine *e);
+const dx_options *dx_engine_options(const dx_engine *e);
+
+/* A decoding context: the per-thread scratch (arena, match data) that
+ * decoding one message needs. */
+typedef struct dx_dctx dx_dctx;
+
+dx_dctx *dx_dctx_new(const dx_engine *e);
+void dx_dctx_free(dx_dctx *d);
+
+typedef struct dx_message {
+	const char *source;
+	uint64_t offset;
+	const char *data;          /* raw bytes, any line ending */
+	size_t len;
+	int from_mbox;             /* starts with a From_ line; >From is unescaped */
+	int truncated;             /* the reader cut it at max_message_size */
+} dx_message;
+
+typedef enum dx_outcome {
+	DX_NOT_BOUNCE = 0,         /* ordinary mail: no record */
+	DX_DECODED,                /* a bounce; its records were emitted */
+	DX_UNDECODED               /* looks like a bounce, but no decoder could read it */
+} dx_outcome;
+
+/* Decodes one message, calling fn for each record in recipient order.
+ * Returns the outcome; *nrecords (if given) gets the number emitted.
+ * A warning about the message (a limit hit) is passed to diag if given. */
+dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *arg,
+		     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords);
+
+/* ---- Runs over paths ----------------------------------------------------- */
+
+typedef struct dx_stats {
+	uint64_t sources;          /* files and streams read */
+	uint64_t bytes;            /* bytes read */
+	uint64_t messages;         /* messages seen */
+	uint64_t bounces;          /* messages decoded as bounces */
+	uint64_t records;          /* records emitted */
+	uint64_t undecoded;        /* bounce-like messages no decoder could read */
+	uint64_t input_errors;     /* paths or streams that could not be read */
+	uint64_t limits_hit;       /* items skipped or truncated by a dx_limits value */
+} dx_stats;
+
+typedef struct dx_sink {
+	void *arg;
+	/* Called in input order from one thread. Non-zero stops the run. */
+	int (*record)(void *arg, const dx_record *rec);
+	/* Errors and warnings, in input order from the same thread. */
+	void (*diag)(void *arg, const dx_diag *dg);
+	/* Optional; called from the same thread about every 250 ms. */
+	void (*progress)(void *arg, const dx_stats *st);
+} dx_sink;
+
+/* Reads every path (a file, a Maildir, a directory walked recursively, or
+ * "-" for standard input), decodes its messages on `threads` worker threads
+ * (0: the number of online CPUs) and passes records to the sink in input
+ * order. Problems with single inputs are diagnostics, not failures: the
+ * return is DX_OK unless the sink stopped the run or memory ran out. */
+dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths,
+		 unsigned threads, const dx_sink *sink, dx_stats *stats, dx_error *err);
+
+/* ---- The index ----------------------------------------------------------- */
+
+typedef struct dx_store dx_store;
+
+enum { DX_STORE_READONLY = 0, DX_STORE_CREATE = 1 };
+
+dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *err);
+/* Commits what is pending and closes. */
+dx_status dx_store_close(dx_store *s, dx_error *err);
+
+/* Adds a record; records are written in large transactions, so a record is
+ * durable only after dx_store_commit() or dx_store_close(). A record already
+ * in the index (same source, offset and index) is not added twice;
+ * *added (if given) says whether it was new. */
+dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *err);
+dx_status dx_store_commit(dx_store *s, dx_error *err);
+
+/* Calls fn for every record, in the order they were indexed. */
+dx_status dx_store_export(dx_store *s, dx_record_fn fn, void *arg, dx_error *err);
+
+/* ---- Reports ------------------------------------------------------------- */
+
+typedef enum dx_key {
+	DX_KEY_STATUS, DX_KEY_REPLY_CODE, DX_KEY_REASON, DX_KEY_ACTION,
+	DX_KEY_REPORTING_MTA, DX_KEY_REMOTE_MTA, DX_KEY_DOMAIN,
+	DX_KEY_DAY, DX_KEY_HOUR,
+	DX_NKEYS
+} dx_key;
+
+const char *dx_key_name(dx_key k);
+/* Returns the key for a name, or -1. */
+int dx_key_parse(const char *name);
+
+typedef struct dx_report_query {
+	dx_key keys[DX_NKEYS];
+	unsigned nkeys;
+	uint64_t top;              /* keep the first `top` rows; 0: all */
+} dx_report_query;
+
+typedef struct dx_report_row {
+	const char *values[DX_NKEYS]; /* in query key order; "" for absent */
+	uint64_t count;
+} dx_report_row;
+
+typedef struct dx_report {
+	dx_key keys[DX_NKEYS];
+	unsigned nkeys;
+	dx_report_row *rows;
+	size_t nrows;
+	uint64_t total;            /* records counted, shown rows or not */
+	uint64_t rest_rows;        /* rows left out by `top` */
+	uint64_t rest_count;       /* and the records they held */
+} dx_report;
+
+/* Counts records grouped by the query's keys. Rows are ordered by time when
+ * day or hour is a key, then by count descending, then by key values. */
+dx_status dx_store_report(dx_store *s, const dx_report_query *q, dx_report **out, dx_error *err);
+void dx_report_free(dx_report *r);
+
+/* ---- Output formats ------------------------------------------------------ */
+
+typedef enum dx_format { DX_FMT_TEXT, DX_FMT_CSV, DX_FMT_JSON, DX_FMT_JSONL } dx_format;
+
+/* Returns the format for a name ("text", "csv", "json", "jsonl"), or -1. */
+int dx_format_parse(const char *name);
+
+/* Writes records as CSV (RFC 4180, header row first) or JSON Lines. */
+typedef struct dx_writer dx_writer;
+
+dx_writer *dx_writer_new(FILE *out, dx_format fmt);
+int dx_writer_record(dx_writer *w, const dx_record *r);   /* 0 or -1 on write error */
+/* Flushes; returns 0 or -1 if any write failed. Frees the writer. */
+int dx_writer_close(dx_writer *w);
+
+/* Writes a report: an aligned table with a total (text), CSV with a header
+ * row and a `count` column, or one JSON object. Returns 0 or -1. */
+int dx_report_write(FILE *out, const dx_report *r, dx_format fmt);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

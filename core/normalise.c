@@ -1,0 +1,84 @@
+/* normalise.c: line endings and mbox escapes; see normalise.h. */
+#include "normalise.h"
+
+#include <string.h>
+
+static int has_escaped_from(const char *p, size_t n)
+{
+	for (const char *q = p; (q = memchr(q, '>', (size_t)(p + n - q))) != NULL; q++) {
+		if (q != p && q[-1] != '\n')
+			continue;
+		const char *r = q;
+		while (r < p + n && *r == '>')
+			r++;
+		if ((size_t)(p + n - r) >= 5 && memcmp(r, "From ", 5) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int convert(dx_arena *a, const char *p, size_t n, int unescape, dx_text *out)
+{
+	char *o = dx_arena_alloc(a, n + 1);
+	if (!o)
+		return -1;
+	size_t k = 0;
+	int bol = 1;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (bol && unescape && c == '>') {
+			size_t j = i;
+			while (j < n && p[j] == '>')
+				j++;
+			if (n - j >= 5 && memcmp(p + j, "From ", 5) == 0)
+				continue; /* drop this one '>' and keep the rest */
+		}
+		bol = 0;
+		if (c == '\r') {
+			if (i + 1 < n && p[i + 1] == '\n')
+				continue; /* the '\n' comes next */
+			c = '\n';
+		}
+		o[k++] = c;
+		if (c == '\n')
+			bol = 1;
+	}
+	o[k] = '\0';
+	out->p = o;
+	out->n = k;
+	return 0;
+}
+
+int dx_normalise(dx_arena *a, const char *raw, size_t n, int from_mbox, dx_text *out, dx_text *from_line)
+{
+	from_line->p = NULL;
+	from_line->n = 0;
+	if (from_mbox && n >= 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *e = memchr(raw, '\n', n);
+		size_t len = e ? (size_t)(e - raw) + 1 : n;
+		size_t flen = len;
+		while (flen && (raw[flen - 1] == '\n' || raw[flen - 1] == '\r'))
+			flen--;
+		from_line->p = raw;
+		from_line->n = flen;
+		raw += len;
+		n -= len;
+	}
+	int unescape = from_mbox && has_escaped_from(raw, n);
+	if (!unescape && !memchr(raw, '\r', n)) {
+		out->p = raw;
+		out->n = n;
+		return 0;
+	}
+	return convert(a, raw, n, unescape, out);
+}
+
+int dx_normalise_eol(dx_arena *a, const char *p, size_t n, dx_text *out)
+{
+	if (!memchr(p, '\r', n)) {
+		out->p = p;
+		out->n = n;
+		return 0;
+	}
+	return convert(a, p, n, 0, out);
+}

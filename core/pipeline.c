@@ -1,0 +1,881 @@
+/* pipeline.c: dx_run(), the multithreaded path from files to records.
+ *
+ *   reader thread          workers (N threads)           caller's thread
+ *   walk paths, read,  ->  split batches into messages -> reorder batches by
+ *   cut batches at         dx_decode() each, keep the      sequence number,
+ *   message boundaries     records and diagnostics in      pass records and
+ *                          the batch                       diagnostics to the sink
+ *
+ * A batch is one buffer of raw bytes holding whole messages (one or more
+ * segments: runs of mbox messages or single-message files), plus, after a
+ * worker has been at it, the records and diagnostics they gave. Batches are
+ * the unit of work, of memory and of ordering: the reader may not start a
+ * new batch until fewer than `max_inflight` exist, so memory is bounded by
+ * batch size times that count, whatever the size of the input, and the
+ * writer releases them strictly in reading order, so output is identical
+ * for any number of threads.
+ *
+ * Who owns what: the reader owns a batch while filling it; the work queue,
+ * then one worker, then the done queue, then the writer, which frees it.
+ * Source names are reference-counted because one source spans batches.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "dsnidx.h"
+#include "input.h"
+#include "mbox.h"
+#include "scan.h"
+
+enum {
+	BATCH_TARGET = 2u << 20,   /* cut a batch once it holds this much */
+	READ_CHUNK = 256u << 10,   /* bytes asked of a stream at once */
+	DETECT_BYTES = 4096,       /* bytes needed to tell mbox from message */
+	MAX_SEGMENTS = 4096,       /* small files packed into one batch */
+};
+
+/* ---- sources ------------------------------------------------------------- */
+
+typedef struct source {
+	atomic_int refs;
+	char name[];
+} source;
+
+static source *source_new(const char *name)
+{
+	size_t n = strlen(name);
+	source *s = malloc(sizeof *s + n + 1);
+	if (!s)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	memcpy(s->name, name, n + 1);
+	return s;
+}
+
+static source *source_ref(source *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+static void source_unref(source *s)
+{
+	if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+		free(s);
+}
+
+/* ---- batches -------------------------------------------------------------- */
+
+typedef struct segment {
+	source *src;
+	uint64_t base;             /* offset of data[start] in the source */
+	size_t start, len;
+	int mbox;
+	int truncated;             /* a single message cut at max_message_size */
+} segment;
+
+typedef struct event {
+	int is_record;
+	dx_record rec;
+	dx_diag diag;
+} event;
+
+typedef struct batch {
+	uint64_t seq;
+	char *data;
+	size_t len, cap;
+	segment *segs;
+	size_t nsegs, segcap;
+	event *ev;
+	size_t nev, evcap;
+	dx_arena strings;          /* texts of the events */
+	dx_stats delta;            /* what this batch adds to the totals */
+	struct batch *next;
+} batch;
+
+static batch *batch_new(void)
+{
+	batch *b = calloc(1, sizeof *b);
+	if (b)
+		dx_arena_init(&b->strings, 0);
+	return b;
+}
+
+static void batch_free(batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->nsegs; i++)
+		source_unref(b->segs[i].src);
+	free(b->segs);
+	free(b->ev);
+	dx_arena_free(&b->strings);
+	free(b->data);
+	free(b);
+}
+
+static int batch_reserve(batch *b, size_t extra)
+{
+	if (b->cap - b->len >= extra)
+		return 0;
+	size_t cap = b->cap ? b->cap : BATCH_TARGET + READ_CHUNK;
+	while (cap - b->len < extra)
+		cap *= 2;
+	char *d = realloc(b->data, cap);
+	if (!d)
+		return -1;
+	b->data = d;
+	b->cap = cap;
+	return 0;
+}
+
+static int batch_add_segment(batch *b, source *src, uint64_t base, size_t start, size_t len, int mbox, int truncated)
+{
+	if (b->nsegs == b->segcap) {
+		size_t cap = b->segcap ? b->segcap * 2 : 16;
+		segment *s = realloc(b->segs, cap * sizeof *s);
+		if (!s)
+			return -1;
+		b->segs = s;
+		b->segcap = cap;
+	}
+	b->segs[b->nsegs++] = (segment){source_ref(src), base, start, len, mbox, truncated};
+	return 0;
+}
+
+static event *batch_event(batch *b)
+{
+	if (b->nev == b->evcap) {
+		size_t cap = b->evcap ? b->evcap * 2 : 64;
+		event *e = realloc(b->ev, cap * sizeof *e);
+		if (!e)
+			return NULL;
+		b->ev = e;
+		b->evcap = cap;
+	}
+	event *e = &b->ev[b->nev++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
+static const char *keep(batch *b, const char *s)
+{
+	return s ? dx_arena_strdup(&b->strings, s) : NULL;
+}
+
+static int batch_diag(batch *b, dx_severity sev, const char *src, int64_t off, const char *msg)
+{
+	event *e = batch_event(b);
+	if (!e)
+		return -1;
+	e->diag.severity = sev;
+	e->diag.source = keep(b, src);
+	e->diag.offset = off;
+	e->diag.message = keep(b, msg);
+	if (!e->diag.message || (src && !e->diag.source))
+		return -1;
+	return 0;
+}
+
+/* ---- a bounded queue of batches -------------------------------------------- */
+
+typedef struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	batch *head, *tail;
+	int closed;
+} queue;
+
+static void queue_init(queue *q)
+{
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	q->head = q->tail = NULL;
+	q->closed = 0;
+}
+
+static void queue_destroy(queue *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+}
+
+/* The queues need no capacity of their own: the in-flight limit bounds
+ * how many batches exist at all. */
+static void queue_push(queue *q, batch *b)
+{
+	pthread_mutex_lock(&q->mu);
+	b->next = NULL;
+	if (q->tail)
+		q->tail->next = b;
+	else
+		q->head = b;
+	q->tail = b;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Blocks until a batch is there or the queue is closed and empty (NULL). */
+static batch *queue_pop(queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (!q->head && !q->closed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	batch *b = q->head;
+	if (b) {
+		q->head = b->next;
+		if (!q->head)
+			q->tail = NULL;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return b;
+}
+
+static void queue_close(queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+typedef struct run {
+	const dx_engine *engine;
+	const dx_limits *limits;
+	const dx_scan_kernel *kernel;
+	const char *const *paths;
+	size_t npaths;
+
+	queue work, done;
+	atomic_int aborted;
+	atomic_int nomem;
+	atomic_int workers_left;
+
+	/* In-flight batches, for bounded memory. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned inflight, max_inflight;
+
+	uint64_t next_seq;         /* reader's numbering */
+} run;
+
+static int acquire_slot(run *r)
+{
+	pthread_mutex_lock(&r->mu);
+	while (r->inflight >= r->max_inflight && !atomic_load(&r->aborted))
+		pthread_cond_wait(&r->cv, &r->mu);
+	int ok = !atomic_load(&r->aborted);
+	if (ok)
+		r->inflight++;
+	pthread_mutex_unlock(&r->mu);
+	return ok;
+}
+
+static void release_slot(run *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->inflight--;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void abort_run(run *r)
+{
+	atomic_store(&r->aborted, 1);
+	pthread_mutex_lock(&r->mu);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* ---- reader --------------------------------------------------------------- */
+
+typedef struct reader {
+	run *r;
+	batch *cur;
+	char err[600];
+} reader;
+
+static batch *fresh_batch(run *r)
+{
+	if (!acquire_slot(r))
+		return NULL;
+	batch *b = batch_new();
+	if (!b) {
+		atomic_store(&r->nomem, 1);
+		release_slot(r);
+		abort_run(r);
+	}
+	return b;
+}
+
+/* Hands the current batch to the workers and starts another. */
+static int ship(reader *rd)
+{
+	batch *b = rd->cur;
+	rd->cur = NULL;
+	b->seq = rd->r->next_seq++;
+	queue_push(&rd->r->work, b);
+	rd->cur = fresh_batch(rd->r);
+	return rd->cur ? 0 : -1;
+}
+
+static void nomem(reader *rd)
+{
+	atomic_store(&rd->r->nomem, 1);
+	abort_run(rd->r);
+}
+
+/* Reads and discards until a From_ line, then appends the bytes from it on
+ * to the current batch. `tail` is the end of what was already discarded (a
+ * From_ line may straddle the cut); only line starts after its first byte
+ * are considered. Returns 1 when found (*found_len bytes appended), 0 at the
+ * end of the stream, -1 on a read error (reported) or memory exhaustion. */
+static int skip_to_boundary(reader *rd, dx_stream *st, const char *path, const char *tail, size_t tail_len,
+			    uint64_t *file_pos, size_t *found_len)
+{
+	enum { KEEP = DX_MBOX_MAX_FROM_LINE + 1 };
+	size_t cap = READ_CHUNK + KEEP;
+	char *buf = malloc(cap);
+	if (!buf) {
+		nomem(rd);
+		return -1;
+	}
+	size_t have = tail_len < KEEP ? tail_len : KEEP;
+	memcpy(buf, tail + tail_len - have, have);
+	int eof = 0;
+	for (;;) {
+		size_t at = 0;
+		int undecided = 0;
+		for (size_t i = 1; i < have; i++) {
+			if (buf[i - 1] != '\n' || buf[i] != 'F')
+				continue;
+			int v = dx_mbox_from_line(buf + i, have - i);
+			if (v == 1 || (v == -1 && !eof)) {
+				at = i;
+				undecided = v == -1;
+				break;
+			}
+		}
+		if (at && !undecided) {
+			if (batch_reserve(rd->cur, have - at) < 0) {
+				free(buf);
+				nomem(rd);
+				return -1;
+			}
+			memcpy(rd->cur->data + rd->cur->len, buf + at, have - at);
+			rd->cur->len += have - at;
+			*found_len = have - at;
+			free(buf);
+			return 1;
+		}
+		if (eof) {
+			free(buf);
+			return 0;
+		}
+		/* Keep what may begin a From_ line, with the byte before it. */
+		size_t keep_from = undecided ? at - 1 : (have > KEEP ? have - KEEP : 0);
+		memmove(buf, buf + keep_from, have - keep_from);
+		have -= keep_from;
+		ssize_t got = dx_stream_read(st, buf + have, cap - have, rd->err, sizeof rd->err);
+		if (got < 0) {
+			rd->cur->delta.input_errors++;
+			if (batch_diag(rd->cur, DX_DIAG_ERROR, path, (int64_t)*file_pos, rd->err) < 0)
+				nomem(rd);
+			free(buf);
+			return -1;
+		}
+		if (got == 0)
+			eof = 1;
+		have += (size_t)got;
+		*file_pos += (uint64_t)got;
+		rd->cur->delta.bytes += (uint64_t)got;
+	}
+}
+
+static void read_source(reader *rd, const char *path)
+{
+	run *r = rd->r;
+	size_t max_msg = r->limits->max_message_size;
+	source *src = source_new(path);
+	if (!src) {
+		nomem(rd);
+		return;
+	}
+	rd->cur->delta.sources++;
+	dx_stream *st = dx_stream_open(path, rd->err, sizeof rd->err);
+	if (!st) {
+		rd->cur->delta.input_errors++;
+		if (batch_diag(rd->cur, DX_DIAG_ERROR, path, -1, rd->err) < 0)
+			nomem(rd);
+		source_unref(src);
+		return;
+	}
+
+	enum { UNKNOWN, MBOX, SINGLE } kind = UNKNOWN;
+	size_t seg_start = rd->cur->len;   /* where this source's pending data begins */
+	uint64_t file_pos = 0;             /* bytes read from the source */
+	int eof = 0, truncated = 0;
+
+/* The source offset of batch position x (a byte of this source). */
+#define OFFSET_OF(x) (file_pos - (uint64_t)(rd->cur->len - (x)))
+
+	while (!eof && !atomic_load(&r->aborted)) {
+		if (batch_reserve(rd->cur, READ_CHUNK) < 0) {
+			nomem(rd);
+			break;
+		}
+		ssize_t got = dx_stream_read(st, rd->cur->data + rd->cur->len, READ_CHUNK, rd->err, sizeof rd->err);
+		if (got < 0) {
+			/* Keep what was read; the message cut short is decoded as far as it goes. */
+			rd->cur->delta.input_errors++;
+			if (batch_diag(rd->cur, DX_DIAG_ERROR, path, (int64_t)file_pos, rd->err) < 0)
+				nomem(rd);
+			eof = 1;
+			got = 0;
+		}
+		if (got == 0)
+			eof = 1;
+		rd->cur->len += (size_t)got;
+		file_pos += (uint64_t)got;
+		rd->cur->delta.bytes += (uint64_t)got;
+
+		size_t pending = rd->cur->len - seg_start;
+		if (kind == UNKNOWN) {
+			if (!eof && pending < DETECT_BYTES)
+				continue;
+			size_t skip;
+			kind = dx_mbox_detect(rd->cur->data + seg_start, pending, &skip) ? MBOX : SINGLE;
+			if (kind == MBOX)
+				seg_start += skip;
+			pending = rd->cur->len - seg_start;
+		}
+		if (kind == SINGLE) {
+			if (pending > max_msg) {
+				/* Keep the head, where the report parts are; drain the rest. */
+				rd->cur->len = seg_start + max_msg;
+				truncated = 1;
+				char sink[16384];
+				ssize_t n;
+				while ((n = dx_stream_read(st, sink, sizeof sink, rd->err, sizeof rd->err)) > 0) {
+					file_pos += (uint64_t)n;
+					rd->cur->delta.bytes += (uint64_t)n;
+				}
+				eof = 1;
+			}
+			continue;
+		}
+		/* mbox: cut when the batch is full, at the last complete message. */
+		if (eof || rd->cur->len < BATCH_TARGET)
+			continue;
+		size_t cut = dx_mbox_last(rd->cur->data + seg_start, pending, 0);
+		if (cut > 0) {
+			batch *b = rd->cur;
+			uint64_t base = OFFSET_OF(seg_start);
+			size_t tail = pending - cut;
+			if (batch_add_segment(b, src, base, seg_start, cut, 1, 0) < 0) {
+				nomem(rd);
+				break;
+			}
+			b->len = seg_start + cut;
+			/* The next batch begins with the unfinished message. */
+			char *carry = malloc(tail ? tail : 1);
+			if (!carry) {
+				nomem(rd);
+				break;
+			}
+			memcpy(carry, b->data + seg_start + cut, tail);
+			if (ship(rd) < 0) {
+				free(carry);
+				break;
+			}
+			if (batch_reserve(rd->cur, tail + READ_CHUNK) < 0) {
+				free(carry);
+				nomem(rd);
+				break;
+			}
+			memcpy(rd->cur->data, carry, tail);
+			free(carry);
+			rd->cur->len = tail;
+			seg_start = 0;
+			continue;
+		}
+		if (pending >= max_msg) {
+			/* One message bigger than the limit: keep its head as a
+			 * truncated message of its own and skip to the next one. */
+			uint64_t base = OFFSET_OF(seg_start);
+			if (batch_add_segment(rd->cur, src, base, seg_start, max_msg, 0, 1) < 0) {
+				nomem(rd);
+				break;
+			}
+			char w[200];
+			snprintf(w, sizeof w, "message larger than max_message_size (%zu bytes); only its start is read",
+				 max_msg);
+			if (batch_diag(rd->cur, DX_DIAG_WARNING, path, (int64_t)base, w) < 0)
+				nomem(rd);
+			rd->cur->delta.limits_hit++;
+			/* The bytes past the cut are dropped, but the search for the
+			 * next message starts among them. */
+			size_t old_len = rd->cur->len;
+			size_t cut_at = seg_start + max_msg;
+			size_t tail_len = old_len - seg_start;
+			char *tail = malloc(tail_len > DX_MBOX_MAX_FROM_LINE + 1 ? DX_MBOX_MAX_FROM_LINE + 1 : tail_len);
+			if (!tail) {
+				nomem(rd);
+				break;
+			}
+			size_t tl = tail_len > DX_MBOX_MAX_FROM_LINE + 1 ? DX_MBOX_MAX_FROM_LINE + 1 : tail_len;
+			memcpy(tail, rd->cur->data + old_len - tl, tl);
+			rd->cur->len = cut_at;
+			size_t found;
+			int got2 = skip_to_boundary(rd, st, path, tail, tl, &file_pos, &found);
+			free(tail);
+			seg_start = rd->cur->len;
+			if (got2 <= 0) {
+				eof = 1;
+				continue;
+			}
+			seg_start = rd->cur->len - found;
+		}
+	}
+	/* What remains of the source is its last segment. */
+	if (!atomic_load(&r->aborted) && rd->cur && rd->cur->len > seg_start) {
+		size_t pending = rd->cur->len - seg_start;
+		/* A single message always starts at 0; an mbox run where the
+		 * bytes after it end, since nothing after seg_start was dropped. */
+		uint64_t base = kind == MBOX ? OFFSET_OF(seg_start) : 0;
+		if (batch_add_segment(rd->cur, src, base, seg_start, pending, kind == MBOX, truncated) < 0)
+			nomem(rd);
+		else if (truncated) {
+			char w[200];
+			snprintf(w, sizeof w, "message larger than max_message_size (%zu bytes); only its start is read",
+				 max_msg);
+			if (batch_diag(rd->cur, DX_DIAG_WARNING, path, 0, w) < 0)
+				nomem(rd);
+			rd->cur->delta.limits_hit++;
+		}
+	}
+#undef OFFSET_OF
+	dx_stream_close(st);
+	source_unref(src);
+	if (rd->cur && !atomic_load(&r->aborted) && (rd->cur->len >= BATCH_TARGET || rd->cur->nsegs >= MAX_SEGMENTS))
+		ship(rd);
+}
+
+static void *reader_main(void *arg)
+{
+	run *r = arg;
+	reader rd = {.r = r};
+	dx_walk *w = dx_walk_new(r->paths, r->npaths);
+	rd.cur = fresh_batch(r);
+	if (!w)
+		nomem(&rd);
+	while (w && rd.cur && !atomic_load(&r->aborted)) {
+		const char *path;
+		int got = dx_walk_next(w, &path, rd.err, sizeof rd.err);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			rd.cur->delta.input_errors++;
+			if (batch_diag(rd.cur, DX_DIAG_ERROR, NULL, -1, rd.err) < 0)
+				nomem(&rd);
+			continue;
+		}
+		read_source(&rd, path);
+	}
+	dx_walk_free(w);
+	if (rd.cur) {
+		if (atomic_load(&r->aborted)) {
+			batch_free(rd.cur);
+			release_slot(r);
+		} else {
+			rd.cur->seq = r->next_seq++;
+			queue_push(&r->work, rd.cur);
+		}
+	}
+	queue_close(&r->work);
+	return NULL;
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+typedef struct worker_ctx {
+	batch *b;
+	int failed;
+} worker_ctx;
+
+static int keep_record(void *arg, const dx_record *rec)
+{
+	worker_ctx *w = arg;
+	batch *b = w->b;
+	event *e = batch_event(b);
+	if (!e) {
+		w->failed = 1;
+		return -1;
+	}
+	e->is_record = 1;
+	dx_record *k = &e->rec;
+	*k = *rec;
+	/* rec.source points at the segment's source, alive as long as the batch. */
+	const char **texts[] = {&k->recipient, &k->domain, &k->status, &k->reporting_mta,
+				&k->remote_mta, &k->diagnostic, &k->sender, &k->subject, &k->message_id};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		*texts[i] = keep(b, *texts[i]);
+		if (!*texts[i]) {
+			w->failed = 1;
+			return -1;
+		}
+	}
+	/* action, reason and decoder are static strings of the library. */
+	return 0;
+}
+
+static void keep_diag(void *arg, const dx_diag *dg)
+{
+	worker_ctx *w = arg;
+	if (dg->severity == DX_DIAG_WARNING)
+		w->b->delta.limits_hit++;
+	if (batch_diag(w->b, dg->severity, dg->source, dg->offset, dg->message) < 0)
+		w->failed = 1;
+}
+
+static void decode_one(run *r, dx_dctx *d, worker_ctx *w, const segment *s, size_t off, size_t len,
+		       int from_mbox, int truncated)
+{
+	batch *b = w->b;
+	if (len > r->limits->max_message_size) {
+		len = r->limits->max_message_size;
+		truncated = 1;
+		char msg[200];
+		snprintf(msg, sizeof msg, "message larger than max_message_size (%zu bytes); only its start is read",
+			 r->limits->max_message_size);
+		keep_diag(w, &(dx_diag){DX_DIAG_WARNING, s->src->name, (int64_t)(s->base + off), msg});
+	}
+	dx_message m = {
+		.source = s->src->name,
+		.offset = s->base + off,
+		.data = b->data + s->start + off,
+		.len = len,
+		.from_mbox = from_mbox,
+		.truncated = truncated,
+	};
+	unsigned n = 0;
+	b->delta.messages++;
+	dx_outcome o = dx_decode(d, &m, keep_record, w, keep_diag, &n);
+	if (o == DX_DECODED) {
+		b->delta.bounces++;
+		b->delta.records += n;
+	} else if (o == DX_UNDECODED) {
+		b->delta.undecoded++;
+		if (batch_diag(b, DX_DIAG_ERROR, m.source, (int64_t)m.offset,
+			       "looks like a bounce but no decoder could read it (undecoded)") < 0)
+			w->failed = 1;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	run *r = arg;
+	dx_dctx *d = dx_dctx_new(r->engine);
+	if (!d)
+		atomic_store(&r->nomem, 1), abort_run(r);
+	batch *b;
+	while ((b = queue_pop(&r->work)) != NULL) {
+		worker_ctx w = {b, 0};
+		for (size_t i = 0; d && i < b->nsegs && !atomic_load(&r->aborted) && !w.failed; i++) {
+			const segment *s = &b->segs[i];
+			if (!s->mbox) {
+				decode_one(r, d, &w, s, 0, s->len, 0, s->truncated);
+				continue;
+			}
+			const char *p = b->data + s->start;
+			size_t at = 0;
+			while (at < s->len && !w.failed) {
+				size_t next = dx_mbox_next(r->kernel, p, s->len, at + 1);
+				decode_one(r, d, &w, s, at, next - at, 1, 0);
+				at = next;
+			}
+		}
+		if (w.failed) {
+			atomic_store(&r->nomem, 1);
+			abort_run(r);
+		}
+		queue_push(&r->done, b);
+	}
+	dx_dctx_free(d);
+	if (atomic_fetch_sub(&r->workers_left, 1) == 1)
+		queue_close(&r->done);
+	return NULL;
+}
+
+/* ---- writer (the caller's thread) --------------------------------------------- */
+
+static void add_stats(dx_stats *t, const dx_stats *d)
+{
+	t->sources += d->sources;
+	t->bytes += d->bytes;
+	t->messages += d->messages;
+	t->bounces += d->bounces;
+	t->records += d->records;
+	t->undecoded += d->undecoded;
+	t->input_errors += d->input_errors;
+	t->limits_hit += d->limits_hit;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, unsigned threads,
+		 const dx_sink *sink, dx_stats *stats, dx_error *err)
+{
+	dx_stats local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 1;
+	}
+	if (threads > 256)
+		threads = 256;
+
+	run r;
+	memset(&r, 0, sizeof r);
+	r.engine = e;
+	r.limits = &dx_engine_options(e)->limits;
+	r.kernel = dx_scan_best();
+	r.paths = paths;
+	r.npaths = npaths;
+	r.max_inflight = 2 * threads + 2;
+	queue_init(&r.work);
+	queue_init(&r.done);
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	atomic_init(&r.aborted, 0);
+	atomic_init(&r.nomem, 0);
+	atomic_init(&r.workers_left, (int)threads);
+
+	pthread_t rd, *wk = calloc(threads, sizeof *wk);
+	unsigned started = 0;
+	int reader_started = 0;
+	if (!wk)
+		goto fail_threads;
+	for (; started < threads; started++)
+		if (pthread_create(&wk[started], NULL, worker_main, &r) != 0)
+			break;
+	if (started == 0)
+		goto fail_threads;
+	if (started < threads) /* run with the workers we could start */
+		atomic_fetch_sub(&r.workers_left, (int)(threads - started));
+	if (pthread_create(&rd, NULL, reader_main, &r) != 0) {
+		queue_close(&r.work);
+	} else
+		reader_started = 1;
+
+	/* Batches arrive in any order; they leave in reading order. */
+	batch *pending = NULL;
+	uint64_t next = 0;
+	int sink_stopped = 0;
+	double last_progress = now_seconds();
+	batch *b;
+	while ((b = queue_pop(&r.done)) != NULL) {
+		batch **pp = &pending;
+		while (*pp && (*pp)->seq < b->seq)
+			pp = &(*pp)->next;
+		b->next = *pp;
+		*pp = b;
+		while (pending && pending->seq == next) {
+			batch *h = pending;
+			pending = h->next;
+			next++;
+			for (size_t i = 0; i < h->nev && !atomic_load(&r.aborted); i++) {
+				const event *ev = &h->ev[i];
+				if (ev->is_record) {
+					if (sink->record && sink->record(sink->arg, &ev->rec) != 0) {
+						sink_stopped = 1;
+						abort_run(&r);
+					}
+				} else if (sink->diag)
+					sink->diag(sink->arg, &ev->diag);
+			}
+			add_stats(stats, &h->delta);
+			batch_free(h);
+			release_slot(&r);
+		}
+		if (sink->progress) {
+			double t = now_seconds();
+			if (t - last_progress >= 0.25) {
+				sink->progress(sink->arg, stats);
+				last_progress = t;
+			}
+		}
+	}
+	while (pending) {
+		b = pending;
+		pending = b->next;
+		batch_free(b);
+	}
+	if (reader_started)
+		pthread_join(rd, NULL);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(wk[i], NULL);
+	free(wk);
+	/* Batches the reader pushed after an abort may still sit in the queue. */
+	while ((b = r.work.head) != NULL) {
+		r.work.head = b->next;
+		batch_free(b);
+	}
+	queue_destroy(&r.work);
+	queue_destroy(&r.done);
+	pthread_mutex_destroy(&r.mu);
+	pthread_cond_destroy(&r.cv);
+	if (sink->progress)
+		sink->progress(sink->arg, stats);
+
+	if (atomic_load(&r.nomem)) {
+		if (err) {
+			err->code = DX_ERR_NOMEM;
+			snprintf(err->message, sizeof err->message, "out of memory; the run was stopped");
+		}
+		return DX_ERR_NOMEM;
+	}
+	if (sink_stopped) {
+		if (err && err->code == DX_OK) {
+			err->code = DX_ERR_ABORTED;
+			snprintf(err->message, sizeof err->message, "stopped by the output");
+		}
+		return DX_ERR_ABORTED;
+	}
+	if (!reader_started) {
+		if (err) {
+			err->code = DX_ERR_NOMEM;
+			snprintf(err->message, sizeof err->message, "cannot start the reader thread");
+		}
+		return DX_ERR_NOMEM;
+	}
+	return DX_OK;
+
+fail_threads:
+	free(wk);
+	queue_destroy(&r.work);
+	queue_destroy(&r.done);
+	pthread_mutex_destroy(&r.mu);
+	pthread_cond_destroy(&r.cv);
+	if (err) {
+		err->code = DX_ERR_NOMEM;
+		snprintf(err->message, sizeof err->message, "cannot start worker threads: %s", strerror(errno));
+	}
+	return DX_ERR_NOMEM;
+}

@@ -1,0 +1,170 @@
+/* rfc3464.c: the standard delivery status notification (RFC 3464, and its
+ * internationalised form of RFC 6533).
+ *
+ * Finds the message/delivery-status part, reads its per-message fields and
+ * one group of per-recipient fields per recipient. Lenient where real
+ * reports are broken: groups may be separated by lines of whitespace, the
+ * per-message group may be missing or merged with the first recipient,
+ * the part may be base64-encoded, and an address may be given only as
+ * Original-Recipient or X-Actual-Recipient. Recipients without a usable
+ * address are skipped. Returns 0 (not this format) when there is no
+ * delivery-status part or it names no recipient.
+ */
+#include <string.h>
+
+#include "bounce.h"
+#include "dsnidx.h"
+#include "text.h"
+
+static dx_mime_part *find_status_part(dx_mime_part *root)
+{
+	static const char *const subtypes[] = {"delivery-status", "global-delivery-status"};
+	for (size_t i = 0; i < sizeof subtypes / sizeof subtypes[0]; i++) {
+		dx_mime_part *m = dx_mime_find(root, "message", subtypes[i], 0);
+		if (m)
+			return m;
+	}
+	/* Some generators label the part text/delivery-status. */
+	return dx_mime_find(root, "text", "delivery-status", 0);
+}
+
+static int blank_line(const char *p, size_t s, size_t e)
+{
+	for (; s < e; s++)
+		if (!dx_is_wsp(p[s]))
+			return 0;
+	return 1;
+}
+
+/* Length of the group starting at p: up to a line that is empty or holds
+ * only whitespace. *next gets where the following group starts. */
+static size_t group_len(const char *p, size_t n, size_t *next)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t e = dx_line_end(p, n, i);
+		if (blank_line(p, i, e)) {
+			size_t len = i;
+			while (i < n) {
+				e = dx_line_end(p, n, i);
+				if (!blank_line(p, i, e))
+					break;
+				i = e + 1;
+			}
+			*next = i < n ? i : n;
+			return len;
+		}
+		i = e + 1;
+	}
+	*next = n;
+	return n;
+}
+
+static const char *recipient_of(dx_arena *a, const dx_header *h)
+{
+	static const char *const fields[] = {"final-recipient", "original-recipient", "x-actual-recipient"};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		const char *v = dx_header_get(h, fields[i]);
+		if (!v)
+			continue;
+		const char *addr = dx_typed_value(v);
+		char *r = dx_addr_extract(a, addr, strlen(addr));
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+static const char *first_token_lower(dx_arena *a, const char *v)
+{
+	size_t n = 0;
+	while (v[n] && !dx_is_space(v[n]) && v[n] != '(' && v[n] != ';')
+		n++;
+	if (!n)
+		return NULL;
+	char *t = dx_arena_strndup(a, v, n);
+	if (t)
+		dx_ascii_lower(t);
+	return t;
+}
+
+/* Takes the recipient's fields. Returns -1 on memory exhaustion. */
+static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
+{
+	dx_arena *a = v->arena;
+	const char *addr = recipient_of(a, h);
+	if (!addr)
+		return 0;
+	dx_rcpt *r = dx_bounce_add(b, a, addr);
+	if (!r)
+		return b->dropped_rcpts ? 0 : -1;
+
+	const char *s;
+	if ((s = dx_header_get(h, "action")) != NULL)
+		r->action = first_token_lower(a, s);
+	if ((s = dx_header_get(h, "status")) != NULL)
+		r->status = dx_find_status(a, s, strlen(s));
+	if ((s = dx_header_get(h, "remote-mta")) != NULL) {
+		const char *host = dx_typed_value(s);
+		r->remote_mta = dx_host(a, host, strlen(host));
+	}
+	if ((s = dx_header_get(h, "diagnostic-code")) != NULL) {
+		/* "smtp; 550 5.1.1 ..." : the type is not part of the text. */
+		const char *semi = strchr(s, ';');
+		const char *t = s;
+		if (semi && (size_t)(semi - s) < 16 && !memchr(s, ' ', (size_t)(semi - s)))
+			t = semi + 1;
+		r->diagnostic = dx_squeeze(a, t, strlen(t));
+		if (r->diagnostic && !r->diagnostic[0])
+			r->diagnostic = NULL;
+	}
+	if ((s = dx_header_get(h, "last-attempt-date")) != NULL)
+		r->last_attempt = dx_date_parse(s, strlen(s));
+	if (r->diagnostic) {
+		const char *d = r->diagnostic;
+		size_t dn = strlen(d);
+		r->reply_code = dx_find_reply_code(d, dn);
+		r->status = dx_better_status(r->status, dx_find_status(a, d, dn));
+	}
+	return 0;
+}
+
+int dx_decode_rfc3464(dx_view *v, dx_bounce *b)
+{
+	dx_mime_part *ds = find_status_part(v->root);
+	if (!ds)
+		return 0;
+	dx_text body;
+	if (dx_mime_body(v->mime, ds, &body) < 0)
+		return -1;
+
+	size_t i = 0;
+	/* Leading blank lines are not a group. */
+	while (i < body.n && (body.p[i] == '\n' || dx_is_wsp(body.p[i])))
+		i++;
+	while (i < body.n) {
+		size_t next;
+		size_t len = group_len(body.p + i, body.n - i, &next);
+		dx_header h;
+		size_t hb;
+		if (dx_header_parse(v->arena, v->mime->kernel, body.p + i, len, v->mime->max_header_fields, &h, &hb) < 0)
+			return -1;
+		if (dx_header_get(&h, "reporting-mta") && !b->reporting_mta) {
+			const char *m = dx_typed_value(dx_header_get(&h, "reporting-mta"));
+			b->reporting_mta = dx_host(v->arena, m, strlen(m));
+		}
+		const char *arr = dx_header_get(&h, "arrival-date");
+		if (arr && b->arrival == DX_NO_TIME)
+			b->arrival = dx_date_parse(arr, strlen(arr));
+		if (dx_header_get(&h, "final-recipient") || dx_header_get(&h, "original-recipient") ||
+		    dx_header_get(&h, "x-actual-recipient")) {
+			if (read_recipient(v, b, &h) < 0)
+				return -1;
+		}
+		i += next;
+	}
+	if (b->nrcpts == 0)
+		return 0;
+	b->decoder = "rfc3464";
+	return 1;
+}

@@ -1,0 +1,675 @@
+/* store.c: the SQLite index (schema in docs/SCHEMA.md).
+ *
+ * Records go to `record`, one row per recipient. Reports never read that
+ * table: they read `agg`, which holds one count per combination of hour
+ * and the report keys, and which is far smaller than `record` because
+ * bounces repeat (the same code from the same server for the same domain
+ * in the same hour). `agg` is kept up to date in the same transactions as
+ * `record`: counts are gathered in memory while a transaction is open and
+ * folded in with one upsert per distinct combination at commit, so a
+ * report is always exactly the sum of the records and costs time in
+ * proportion to the combinations, not to the records.
+ *
+ * Errors are returned with SQLite's message and the database path.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "dsnidx.h"
+
+enum {
+	SCHEMA_VERSION = 1,
+	COMMIT_EVERY = 100000,     /* records per transaction */
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE source (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  path TEXT NOT NULL UNIQUE\n"
+	");\n"
+	"CREATE TABLE record (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  source_id INTEGER NOT NULL REFERENCES source(id),\n"
+	"  offset INTEGER NOT NULL,\n"
+	"  idx INTEGER NOT NULL,\n"
+	"  ts INTEGER,\n"
+	"  recipient TEXT NOT NULL,\n"
+	"  domain TEXT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  status TEXT NOT NULL,\n"
+	"  reply_code INTEGER,\n"
+	"  reason TEXT NOT NULL,\n"
+	"  hard_bounce INTEGER NOT NULL,\n"
+	"  reporting_mta TEXT NOT NULL,\n"
+	"  remote_mta TEXT NOT NULL,\n"
+	"  diagnostic TEXT NOT NULL,\n"
+	"  sender TEXT NOT NULL,\n"
+	"  subject TEXT NOT NULL,\n"
+	"  message_id TEXT NOT NULL,\n"
+	"  decoder TEXT NOT NULL,\n"
+	"  UNIQUE (source_id, offset, idx)\n"
+	");\n"
+	"CREATE INDEX record_ts ON record(ts);\n"
+	"CREATE TABLE agg (\n"
+	"  hour INTEGER NOT NULL,\n"          /* ts / 3600, or -1 when unknown */
+	"  status TEXT NOT NULL,\n"
+	"  reply_code INTEGER NOT NULL,\n"    /* 0 when absent */
+	"  reason TEXT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  reporting_mta TEXT NOT NULL,\n"
+	"  remote_mta TEXT NOT NULL,\n"
+	"  domain TEXT NOT NULL,\n"
+	"  count INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (hour, status, reply_code, reason, action, reporting_mta, remote_mta, domain)\n"
+	") WITHOUT ROWID;\n";
+
+/* ---- in-memory aggregate of the open transaction ---------------------------- */
+
+typedef struct agg_entry {
+	char *key;                 /* fields joined by \x1f; NULL: empty slot */
+	size_t keylen;
+	uint64_t hash;
+	int64_t hour;
+	int reply_code;
+	uint64_t count;
+} agg_entry;
+
+typedef struct agg_map {
+	agg_entry *slots;
+	size_t cap, n;
+} agg_map;
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void agg_clear(agg_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->n = 0;
+}
+
+static int agg_grow(agg_map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	agg_entry *s = calloc(cap, sizeof *s);
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		agg_entry *e = &m->slots[i];
+		if (!e->key)
+			continue;
+		size_t j = e->hash & (cap - 1);
+		while (s[j].key)
+			j = (j + 1) & (cap - 1);
+		s[j] = *e;
+	}
+	free(m->slots);
+	m->slots = s;
+	m->cap = cap;
+	return 0;
+}
+
+static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int reply_code)
+{
+	if ((m->n + 1) * 2 > m->cap && agg_grow(m) < 0)
+		return -1;
+	uint64_t h = fnv1a(key, keylen);
+	size_t j = h & (m->cap - 1);
+	while (m->slots[j].key) {
+		agg_entry *e = &m->slots[j];
+		if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
+			e->count++;
+			return 0;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	char *k = malloc(keylen + 1);
+	if (!k)
+		return -1;
+	memcpy(k, key, keylen);
+	k[keylen] = '\0';
+	m->slots[j] = (agg_entry){k, keylen, h, hour, reply_code, 1};
+	m->n++;
+	return 0;
+}
+
+/* ---- the store ------------------------------------------------------------ */
+
+struct dx_store {
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+	unsigned pending;          /* records in the open transaction */
+	sqlite3_stmt *ins_record, *ins_source, *get_source, *upsert_agg;
+	char *last_source;
+	int64_t last_source_id;
+	agg_map agg;
+	dx_buf key;
+};
+
+static dx_status db_fail(dx_store *s, dx_error *err, const char *what)
+{
+	if (err) {
+		err->code = DX_ERR_DB;
+		snprintf(err->message, sizeof err->message, "%s: %s: %s", s->path, what,
+			 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	}
+	return DX_ERR_DB;
+}
+
+static dx_status nomem(dx_error *err)
+{
+	if (err) {
+		err->code = DX_ERR_NOMEM;
+		snprintf(err->message, sizeof err->message, "out of memory");
+	}
+	return DX_ERR_NOMEM;
+}
+
+static int exec(dx_store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int user_version(dx_store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int table_count(dx_store *s)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void store_free(dx_store *s)
+{
+	sqlite3_finalize(s->ins_record);
+	sqlite3_finalize(s->ins_source);
+	sqlite3_finalize(s->get_source);
+	sqlite3_finalize(s->upsert_agg);
+	sqlite3_close(s->db);
+	agg_clear(&s->agg);
+	dx_buf_free(&s->key);
+	free(s->last_source);
+	free(s->path);
+	free(s);
+}
+
+dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *err)
+{
+	*out = NULL;
+	dx_store *s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return nomem(err);
+	}
+	dx_buf_init(&s->key);
+	int create = flags & DX_STORE_CREATE;
+	int oflags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		dx_status st = DX_ERR_DB;
+		if (err) {
+			err->code = st;
+			if (!create)
+				snprintf(err->message, sizeof err->message,
+					 "%s: cannot open the index (%s); run 'dsnidx index' first or give --db",
+					 path, s->db ? sqlite3_errmsg(s->db) : "error");
+			else
+				snprintf(err->message, sizeof err->message, "%s: cannot create the index: %s", path,
+					 s->db ? sqlite3_errmsg(s->db) : "error");
+		}
+		store_free(s);
+		return st;
+	}
+	/* Another dsnidx may hold the write lock for a commit; wait for it. */
+	sqlite3_busy_timeout(s->db, 30000);
+
+	int v = user_version(s);
+	int tables = table_count(s);
+	if (v < 0 || tables < 0) {
+		dx_status st = db_fail(s, err, "not an SQLite database");
+		store_free(s);
+		return st;
+	}
+	if (v == 0 && tables == 0) {
+		if (!create) {
+			if (err) {
+				err->code = DX_ERR_DB;
+				snprintf(err->message, sizeof err->message,
+					 "%s: the index is empty; run 'dsnidx index' first", path);
+			}
+			store_free(s);
+			return DX_ERR_DB;
+		}
+		char ver[64];
+		snprintf(ver, sizeof ver, "PRAGMA user_version = %d;", SCHEMA_VERSION);
+		if (exec(s, "PRAGMA journal_mode = WAL;") < 0 || exec(s, "BEGIN;") < 0 || exec(s, schema_sql) < 0 ||
+		    exec(s, ver) < 0 || exec(s, "COMMIT;") < 0) {
+			dx_status st = db_fail(s, err, "cannot create the schema");
+			store_free(s);
+			return st;
+		}
+	} else if (v != SCHEMA_VERSION) {
+		if (err) {
+			err->code = DX_ERR_SCHEMA;
+			snprintf(err->message, sizeof err->message,
+				 "%s: not a dsnidx index of schema version %d (found user_version %d)", path,
+				 SCHEMA_VERSION, v);
+		}
+		store_free(s);
+		return DX_ERR_SCHEMA;
+	}
+	if (create) {
+		/* WAL lets reports read while an index run writes; NORMAL sync is
+		 * durable at each checkpoint and safe against corruption. */
+		if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") < 0) {
+			dx_status st = db_fail(s, err, "cannot set the journal mode");
+			store_free(s);
+			return st;
+		}
+		if (sqlite3_prepare_v2(s->db,
+				       "INSERT OR IGNORE INTO record (source_id, offset, idx, ts, recipient, domain, "
+				       "action, status, reply_code, reason, hard_bounce, reporting_mta, remote_mta, "
+				       "diagnostic, sender, subject, message_id, decoder) "
+				       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+				       -1, &s->ins_record, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO source (path) VALUES (?)", -1, &s->ins_source,
+				       NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db, "SELECT id FROM source WHERE path = ?", -1, &s->get_source, NULL) !=
+			    SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db,
+				       "INSERT INTO agg (hour, status, reply_code, reason, action, reporting_mta, "
+				       "remote_mta, domain, count) VALUES (?,?,?,?,?,?,?,?,?) "
+				       "ON CONFLICT (hour, status, reply_code, reason, action, reporting_mta, remote_mta, domain) "
+				       "DO UPDATE SET count = count + excluded.count",
+				       -1, &s->upsert_agg, NULL) != SQLITE_OK) {
+			dx_status st = db_fail(s, err, "cannot prepare statements");
+			store_free(s);
+			return st;
+		}
+	}
+	*out = s;
+	return DX_OK;
+}
+
+static int source_id(dx_store *s, const char *path, int64_t *id)
+{
+	if (s->last_source && strcmp(s->last_source, path) == 0) {
+		*id = s->last_source_id;
+		return 0;
+	}
+	sqlite3_reset(s->ins_source);
+	sqlite3_bind_text(s->ins_source, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(s->ins_source) != SQLITE_DONE)
+		return -1;
+	sqlite3_reset(s->get_source);
+	sqlite3_bind_text(s->get_source, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(s->get_source) != SQLITE_ROW)
+		return -1;
+	*id = sqlite3_column_int64(s->get_source, 0);
+	sqlite3_reset(s->get_source);
+	char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	free(s->last_source);
+	s->last_source = copy;
+	s->last_source_id = *id;
+	return 0;
+}
+
+static int64_t hour_of(int64_t ts)
+{
+	if (ts == DX_NO_TIME)
+		return -1;
+	/* Floor division: times before 1970 still fall in their own hour. */
+	return ts >= 0 ? ts / 3600 : -((-ts + 3599) / 3600);
+}
+
+static int agg_record(dx_store *s, const dx_record *r)
+{
+	dx_buf *k = &s->key;
+	dx_buf_clear(k);
+	int64_t hour = hour_of(r->timestamp);
+	/* The key holds every agg column; the numbers ride along in the entry. */
+	dx_buf_printf(k, "%lld\x1f%d\x1f", (long long)hour, r->reply_code);
+	const char *texts[] = {r->status, r->reason, r->action, r->reporting_mta, r->remote_mta, r->domain};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		dx_buf_puts(k, texts[i]);
+		dx_buf_putc(k, '\x1f');
+	}
+	if (dx_buf_failed(k))
+		return -1;
+	return agg_add(&s->agg, k->data, k->len, hour, r->reply_code);
+}
+
+/* Splits an aggregate key back into its six text fields (after the two
+ * numbers), in place. */
+static void key_fields(char *key, const char *f[6])
+{
+	char *p = key;
+	for (int skip = 0; skip < 2; skip++)
+		p = strchr(p, '\x1f') + 1;
+	for (int i = 0; i < 6; i++) {
+		char *e = strchr(p, '\x1f');
+		*e = '\0';
+		f[i] = p;
+		p = e + 1;
+	}
+}
+
+static int flush_agg(dx_store *s)
+{
+	for (size_t i = 0; i < s->agg.cap; i++) {
+		agg_entry *e = &s->agg.slots[i];
+		if (!e->key)
+			continue;
+		const char *f[6];
+		key_fields(e->key, f);
+		sqlite3_stmt *st = s->upsert_agg;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, e->hour);
+		sqlite3_bind_text(st, 2, f[0], -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, e->reply_code);
+		for (int j = 1; j < 6; j++)
+			sqlite3_bind_text(st, 3 + j, f[j], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, (sqlite3_int64)e->count);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return -1;
+	}
+	agg_clear(&s->agg);
+	return 0;
+}
+
+dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *err)
+{
+	if (added)
+		*added = 0;
+	if (!s->ins_record)
+		return db_fail(s, err, "the index is open read-only");
+	if (!s->in_tx) {
+		if (exec(s, "BEGIN IMMEDIATE") < 0)
+			return db_fail(s, err, "cannot begin a transaction");
+		s->in_tx = 1;
+	}
+	int64_t sid;
+	if (source_id(s, r->source, &sid) < 0)
+		return db_fail(s, err, "cannot add a source");
+	sqlite3_stmt *st = s->ins_record;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->offset);
+	sqlite3_bind_int(st, 3, (int)r->index);
+	if (r->timestamp == DX_NO_TIME)
+		sqlite3_bind_null(st, 4);
+	else
+		sqlite3_bind_int64(st, 4, r->timestamp);
+	const char *texts[] = {r->recipient, r->domain, r->action, r->status};
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_text(st, 5 + i, texts[i], -1, SQLITE_STATIC);
+	if (r->reply_code)
+		sqlite3_bind_int(st, 9, r->reply_code);
+	else
+		sqlite3_bind_null(st, 9);
+	sqlite3_bind_text(st, 10, r->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, r->hard_bounce);
+	const char *more[] = {r->reporting_mta, r->remote_mta, r->diagnostic, r->sender,
+			      r->subject, r->message_id, r->decoder};
+	for (int i = 0; i < 7; i++)
+		sqlite3_bind_text(st, 12 + i, more[i], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(s, err, "cannot insert a record");
+	if (sqlite3_changes(s->db) == 1) {
+		if (agg_record(s, r) < 0)
+			return nomem(err);
+		if (added)
+			*added = 1;
+	}
+	if (++s->pending >= COMMIT_EVERY)
+		return dx_store_commit(s, err);
+	return DX_OK;
+}
+
+dx_status dx_store_commit(dx_store *s, dx_error *err)
+{
+	if (!s->in_tx)
+		return DX_OK;
+	if (flush_agg(s) < 0)
+		return db_fail(s, err, "cannot update the aggregates");
+	if (exec(s, "COMMIT") < 0)
+		return db_fail(s, err, "cannot commit");
+	s->in_tx = 0;
+	s->pending = 0;
+	return DX_OK;
+}
+
+dx_status dx_store_close(dx_store *s, dx_error *err)
+{
+	if (!s)
+		return DX_OK;
+	dx_status st = dx_store_commit(s, err);
+	if (st != DX_OK)
+		exec(s, "ROLLBACK");
+	store_free(s);
+	return st;
+}
+
+/* ---- export ------------------------------------------------------------------ */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+dx_status dx_store_export(dx_store *s, dx_record_fn fn, void *arg, dx_error *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT s.path, r.offset, r.idx, r.ts, r.recipient, r.domain, r.action, r.status, "
+			       "r.reply_code, r.reason, r.hard_bounce, r.reporting_mta, r.remote_mta, r.diagnostic, "
+			       "r.sender, r.subject, r.message_id, r.decoder "
+			       "FROM record r JOIN source s ON s.id = r.source_id ORDER BY r.id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot read records");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		dx_record r = {
+			.source = col_text(st, 0),
+			.offset = (uint64_t)sqlite3_column_int64(st, 1),
+			.index = (unsigned)sqlite3_column_int(st, 2),
+			.timestamp = sqlite3_column_type(st, 3) == SQLITE_NULL ? DX_NO_TIME : sqlite3_column_int64(st, 3),
+			.recipient = col_text(st, 4),
+			.domain = col_text(st, 5),
+			.action = col_text(st, 6),
+			.status = col_text(st, 7),
+			.reply_code = sqlite3_column_int(st, 8),
+			.reason = col_text(st, 9),
+			.hard_bounce = sqlite3_column_int(st, 10),
+			.reporting_mta = col_text(st, 11),
+			.remote_mta = col_text(st, 12),
+			.diagnostic = col_text(st, 13),
+			.sender = col_text(st, 14),
+			.subject = col_text(st, 15),
+			.message_id = col_text(st, 16),
+			.decoder = col_text(st, 17),
+		};
+		if (fn(arg, &r) != 0) {
+			sqlite3_finalize(st);
+			if (err) {
+				err->code = DX_ERR_ABORTED;
+				snprintf(err->message, sizeof err->message, "stopped by the output");
+			}
+			return DX_ERR_ABORTED;
+		}
+	}
+	dx_status ret = rc == SQLITE_DONE ? DX_OK : db_fail(s, err, "cannot read records");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- reports -------------------------------------------------------------------- */
+
+static const char *const key_names[DX_NKEYS] = {
+	"status", "reply_code", "reason", "action", "reporting_mta", "remote_mta", "domain", "day", "hour",
+};
+
+/* SQL for each key over the agg table, as text ("" when unknown). */
+static const char *const key_sql[DX_NKEYS] = {
+	"status",
+	"CASE WHEN reply_code = 0 THEN '' ELSE CAST(reply_code AS TEXT) END",
+	"reason",
+	"action",
+	"reporting_mta",
+	"remote_mta",
+	"domain",
+	"CASE WHEN hour < 0 THEN '' ELSE strftime('%Y-%m-%d', hour * 3600, 'unixepoch') END",
+	"CASE WHEN hour < 0 THEN '' ELSE strftime('%Y-%m-%dT%H:00Z', hour * 3600, 'unixepoch') END",
+};
+
+const char *dx_key_name(dx_key k)
+{
+	return (unsigned)k < DX_NKEYS ? key_names[k] : "";
+}
+
+int dx_key_parse(const char *name)
+{
+	for (int i = 0; i < DX_NKEYS; i++)
+		if (strcmp(name, key_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int is_time_key(dx_key k)
+{
+	return k == DX_KEY_DAY || k == DX_KEY_HOUR;
+}
+
+void dx_report_free(dx_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nrows; i++)
+		for (unsigned k = 0; k < r->nkeys; k++)
+			free((char *)r->rows[i].values[k]);
+	free(r->rows);
+	free(r);
+}
+
+dx_status dx_store_report(dx_store *s, const dx_report_query *q, dx_report **out, dx_error *err)
+{
+	*out = NULL;
+	if (q->nkeys == 0 || q->nkeys > DX_NKEYS) {
+		if (err) {
+			err->code = DX_ERR_USAGE;
+			snprintf(err->message, sizeof err->message, "a report needs at least one key");
+		}
+		return DX_ERR_USAGE;
+	}
+	dx_buf sql;
+	dx_buf_init(&sql);
+	dx_buf_puts(&sql, "SELECT ");
+	for (unsigned i = 0; i < q->nkeys; i++)
+		dx_buf_printf(&sql, "%s AS k%u, ", key_sql[q->keys[i]], i);
+	dx_buf_puts(&sql, "SUM(count) AS n FROM agg GROUP BY ");
+	for (unsigned i = 0; i < q->nkeys; i++)
+		dx_buf_printf(&sql, "%sk%u", i ? ", " : "", i);
+	/* Time keys order the rows by time (unknown last); then the largest
+	 * counts first; then the key values, so that ties are stable. */
+	dx_buf_puts(&sql, " ORDER BY ");
+	for (unsigned i = 0; i < q->nkeys; i++)
+		if (is_time_key(q->keys[i]))
+			dx_buf_printf(&sql, "k%u = '', k%u, ", i, i);
+	dx_buf_puts(&sql, "n DESC");
+	for (unsigned i = 0; i < q->nkeys; i++)
+		dx_buf_printf(&sql, ", k%u", i);
+	if (dx_buf_failed(&sql)) {
+		dx_buf_free(&sql);
+		return nomem(err);
+	}
+
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+		dx_buf_free(&sql);
+		return db_fail(s, err, "cannot prepare the report");
+	}
+	dx_buf_free(&sql);
+
+	dx_report *r = calloc(1, sizeof *r);
+	if (!r) {
+		sqlite3_finalize(st);
+		return nomem(err);
+	}
+	r->nkeys = q->nkeys;
+	memcpy(r->keys, q->keys, q->nkeys * sizeof q->keys[0]);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t n = (uint64_t)sqlite3_column_int64(st, (int)q->nkeys);
+		r->total += n;
+		if (q->top && r->nrows >= q->top) {
+			r->rest_rows++;
+			r->rest_count += n;
+			continue;
+		}
+		if (r->nrows == cap) {
+			cap = cap ? cap * 2 : 64;
+			dx_report_row *rows = realloc(r->rows, cap * sizeof *rows);
+			if (!rows)
+				goto oom;
+			r->rows = rows;
+		}
+		dx_report_row *row = &r->rows[r->nrows];
+		memset(row, 0, sizeof *row);
+		row->count = n;
+		for (unsigned k = 0; k < q->nkeys; k++) {
+			char *v = strdup(col_text(st, (int)k));
+			if (!v) {
+				for (unsigned j = 0; j < k; j++)
+					free((char *)row->values[j]);
+				goto oom;
+			}
+			row->values[k] = v;
+		}
+		r->nrows++;
+	}
+	if (rc != SQLITE_DONE) {
+		dx_status ret = db_fail(s, err, "cannot run the report");
+		sqlite3_finalize(st);
+		dx_report_free(r);
+		return ret;
+	}
+	sqlite3_finalize(st);
+	*out = r;
+	return DX_OK;
+oom:
+	sqlite3_finalize(st);
+	dx_report_free(r);
+	return nomem(err);
+}
