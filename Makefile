@@ -4,6 +4,7 @@
 #   make test       install missing dependencies, build, run all tests
 #   make demo       install missing dependencies, build, index corpus/, report
 #   make asan       build build-asan/dsnidx with AddressSanitizer and UBSan
+#   make asan-check run the test suite against that build
 #   make install    install to $(PREFIX) (default /usr/local)
 #
 # Variables: CC (gcc or clang), WERROR=1 (warnings are errors, as in CI),
@@ -34,7 +35,7 @@ CMD_OBJ  := $(BUILD)/cmd/dsnidx.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e sisimai demo asan install clean
+.PHONY: all deps check-deps test check unit e2e sisimai demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -95,12 +96,18 @@ sisimai: $(BUILD)/dsnidx
 demo: deps
 	$(MAKE) all
 	rm -f dsnidx.db dsnidx.db-wal dsnidx.db-shm
-	$(BUILD)/dsnidx index corpus
+	$(BUILD)/dsnidx index corpus/mail
 	$(BUILD)/dsnidx report --by status,reason
 	$(BUILD)/dsnidx report --by reporting_mta,domain --top 10
 
+ASAN_VARS = BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+	$(MAKE) $(ASAN_VARS) all
+
+# The whole test suite against the sanitizer build.
+asan-check: deps
+	$(MAKE) $(ASAN_VARS) check
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1

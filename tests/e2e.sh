@@ -1,0 +1,219 @@
+#!/bin/sh
+# e2e.sh: end-to-end tests of the dsnidx command on the project corpus.
+#
+# Runs $DSNIDX (default build/dsnidx) as a user would and checks its output
+# against the expected records kept in corpus/expected/, and checks that
+# parse, index, export and report agree with one another. Prints one line
+# per check and a summary; exits 1 if any check failed.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+DSNIDX=${DSNIDX:-build/dsnidx}
+case $DSNIDX in /*) ;; *) DSNIDX=$top/$DSNIDX ;; esac
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/     /' | head -n 40; }
+# same NAME EXPECTED_FILE GOT_FILE
+same() {
+	if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1" "$(diff "$2" "$3")"; fi
+}
+# status NAME EXPECTED GOT
+status_is() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected exit status $2, got $3"; fi
+}
+# contains NAME FILE TEXT
+contains() {
+	if grep -qF -- "$3" "$2"; then ok "$1"; else not_ok "$1" "'$3' not found in: $(cat "$2")"; fi
+}
+
+cd "$top/corpus" || exit 1
+
+# ---- every sample gives exactly its expected records ------------------------
+for f in mail/*; do
+	name=$(basename "$f")
+	exp=expected/$name.jsonl
+	if [ ! -f "$exp" ]; then
+		not_ok "expected file for $f" "missing $exp"
+		continue
+	fi
+	"$DSNIDX" parse --format jsonl "$f" > "$tmp/got.jsonl" 2> "$tmp/err"
+	st=$?
+	same "parse $f gives corpus/$exp" "$exp" "$tmp/got.jsonl"
+	status_is "parse $f exits 0" 0 "$st"
+	if [ -s "$tmp/err" ]; then not_ok "parse $f writes nothing on stderr" "$(cat "$tmp/err")"; fi
+done
+
+# ---- the seed's example, field by field ---------------------------------------
+"$DSNIDX" parse --format csv mail/exchange-fope-ndr.eml > "$tmp/seed.csv"
+seed_row=$(sed -n 2p "$tmp/seed.csv" | tr -d '\r')
+field() { printf '%s\n' "$seed_row" | awk -F, -v n="$1" '{print $n}'; }
+check_field() {
+	if [ "$(field "$2")" = "$3" ]; then ok "seed example: $1 is '$3'"; else not_ok "seed example: $1 is '$3'" "got '$(field "$2")'"; fi
+}
+check_field recipient 5 joepremise@contoso.com
+check_field action 7 failed
+check_field status 8 5.7.1
+check_field reply_code 9 530
+check_field reason 10 securityerror
+check_field hard_bounce 11 0
+check_field reporting_mta 12 bigfish.com
+check_field remote_mta 13 mail.contoso.com
+check_field sender 15 scott@contoso.onmicrosoft.com
+check_field subject 16 'Windows Phone is awesome!'
+check_field decoder 18 exchange
+if [ "$(head -n 1 "$tmp/seed.csv" | tr -d '\r')" = "source,offset,index,timestamp,recipient,domain,action,status,reply_code,reason,hard_bounce,reporting_mta,remote_mta,diagnostic,sender,subject,message_id,decoder" ]; then
+	ok "CSV header row has the documented columns in order"
+else
+	not_ok "CSV header row has the documented columns in order" "$(head -n 1 "$tmp/seed.csv")"
+fi
+if [ "$(tr -cd '\r' < "$tmp/seed.csv" | wc -c)" -eq 2 ]; then ok "CSV rows end in CRLF (RFC 4180)"; else not_ok "CSV rows end in CRLF (RFC 4180)"; fi
+
+# ---- line endings: CRLF and bare CR give the same records -----------------------
+mkdir -p "$tmp/crlf/mail" "$tmp/cr/mail"
+for f in mail/*.eml mail/*.mbox; do
+	sed 's/$/\r/' "$f" > "$tmp/crlf/$f"
+	tr '\n' '\r' < "$f" > "$tmp/cr/$f"
+done
+for f in mail/*.eml mail/*.mbox; do
+	"$DSNIDX" parse --format jsonl "$f" | cut -d, -f1,3- > "$tmp/lf.jsonl"
+	(cd "$tmp/crlf" && "$DSNIDX" parse --format jsonl "$f") | cut -d, -f1,3- > "$tmp/crlf.jsonl"
+	same "CRLF copy of $f gives the same records (but offsets)" "$tmp/lf.jsonl" "$tmp/crlf.jsonl"
+done
+for f in mail/*.eml; do
+	"$DSNIDX" parse --format jsonl "$f" > "$tmp/lf.jsonl"
+	(cd "$tmp/cr" && "$DSNIDX" parse --format jsonl "$f") > "$tmp/cr.jsonl"
+	same "bare-CR copy of $f gives the same records" "$tmp/lf.jsonl" "$tmp/cr.jsonl"
+done
+
+# ---- mbox offsets point at the From_ line of the message ----------------------------
+bad=0
+"$DSNIDX" parse --format csv mail/mixed.mbox | tail -n +2 | cut -d, -f2 | sort -u > "$tmp/offsets"
+while read -r off; do
+	line=$(tail -c +$((off + 1)) mail/mixed.mbox | head -n 1)
+	case $line in "From "*) ;; *) bad=1 ;; esac
+done < "$tmp/offsets"
+if [ -s "$tmp/offsets" ] && [ $bad -eq 0 ]; then ok "mbox offsets point at From_ lines"; else not_ok "mbox offsets point at From_ lines"; fi
+
+# ---- standard input ---------------------------------------------------------------
+"$DSNIDX" parse --format jsonl - < mail/postfix-userunknown.eml | sed 's/^{"source":"-"/{"source":"mail\/postfix-userunknown.eml"/' > "$tmp/stdin.jsonl"
+same "'-' reads a message from standard input" expected/postfix-userunknown.eml.jsonl "$tmp/stdin.jsonl"
+cat mail/mixed.mbox | "$DSNIDX" parse --format jsonl - | sed 's/^{"source":"-"/{"source":"mail\/mixed.mbox"/' > "$tmp/stdin.jsonl"
+same "'-' reads an mbox from standard input" expected/mixed.mbox.jsonl "$tmp/stdin.jsonl"
+
+# ---- Maildir: cur/ and new/, never tmp/ ------------------------------------------------
+"$DSNIDX" parse --format csv mail/maildir > "$tmp/md.csv"
+if grep -q never-read "$tmp/md.csv"; then not_ok "Maildir tmp/ is not read"; else ok "Maildir tmp/ is not read"; fi
+if [ "$(grep -c '^"\{0,1\}mail/maildir/\(cur\|new\)/' "$tmp/md.csv")" -eq 2 ]; then ok "Maildir cur/ and new/ are read"; else not_ok "Maildir cur/ and new/ are read" "$(cat "$tmp/md.csv")"; fi
+
+# ---- threads do not change the output ----------------------------------------------------
+"$DSNIDX" parse --threads 1 --format jsonl mail > "$tmp/t1.jsonl"
+"$DSNIDX" parse --threads 4 --format jsonl mail > "$tmp/t4.jsonl"
+cat expected/exchange-fope-ndr.eml.jsonl expected/maildir.jsonl expected/mixed.mbox.jsonl \
+	expected/multi-recipient.eml.jsonl expected/newsletter.eml.jsonl expected/postfix-delayed.eml.jsonl \
+	expected/postfix-userunknown.eml.jsonl expected/reply-to-bounce.eml.jsonl > "$tmp/all.jsonl"
+same "a directory is walked in name order" "$tmp/all.jsonl" "$tmp/t1.jsonl"
+same "--threads 4 gives the output of --threads 1" "$tmp/t1.jsonl" "$tmp/t4.jsonl"
+
+# ---- parse, index, export and report agree ------------------------------------------------
+db=$tmp/idx.db
+"$DSNIDX" index --quiet --db "$db" mail
+status_is "index exits 0" 0 $?
+"$DSNIDX" export --db "$db" --format jsonl > "$tmp/export.jsonl"
+same "export gives the records parse gives" "$tmp/t1.jsonl" "$tmp/export.jsonl"
+"$DSNIDX" parse --format csv mail > "$tmp/parse.csv"
+"$DSNIDX" export --db "$db" --format csv > "$tmp/export.csv"
+same "export --format csv equals parse --format csv" "$tmp/parse.csv" "$tmp/export.csv"
+DSNIDX_DB=$db "$DSNIDX" export --format jsonl > "$tmp/export2.jsonl"
+same "DSNIDX_DB names the default index" "$tmp/export.jsonl" "$tmp/export2.jsonl"
+
+records=$(($(wc -l < "$tmp/export.csv") - 1))
+for key in status reply_code reason action reporting_mta remote_mta domain day hour; do
+	"$DSNIDX" report --db "$db" --by "$key" --format csv | tail -n +2 | tr -d '\r' | sort > "$tmp/report.csv"
+	total=$(awk -F, '{s += $NF} END {print s + 0}' "$tmp/report.csv")
+	if [ "$total" -eq "$records" ]; then ok "report --by $key counts every record ($records)"; else not_ok "report --by $key counts every record" "total $total, records $records"; fi
+done
+# Counts computed from the export equal the report's. (JSON Lines, because
+# CSV fields may hold commas: Maildir file names do.)
+jfield() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+jfield status < "$tmp/export.jsonl" | sort | uniq -c | awk '{print $2","$1}' | sort > "$tmp/from_export"
+"$DSNIDX" report --db "$db" --by status --format csv | tail -n +2 | tr -d '\r' | sort > "$tmp/from_report"
+same "report --by status equals counts over the export" "$tmp/from_export" "$tmp/from_report"
+jfield domain < "$tmp/export.jsonl" > "$tmp/d"
+jfield reason < "$tmp/export.jsonl" > "$tmp/r"
+paste -d, "$tmp/d" "$tmp/r" | sort | uniq -c | awk '{print $2","$1}' | sort > "$tmp/from_export"
+"$DSNIDX" report --db "$db" --by domain,reason --format csv | tail -n +2 | tr -d '\r' | sort > "$tmp/from_report"
+same "report --by domain,reason equals counts over the export" "$tmp/from_export" "$tmp/from_report"
+
+"$DSNIDX" report --db "$db" --by reason --format text > "$tmp/report.txt"
+contains "text report has a count column" "$tmp/report.txt" "count"
+if grep -Eq "^total +$records\$" "$tmp/report.txt"; then ok "text report ends with the total"; else not_ok "text report ends with the total" "$(cat "$tmp/report.txt")"; fi
+"$DSNIDX" report --db "$db" --by reason --top 2 --format text > "$tmp/top.txt"
+if [ "$(grep -c . "$tmp/top.txt")" -eq 7 ] && grep -q "more)" "$tmp/top.txt"; then ok "--top 2 shows two rows and the rest in one line"; else not_ok "--top 2 shows two rows and the rest in one line" "$(cat "$tmp/top.txt")"; fi
+"$DSNIDX" report --db "$db" --by reason --format json > "$tmp/report.json"
+contains "json report holds the total" "$tmp/report.json" "\"total\":$records"
+"$DSNIDX" report --db "$db" --by day --format csv | tail -n +2 | tr -d '\r' | cut -d, -f1 > "$tmp/days"
+if sort -c "$tmp/days" 2>/dev/null; then ok "report --by day is in time order"; else not_ok "report --by day is in time order" "$(cat "$tmp/days")"; fi
+
+# Indexing the same input again adds nothing.
+"$DSNIDX" index --quiet --db "$db" mail
+"$DSNIDX" export --db "$db" --format jsonl > "$tmp/export3.jsonl"
+same "indexing the same files twice adds nothing" "$tmp/export.jsonl" "$tmp/export3.jsonl"
+
+# ---- errors: exit status and messages ------------------------------------------------------
+"$DSNIDX" parse --format csv mail/postfix-userunknown.eml does-not-exist.mbox mail/postfix-delayed.eml > "$tmp/out.csv" 2> "$tmp/err"
+status_is "a missing input gives exit status 1" 1 $?
+contains "a missing input is named on stderr" "$tmp/err" "does-not-exist.mbox"
+if [ "$(wc -l < "$tmp/out.csv")" -eq 3 ]; then ok "the other inputs are still done"; else not_ok "the other inputs are still done" "$(cat "$tmp/out.csv")"; fi
+
+"$DSNIDX" parse "$top/tests/data/undecodable.eml" > "$tmp/out.csv" 2> "$tmp/err"
+status_is "an undecodable bounce gives exit status 1" 1 $?
+contains "an undecodable bounce is named with its offset" "$tmp/err" "undecodable.eml:0: looks like a bounce"
+
+"$DSNIDX" parse --frobnicate x > /dev/null 2>&1
+status_is "an unknown option gives exit status 2" 2 $?
+"$DSNIDX" report --db "$db" > /dev/null 2>&1
+status_is "report without --by gives exit status 2" 2 $?
+"$DSNIDX" report --db "$db" --by colour > /dev/null 2> "$tmp/err"
+status_is "an unknown report key gives exit status 2" 2 $?
+contains "an unknown report key is named" "$tmp/err" "colour"
+"$DSNIDX" parse > /dev/null 2>&1
+status_is "parse without PATH gives exit status 2" 2 $?
+"$DSNIDX" nonsense > /dev/null 2>&1
+status_is "an unknown command gives exit status 2" 2 $?
+"$DSNIDX" report --db "$tmp/none.db" --by status > /dev/null 2> "$tmp/err"
+status_is "report on a missing index gives exit status 1" 1 $?
+contains "a missing index is named" "$tmp/err" "none.db"
+
+# ---- limits are explicit and counted ---------------------------------------------------------
+"$DSNIDX" parse --max-message-size 2K --format csv mail/multi-recipient.eml > "$tmp/out.csv" 2> "$tmp/err"
+status_is "a truncated message is a warning, not an error" 0 $?
+contains "truncation is reported with the limit" "$tmp/err" "max_message_size"
+"$DSNIDX" parse --max-recipients 2 --format csv mail/multi-recipient.eml > "$tmp/out.csv" 2> "$tmp/err"
+if [ "$(wc -l < "$tmp/out.csv")" -eq 3 ]; then ok "--max-recipients 2 keeps two recipients"; else not_ok "--max-recipients 2 keeps two recipients" "$(cat "$tmp/out.csv")"; fi
+contains "the recipient limit is reported" "$tmp/err" "max_recipients"
+"$DSNIDX" parse --quiet --max-recipients 2 --format csv mail/multi-recipient.eml > /dev/null 2> "$tmp/err"
+if [ -s "$tmp/err" ]; then not_ok "--quiet silences warnings" "$(cat "$tmp/err")"; else ok "--quiet silences warnings"; fi
+
+# ---- rules from the user come first ------------------------------------------------------------
+printf '# test rule\nsuspend /Mailbox full/i\n' > "$tmp/user.rules"
+"$DSNIDX" parse --rules "$tmp/user.rules" --format csv mail/multi-recipient.eml | grep dave@ | cut -d, -f10 > "$tmp/reason"
+if [ "$(cat "$tmp/reason")" = suspend ]; then ok "--rules FILE overrides the built-in rules"; else not_ok "--rules FILE overrides the built-in rules" "$(cat "$tmp/reason")"; fi
+printf 'suspend /unclosed(/i\n' > "$tmp/bad.rules"
+"$DSNIDX" parse --rules "$tmp/bad.rules" mail/multi-recipient.eml > /dev/null 2> "$tmp/err"
+status_is "a bad rule file gives exit status 2" 2 $?
+contains "a bad pattern is reported with its file and line" "$tmp/err" "bad.rules:1:"
+
+# ---- help --------------------------------------------------------------------------------------
+for cmd in parse index report export; do
+	"$DSNIDX" "$cmd" --help > "$tmp/help" 2>&1
+	if [ $? -eq 0 ] && grep -q "Usage: dsnidx $cmd" "$tmp/help"; then ok "$cmd --help"; else not_ok "$cmd --help" "$(cat "$tmp/help")"; fi
+done
+"$DSNIDX" --help > "$tmp/help" && grep -q "Exit status" "$tmp/help" && ok "--help documents exit status" || not_ok "--help documents exit status"
+"$DSNIDX" --version | grep -q '^dsnidx [0-9]' && ok "--version" || not_ok "--version"
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

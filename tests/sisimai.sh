@@ -1,0 +1,51 @@
+#!/bin/sh
+# sisimai.sh CORPUS: checks dsnidx on the shared corpus of real bounces.
+#
+# CORPUS holds eml/*.eml, mbox-0 and expected.tsv (file, index, status,
+# reply code, reason, hard bounce). The data is not in the repository and
+# not on users' machines; `make test` runs this only where it exists.
+#
+# Checks: every sample and the mbox are read and decoded without error
+# (exit status 0, nothing on stderr), and every recipient of the RFC 3464
+# samples gets the expected status. Field-by-field agreement over all
+# samples is `make conformance`'s job.
+set -u
+corpus=${1:?usage: sisimai.sh CORPUS}
+DSNIDX=${DSNIDX:-build/dsnidx}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+failed=0
+samples=0
+errors=0
+
+for f in "$corpus"/eml/*.eml "$corpus"/mbox-0; do
+	[ -f "$f" ] || continue
+	samples=$((samples + 1))
+	"$DSNIDX" parse --delivered --format csv "$f" > /dev/null 2> "$tmp/err"
+	st=$?
+	if [ $st -ne 0 ] || [ -s "$tmp/err" ]; then
+		errors=$((errors + 1))
+		echo "FAIL $(basename "$f") exit $st: $(head -n 1 "$tmp/err")"
+	fi
+done
+echo "sisimai: $((samples - errors)) of $samples samples decoded without error"
+[ $errors -eq 0 ] || failed=1
+
+# Statuses of the RFC 3464 samples, recipient by recipient, in order.
+checked=0
+wrong=0
+for f in "$corpus"/eml/rfc3464-*.eml; do
+	[ -f "$f" ] || continue
+	name=$(basename "$f")
+	awk -F'\t' -v f="$name" '$1 == f { print $2 " " $3 }' "$corpus/expected.tsv" > "$tmp/want"
+	"$DSNIDX" parse --delivered --format jsonl "$f" 2> /dev/null |
+		sed -n 's/.*"index":\([0-9]*\),.*"status":"\([^"]*\)".*/\1 \2/p' > "$tmp/got"
+	checked=$((checked + 1))
+	if ! cmp -s "$tmp/want" "$tmp/got"; then
+		wrong=$((wrong + 1))
+		echo "FAIL $name status: expected [$(tr '\n' ' ' < "$tmp/want")] got [$(tr '\n' ' ' < "$tmp/got")]"
+	fi
+done
+echo "sisimai: $((checked - wrong)) of $checked RFC 3464 samples give the expected status"
+[ $wrong -eq 0 ] || failed=1
+exit $failed
