@@ -157,8 +157,10 @@ int dx_to_utf8(dx_charset_ctx *c, dx_arena *a, const char *charset, const char *
 	if (!is_utf8_name(charset))
 		cd = lookup(c, charset);
 	if (cd == (iconv_t)-1) {
-		/* UTF-8 declared or unknown: keep valid UTF-8, else read as Latin-1. */
-		if (dx_utf8_valid_prefix(p, n) == n || is_utf8_name(charset)) {
+		/* Declared UTF-8 (or ASCII) is cleaned as such; an absent or
+		 * unknown charset is UTF-8 if the bytes are, else Latin-1. */
+		int declared_utf8 = charset && *charset && is_utf8_name(charset);
+		if (declared_utf8 || dx_utf8_valid_prefix(p, n) == n) {
 			*out = dx_utf8_clean(a, p, n);
 		} else {
 			if (n > (SIZE_MAX - 1) / 2)

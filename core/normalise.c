@@ -6,7 +6,7 @@
 static int has_escaped_from(const char *p, size_t n)
 {
 	for (const char *q = p; (q = memchr(q, '>', (size_t)(p + n - q))) != NULL; q++) {
-		if (q != p && q[-1] != '\n')
+		if (q != p && q[-1] != '\n' && q[-1] != '\r')
 			continue;
 		const char *r = q;
 		while (r < p + n && *r == '>')
@@ -30,8 +30,10 @@ static int convert(dx_arena *a, const char *p, size_t n, int unescape, dx_text *
 			size_t j = i;
 			while (j < n && p[j] == '>')
 				j++;
-			if (n - j >= 5 && memcmp(p + j, "From ", 5) == 0)
-				continue; /* drop this one '>' and keep the rest */
+			if (n - j >= 5 && memcmp(p + j, "From ", 5) == 0) {
+				bol = 0; /* drop this one '>'; the rest are text */
+				continue;
+			}
 		}
 		bol = 0;
 		if (c == '\r') {
@@ -54,8 +56,14 @@ int dx_normalise(dx_arena *a, const char *raw, size_t n, int from_mbox, dx_text 
 	from_line->p = NULL;
 	from_line->n = 0;
 	if (from_mbox && n >= 5 && memcmp(raw, "From ", 5) == 0) {
-		const char *e = memchr(raw, '\n', n);
-		size_t len = e ? (size_t)(e - raw) + 1 : n;
+		/* The From_ line ends at LF, CRLF or a bare CR. */
+		size_t len = 0;
+		while (len < n && raw[len] != '\n' && raw[len] != '\r')
+			len++;
+		if (len < n && raw[len] == '\r' && len + 1 < n && raw[len + 1] == '\n')
+			len++;
+		if (len < n)
+			len++;
 		size_t flen = len;
 		while (flen && (raw[flen - 1] == '\n' || raw[flen - 1] == '\r'))
 			flen--;

@@ -61,7 +61,7 @@ static int append_raw(dx_buf *b, dx_arena *a, dx_charset_ctx *cs, const char *p,
 
 char *dx_rfc2047_decode(dx_arena *a, dx_charset_ctx *cs, const char *p, size_t n)
 {
-	if (!memchr(p, '=', n) && dx_utf8_valid_prefix(p, n) == n)
+	if (!memchr(p, '=', n) && !memchr(p, 0x1b, n) && dx_utf8_valid_prefix(p, n) == n)
 		return dx_utf8_clean(a, p, n); /* the common case: plain ASCII */
 
 	dx_buf out;

@@ -25,6 +25,11 @@ enum {
 	COMMIT_EVERY = 100000,     /* records per transaction */
 };
 
+/* The hour of records without a time: far before any real date, so that
+ * no real hour (1969 included) can collide with it. */
+#define UNKNOWN_HOUR "-2147483648"
+static const int64_t unknown_hour = -2147483648LL;
+
 static const char schema_sql[] =
 	"CREATE TABLE source (\n"
 	"  id INTEGER PRIMARY KEY,\n"
@@ -54,7 +59,7 @@ static const char schema_sql[] =
 	");\n"
 	"CREATE INDEX record_ts ON record(ts);\n"
 	"CREATE TABLE agg (\n"
-	"  hour INTEGER NOT NULL,\n"          /* ts / 3600, or -1 when unknown */
+	"  hour INTEGER NOT NULL,\n"          /* ts / 3600, or UNKNOWN_HOUR */
 	"  status TEXT NOT NULL,\n"
 	"  reply_code INTEGER NOT NULL,\n"    /* 0 when absent */
 	"  reason TEXT NOT NULL,\n"
@@ -347,7 +352,7 @@ static int source_id(dx_store *s, const char *path, int64_t *id)
 static int64_t hour_of(int64_t ts)
 {
 	if (ts == DX_NO_TIME)
-		return -1;
+		return unknown_hour;
 	/* Floor division: times before 1970 still fall in their own hour. */
 	return ts >= 0 ? ts / 3600 : -((-ts + 3599) / 3600);
 }
@@ -357,12 +362,14 @@ static int agg_record(dx_store *s, const dx_record *r)
 	dx_buf *k = &s->key;
 	dx_buf_clear(k);
 	int64_t hour = hour_of(r->timestamp);
-	/* The key holds every agg column; the numbers ride along in the entry. */
-	dx_buf_printf(k, "%lld\x1f%d\x1f", (long long)hour, r->reply_code);
+	/* The key holds every agg column; the numbers ride along in the entry.
+	 * Texts are length-prefixed, so that no byte inside one can be
+	 * mistaken for a separator. */
+	dx_buf_printf(k, "%lld %d ", (long long)hour, r->reply_code);
 	const char *texts[] = {r->status, r->reason, r->action, r->reporting_mta, r->remote_mta, r->domain};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		dx_buf_printf(k, "%zu:", strlen(texts[i]));
 		dx_buf_puts(k, texts[i]);
-		dx_buf_putc(k, '\x1f');
 	}
 	if (dx_buf_failed(k))
 		return -1;
@@ -370,17 +377,16 @@ static int agg_record(dx_store *s, const dx_record *r)
 }
 
 /* Splits an aggregate key back into its six text fields (after the two
- * numbers), in place. */
-static void key_fields(char *key, const char *f[6])
+ * numbers), with their lengths. */
+static void key_fields(const char *key, const char *f[6], int len[6])
 {
-	char *p = key;
-	for (int skip = 0; skip < 2; skip++)
-		p = strchr(p, '\x1f') + 1;
+	const char *p = strchr(strchr(key, ' ') + 1, ' ') + 1;
 	for (int i = 0; i < 6; i++) {
-		char *e = strchr(p, '\x1f');
-		*e = '\0';
-		f[i] = p;
-		p = e + 1;
+		char *colon;
+		unsigned long l = strtoul(p, &colon, 10);
+		f[i] = colon + 1;
+		len[i] = (int)l;
+		p = colon + 1 + l;
 	}
 }
 
@@ -391,14 +397,15 @@ static int flush_agg(dx_store *s)
 		if (!e->key)
 			continue;
 		const char *f[6];
-		key_fields(e->key, f);
+		int len[6];
+		key_fields(e->key, f, len);
 		sqlite3_stmt *st = s->upsert_agg;
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, e->hour);
-		sqlite3_bind_text(st, 2, f[0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, f[0], len[0], SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, e->reply_code);
 		for (int j = 1; j < 6; j++)
-			sqlite3_bind_text(st, 3 + j, f[j], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3 + j, f[j], len[j], SQLITE_STATIC);
 		sqlite3_bind_int64(st, 9, (sqlite3_int64)e->count);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return -1;
@@ -549,8 +556,8 @@ static const char *const key_sql[DX_NKEYS] = {
 	"reporting_mta",
 	"remote_mta",
 	"domain",
-	"CASE WHEN hour < 0 THEN '' ELSE strftime('%Y-%m-%d', hour * 3600, 'unixepoch') END",
-	"CASE WHEN hour < 0 THEN '' ELSE strftime('%Y-%m-%dT%H:00Z', hour * 3600, 'unixepoch') END",
+	"CASE WHEN hour = " UNKNOWN_HOUR " THEN '' ELSE strftime('%Y-%m-%d', hour * 3600, 'unixepoch') END",
+	"CASE WHEN hour = " UNKNOWN_HOUR " THEN '' ELSE strftime('%Y-%m-%dT%H:00Z', hour * 3600, 'unixepoch') END",
 };
 
 const char *dx_key_name(dx_key k)

@@ -1,0 +1,360 @@
+/* test_classify.c: rule files, the precedence of classification, the
+ * built-in rules and the hard-bounce rule (core/classify.h). */
+#include "helpers.h"
+
+#include "classify.h"
+
+static dx_rules *rules_from(const char *name, const char *text)
+{
+	dx_rules *r = dx_rules_new();
+	assert_non_null(r);
+	dx_error err = {0};
+	dx_status st = dx_rules_add(r, name, text, strlen(text), &err);
+	if (st != DX_OK)
+		fail_msg("rules rejected: %s", err.message);
+	return r;
+}
+
+/* Classifies with a fresh matcher and returns the verdict. */
+static dx_verdict classify(const dx_rules *r, const dx_facts *f)
+{
+	dx_matcher *m = dx_matcher_new(r);
+	assert_non_null(m);
+	dx_verdict v;
+	memset(&v, 0, sizeof v);
+	dx_classify(m, f, &v);
+	dx_matcher_free(m);
+	return v;
+}
+
+static void test_add_valid(void **state)
+{
+	(void)state;
+	dx_rules *r = rules_from("ok.rules", "# a comment\n"
+					      "\n"
+					      "   \t\n"
+					      "userunknown  /no such user/i   # trailing comment\n"
+					      "mailboxfull status=5.2.2\r\n"
+					      "suspend code=55x action=failed\n"
+					      "blocked /a\\/b/ status=*.7.* decoder=rfc3464");
+	assert_int_equal(dx_rules_count(r), 4);
+
+	dx_facts f = {.diagnostic = "550 No Such User here"};
+	dx_verdict v = classify(r, &f);
+	assert_string_equal(v.reason, "userunknown");
+	assert_string_equal(v.rule_file, "ok.rules");
+	assert_int_equal(v.rule_line, 4);
+	assert_string_equal(v.rule_text, "userunknown  /no such user/i   # trailing comment");
+	assert_string_equal(v.matched, "diagnostic");
+
+	/* "\/" in a pattern is a literal slash. */
+	f = (dx_facts){.status = "5.7.1", .decoder = "rfc3464", .diagnostic = "x a/b y"};
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "blocked");
+	assert_int_equal(v.rule_line, 7);
+
+	/* A CRLF line is read like an LF one. */
+	f = (dx_facts){.status = "5.2.2"};
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "mailboxfull");
+	assert_string_equal(v.matched, "status");
+	assert_int_equal(v.rule_line, 5);
+	dx_rules_free(r);
+}
+
+static void test_pattern_beats_status(void **state)
+{
+	(void)state;
+	dx_rules *r = rules_from("p.rules", "mailboxfull status=5.1.1\n"
+					    "userunknown /gone away/i\n");
+	dx_facts f = {.status = "5.1.1", .reply_code = 550, .diagnostic = "The user has GONE AWAY"};
+	dx_verdict v = classify(r, &f);
+	assert_string_equal(v.reason, "userunknown");
+	assert_string_equal(v.matched, "diagnostic");
+	assert_int_equal(v.rule_line, 2);
+
+	f.diagnostic = "something else";
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "mailboxfull");
+	assert_string_equal(v.matched, "status");
+	assert_int_equal(v.rule_line, 1);
+	assert_string_equal(v.rule_text, "mailboxfull status=5.1.1");
+	dx_rules_free(r);
+}
+
+static void test_diagnostic_beats_summary(void **state)
+{
+	(void)state;
+	dx_rules *r = rules_from("d.rules", "mailboxfull /quota/\n"
+					    "userunknown /unknown/\n");
+	dx_facts f = {.diagnostic = "user unknown", .summary = "over quota"};
+	dx_verdict v = classify(r, &f);
+	assert_string_equal(v.reason, "userunknown");
+	assert_string_equal(v.matched, "diagnostic");
+
+	/* The summary is used when the diagnostic says nothing known. */
+	f.diagnostic = "no idea";
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "mailboxfull");
+	assert_string_equal(v.matched, "summary");
+
+	f.diagnostic = "";
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "mailboxfull");
+	assert_string_equal(v.matched, "summary");
+
+	f.diagnostic = NULL;
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "mailboxfull");
+	assert_string_equal(v.matched, "summary");
+	dx_rules_free(r);
+}
+
+static void test_user_rules_first(void **state)
+{
+	(void)state;
+	dx_facts f = {.status = "5.1.1", .reply_code = 550, .action = "failed",
+		      .diagnostic = "550 5.1.1 User unknown"};
+	dx_rules *r = dx_rules_new();
+	dx_error err = {0};
+	static const char user[] = "filtered /user unknown/i\n";
+	assert_int_equal(dx_rules_add(r, "user.rules", user, sizeof user - 1, &err), DX_OK);
+	assert_int_equal(dx_rules_add_builtin(r, &err), DX_OK);
+	dx_verdict v = classify(r, &f);
+	assert_string_equal(v.reason, "filtered");
+	assert_string_equal(v.rule_file, "user.rules");
+	assert_int_equal(v.rule_line, 1);
+	dx_rules_free(r);
+
+	/* Added after the built-in rules, the same rule loses. */
+	r = dx_rules_new();
+	assert_int_equal(dx_rules_add_builtin(r, &err), DX_OK);
+	assert_int_equal(dx_rules_add(r, "user.rules", user, sizeof user - 1, &err), DX_OK);
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "userunknown");
+	assert_string_equal(v.rule_file, "builtin:reasons.rules");
+	dx_rules_free(r);
+}
+
+static void test_conditions_all_hold(void **state)
+{
+	(void)state;
+	dx_rules *r = rules_from("c.rules", "blocked /denied/ status=5.7.* code=55x action=failed decoder=exchange\n");
+	const dx_facts ok = {.status = "5.7.12", .reply_code = 554, .action = "failed",
+			     .decoder = "exchange", .diagnostic = "access denied"};
+	dx_verdict v = classify(r, &ok);
+	assert_string_equal(v.reason, "blocked");
+
+	dx_facts f = ok;
+	f.status = "4.7.1";
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.status = "5.1.1";
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.status = NULL;
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.reply_code = 450;
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.reply_code = 560;
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.reply_code = 0;
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.action = "delayed";
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.action = NULL;
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.decoder = "rfc3464";
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.decoder = NULL;
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f = ok;
+	f.diagnostic = "accepted";
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	dx_rules_free(r);
+
+	/* Status wildcards match whole fields only. */
+	r = rules_from("s.rules", "userunknown status=*.1.1\n");
+	f = (dx_facts){.status = "4.1.1"};
+	assert_string_equal(classify(r, &f).reason, "userunknown");
+	f.status = "5.1.10";
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	f.status = "5.11.1";
+	assert_string_equal(classify(r, &f).reason, "onhold");
+	dx_rules_free(r);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	dx_rules *r = dx_rules_new();
+	dx_facts f = {.status = "5.9.9"};
+	dx_verdict v = classify(r, &f);
+	assert_string_equal(v.reason, "onhold");
+	assert_string_equal(v.matched, "default");
+	assert_null(v.rule_file);
+	assert_null(v.rule_text);
+	assert_int_equal(v.rule_line, 0);
+
+	f = (dx_facts){.reply_code = 550, .diagnostic = "whatever"};
+	assert_string_equal(classify(r, &f).reason, "onhold");
+
+	f = (dx_facts){.status = "", .action = "failed", .diagnostic = "whatever"};
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "undefined");
+	assert_string_equal(v.matched, "default");
+
+	f = (dx_facts){0};
+	assert_string_equal(classify(r, &f).reason, "undefined");
+	dx_rules_free(r);
+}
+
+/* Adds bad rules and checks the error: code, "name:LINE: " and a word
+ * of the message. */
+static void check_error(const char *text, unsigned line, const char *what)
+{
+	dx_rules *r = dx_rules_new();
+	dx_error err;
+	memset(&err, 0, sizeof err);
+	dx_status st = dx_rules_add(r, "bad.rules", text, strlen(text), &err);
+	assert_int_equal(st, DX_ERR_RULES);
+	assert_int_equal(err.code, DX_ERR_RULES);
+	char where[64];
+	snprintf(where, sizeof where, "bad.rules:%u: ", line);
+	if (strncmp(err.message, where, strlen(where)) != 0 || !strstr(err.message, what))
+		fail_msg("error for '%s': got '%s', expected '%s...%s'", text, err.message, where, what);
+	dx_rules_free(r);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	check_error("userunknown status=5.1.1\nnosuchreason status=5.1.1\n", 2, "nosuchreason");
+	check_error("\n\nuserunknown /a(b/\n", 3, "bad pattern");
+	check_error("userunknown /abc\n", 1, "closing '/'");
+	check_error("userunknown /abc/x\n", 1, "flag");
+	check_error("# c\nuserunknown color=red\n", 2, "color");
+	check_error("userunknown status=5.x.1\n", 1, "5.x.1");
+	check_error("userunknown status=5.1\n", 1, "5.1");
+	check_error("userunknown status=5.1.1.1\n", 1, "5.1.1.1");
+	check_error("userunknown status=5.1.1\nuserunknown code=650\n", 2, "650");
+	check_error("userunknown\n", 1, "condition");
+	check_error("userunknown /a/ /b/\n", 1, "one pattern");
+	check_error("userunknown status=\n", 1, "value");
+	check_error("UserUnknown status=5.1.1\n", 1, "UserUnknown");
+}
+
+static void test_builtin(void **state)
+{
+	(void)state;
+	dx_rules *r = dx_rules_new();
+	dx_error err = {0};
+	assert_int_equal(dx_rules_add_builtin(r, &err), DX_OK);
+	assert_true(dx_rules_count(r) > 50);
+
+	dx_facts f = {.diagnostic = "550 5.1.1 User unknown"};
+	dx_verdict v = classify(r, &f);
+	assert_string_equal(v.reason, "userunknown");
+	assert_string_equal(v.matched, "diagnostic");
+	assert_string_equal(v.rule_file, "builtin:reasons.rules");
+
+	f = (dx_facts){.status = "5.2.2"};
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "mailboxfull");
+	assert_string_equal(v.matched, "status");
+
+	f = (dx_facts){.status = "5.7.1", .reply_code = 530, .action = "failed",
+		       .diagnostic = "530 5.7.1 Client was not authenticated"};
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "securityerror");
+	assert_string_equal(v.matched, "diagnostic");
+
+	/* The phrase beats the status code. */
+	f = (dx_facts){.status = "5.1.1", .action = "failed", .diagnostic = "552 Mailbox is full"};
+	assert_string_equal(classify(r, &f).reason, "mailboxfull");
+
+	f = (dx_facts){.status = "2.0.0", .action = "delivered"};
+	assert_string_equal(classify(r, &f).reason, "delivered");
+	dx_rules_free(r);
+}
+
+static const char *const all_reasons[] = {
+	"userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "exceedlimit",
+	"mesgtoobig", "suspend", "filtered", "rejected", "blocked", "requireptr",
+	"badreputation", "authfailure", "securityerror", "failedstarttls", "norelaying",
+	"spamdetected", "virusdetected", "policyviolation", "contenterror", "notcompliantrfc",
+	"syntaxerror", "toomanyconn", "speeding", "expired", "networkerror", "systemerror",
+	"systemfull", "mailererror", "suppressed", "onhold", "undefined", "delivered",
+	"vacation", "feedback",
+};
+
+static void test_reason_known(void **state)
+{
+	(void)state;
+	assert_int_equal(NELEM(all_reasons), 36);
+	char text[64];
+	for (size_t i = 0; i < NELEM(all_reasons); i++) {
+		assert_true(dx_reason_known(all_reasons[i]));
+		/* And a rule may name it. */
+		snprintf(text, sizeof text, "%s status=5.1.1\n", all_reasons[i]);
+		dx_rules *r = rules_from("each.rules", text);
+		assert_int_equal(dx_rules_count(r), 1);
+		dx_rules_free(r);
+	}
+	assert_false(dx_reason_known("UserUnknown"));
+	assert_false(dx_reason_known("userunknownx"));
+	assert_false(dx_reason_known("user"));
+	assert_false(dx_reason_known(""));
+	assert_false(dx_reason_known(NULL));
+}
+
+static void test_hard_bounce(void **state)
+{
+	(void)state;
+	static const char *const hard[] = {"userunknown", "hostunknown", "hasmoved"};
+	for (size_t i = 0; i < NELEM(hard); i++) {
+		assert_int_equal(dx_hard_bounce(hard[i], "5.1.1", 550, "failed"), 1);
+		assert_int_equal(dx_hard_bounce(hard[i], "4.1.1", 450, "delayed"), 1);
+		assert_int_equal(dx_hard_bounce(hard[i], NULL, 0, NULL), 1);
+		assert_int_equal(dx_hard_bounce(hard[i], "", 0, "delayed"), 1);
+	}
+	assert_int_equal(dx_hard_bounce("notaccept", "5.3.2", 0, "failed"), 1);
+	assert_int_equal(dx_hard_bounce("notaccept", "5.3.2", 421, "delayed"), 1);
+	assert_int_equal(dx_hard_bounce("notaccept", "4.3.2", 0, "delayed"), 0);
+	assert_int_equal(dx_hard_bounce("notaccept", "4.3.2", 550, "failed"), 0);
+	assert_int_equal(dx_hard_bounce("notaccept", NULL, 556, "failed"), 1);
+	assert_int_equal(dx_hard_bounce("notaccept", "", 521, NULL), 1);
+	assert_int_equal(dx_hard_bounce("notaccept", NULL, 421, "delayed"), 0);
+	assert_int_equal(dx_hard_bounce("notaccept", NULL, 0, "delayed"), 0);
+
+	assert_int_equal(dx_hard_bounce("mailboxfull", "5.2.2", 552, "failed"), 0);
+	assert_int_equal(dx_hard_bounce("suspend", "5.2.1", 550, "failed"), 0);
+	assert_int_equal(dx_hard_bounce("securityerror", "5.7.1", 530, "failed"), 0);
+	assert_int_equal(dx_hard_bounce("onhold", "5.0.0", 550, "failed"), 0);
+	assert_int_equal(dx_hard_bounce("undefined", NULL, 0, "failed"), 0);
+	assert_int_equal(dx_hard_bounce(NULL, "5.1.1", 550, "failed"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_valid),
+		cmocka_unit_test(test_pattern_beats_status),
+		cmocka_unit_test(test_diagnostic_beats_summary),
+		cmocka_unit_test(test_user_rules_first),
+		cmocka_unit_test(test_conditions_all_hold),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_builtin),
+		cmocka_unit_test(test_reason_known),
+		cmocka_unit_test(test_hard_bounce),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

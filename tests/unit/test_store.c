@@ -1,0 +1,522 @@
+/* test_store.c: the SQLite index (dx_store_* in core/dsnidx.h): creating,
+ * adding with duplicate detection, reopening read-only, exporting in
+ * insertion order, reports by one and two keys with `top`, and the
+ * errors for a missing file and a foreign schema. */
+#include "helpers.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "dsnidx.h"
+
+/* ---- temporary database ------------------------------------------------------- */
+
+typedef struct tmpdb {
+	char path[64];
+} tmpdb;
+
+static void remove_db(const char *path)
+{
+	char side[96];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-journal", path);
+	unlink(side);
+}
+
+static int setup_tmp(void **state)
+{
+	tmpdb *t = calloc(1, sizeof *t);
+	if (!t)
+		return -1;
+	strcpy(t->path, "/tmp/dsnidx-test-XXXXXX");
+	int fd = mkstemp(t->path);
+	if (fd < 0) {
+		free(t);
+		return -1;
+	}
+	close(fd);
+	*state = t;
+	return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+	tmpdb *t = *state;
+	remove_db(t->path);
+	free(t);
+	return 0;
+}
+
+/* ---- records ---------------------------------------------------------------------- */
+
+static dx_record make(const char *source, uint64_t offset, unsigned index, int64_t ts, const char *rcpt,
+		      const char *domain, const char *status, int code, const char *reason, int hard)
+{
+	dx_record r = {
+		.source = source,
+		.offset = offset,
+		.index = index,
+		.timestamp = ts,
+		.recipient = rcpt,
+		.domain = domain,
+		.action = "failed",
+		.status = status,
+		.reply_code = code,
+		.reason = reason,
+		.hard_bounce = hard,
+		.reporting_mta = "mx.example.jp",
+		.remote_mta = "192.0.2.25",
+		.diagnostic = "550 5.1.1 <u@x>: \"quoted\", comma",
+		.sender = "sender@example.org",
+		.subject = "\xc3\xa9t\xc3\xa9 report",
+		.message_id = "abc.123@example.org",
+		.decoder = "rfc3464",
+	};
+	return r;
+}
+
+static dx_record records[5];
+
+static void init_records(void)
+{
+	records[0] = make("a.mbox", 0, 1, 1221728040, "u1@example.net", "example.net", "5.1.1", 550, "userunknown", 1);
+	records[1] = make("a.mbox", 0, 2, 1221728044, "u2@example.com", "example.com", "5.2.2", 552, "mailboxfull", 0);
+	records[2] = make("b.mbox", 500, 1, DX_NO_TIME, "x@example.net", "example.net", "5.1.1", 0, "userunknown", 1);
+	records[3] = make("a.mbox", 900, 1, 1312383815, "bob@partner.example", "partner.example", "5.7.1", 530,
+			  "securityerror", 0);
+	records[3].decoder = "exchange";
+	records[3].remote_mta = "";
+	records[4] = make("a.mbox", 1000, 1, 1312387200, "u3@example.net", "example.net", "5.1.1", 550,
+			  "userunknown", 1);
+}
+
+static void add(dx_store *s, const dx_record *r, int want_added)
+{
+	dx_error err = {0};
+	int added = -1;
+	dx_status st = dx_store_add(s, r, &added, &err);
+	if (st != DX_OK)
+		fail_msg("dx_store_add: %s", err.message);
+	assert_int_equal(added, want_added);
+}
+
+/* Creates the database with the five records (and one duplicate). */
+static void fill(const char *path)
+{
+	init_records();
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(path, DX_STORE_CREATE, &s, &err), DX_OK);
+	assert_non_null(s);
+	for (size_t i = 0; i < NELEM(records); i++)
+		add(s, &records[i], 1);
+	/* Same source, offset and index: not added, whatever else differs. */
+	dx_record dup = records[0];
+	dup.recipient = "other@example.org";
+	dup.status = "4.4.7";
+	add(s, &dup, 0);
+	assert_int_equal(dx_store_close(s, &err), DX_OK);
+}
+
+static dx_store *open_ro(const char *path)
+{
+	dx_store *s = NULL;
+	dx_error err = {0};
+	dx_status st = dx_store_open(path, DX_STORE_READONLY, &s, &err);
+	if (st != DX_OK)
+		fail_msg("open read-only: %s", err.message);
+	return s;
+}
+
+/* ---- export ------------------------------------------------------------------------ */
+
+typedef struct exported {
+	dx_record r[8];
+	char *strs[8][14];
+	size_t n;
+} exported;
+
+static int on_export(void *arg, const dx_record *r)
+{
+	exported *e = arg;
+	assert_true(e->n < 8);
+	dx_record *d = &e->r[e->n];
+	*d = *r;
+	const char **fields[] = {&d->source, &d->recipient, &d->domain, &d->action, &d->status,
+				 &d->reason, &d->reporting_mta, &d->remote_mta, &d->diagnostic,
+				 &d->sender, &d->subject, &d->message_id, &d->decoder};
+	for (size_t i = 0; i < NELEM(fields); i++) {
+		e->strs[e->n][i] = strdup(*fields[i]);
+		assert_non_null(e->strs[e->n][i]);
+		*fields[i] = e->strs[e->n][i];
+	}
+	e->n++;
+	return 0;
+}
+
+static void exported_free(exported *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		for (size_t k = 0; k < 13; k++)
+			free(e->strs[i][k]);
+}
+
+static void assert_same_record(const dx_record *a, const dx_record *b)
+{
+	assert_string_equal(a->source, b->source);
+	assert_int_equal(a->offset, b->offset);
+	assert_int_equal(a->index, b->index);
+	assert_int_equal(a->timestamp, b->timestamp);
+	assert_string_equal(a->recipient, b->recipient);
+	assert_string_equal(a->domain, b->domain);
+	assert_string_equal(a->action, b->action);
+	assert_string_equal(a->status, b->status);
+	assert_int_equal(a->reply_code, b->reply_code);
+	assert_string_equal(a->reason, b->reason);
+	assert_int_equal(a->hard_bounce, b->hard_bounce);
+	assert_string_equal(a->reporting_mta, b->reporting_mta);
+	assert_string_equal(a->remote_mta, b->remote_mta);
+	assert_string_equal(a->diagnostic, b->diagnostic);
+	assert_string_equal(a->sender, b->sender);
+	assert_string_equal(a->subject, b->subject);
+	assert_string_equal(a->message_id, b->message_id);
+	assert_string_equal(a->decoder, b->decoder);
+}
+
+static void test_export_roundtrip(void **state)
+{
+	tmpdb *t = *state;
+	fill(t->path);
+	dx_store *s = open_ro(t->path);
+	exported e = {0};
+	dx_error err = {0};
+	assert_int_equal(dx_store_export(s, on_export, &e, &err), DX_OK);
+	assert_int_equal(e.n, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_same_record(&e.r[i], &records[i]);
+	assert_int_equal(e.r[2].timestamp, DX_NO_TIME);
+	assert_int_equal(e.r[2].reply_code, 0);
+
+	/* Read-only: nothing can be added. */
+	int added = -1;
+	assert_int_equal(dx_store_add(s, &records[0], &added, &err), DX_ERR_DB);
+	assert_int_equal(added, 0);
+	assert_int_equal(dx_store_close(s, &err), DX_OK);
+	exported_free(&e);
+}
+
+static int stop_export(void *arg, const dx_record *r)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 1;
+}
+
+static void test_export_stopped(void **state)
+{
+	tmpdb *t = *state;
+	fill(t->path);
+	dx_store *s = open_ro(t->path);
+	int calls = 0;
+	dx_error err = {0};
+	assert_int_equal(dx_store_export(s, stop_export, &calls, &err), DX_ERR_ABORTED);
+	assert_int_equal(calls, 1);
+	assert_int_equal(err.code, DX_ERR_ABORTED);
+	dx_store_close(s, NULL);
+}
+
+/* Reopening for writing and adding the same records again adds nothing,
+ * and the reports do not count them twice. */
+static void test_duplicates_across_sessions(void **state)
+{
+	tmpdb *t = *state;
+	fill(t->path);
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_OK);
+	for (size_t i = 0; i < NELEM(records); i++)
+		add(s, &records[i], 0);
+	dx_record extra = records[4];
+	extra.index = 2;
+	add(s, &extra, 1);
+	assert_int_equal(dx_store_commit(s, &err), DX_OK);
+
+	dx_report_query q = {.keys = {DX_KEY_STATUS}, .nkeys = 1};
+	dx_report *r = NULL;
+	assert_int_equal(dx_store_report(s, &q, &r, &err), DX_OK);
+	assert_int_equal(r->total, 6);
+	assert_int_equal(r->nrows, 3);
+	assert_string_equal(r->rows[0].values[0], "5.1.1");
+	assert_int_equal(r->rows[0].count, 4);
+	dx_report_free(r);
+	assert_int_equal(dx_store_close(s, &err), DX_OK);
+}
+
+/* ---- reports -------------------------------------------------------------------------- */
+
+typedef struct row_want {
+	const char *v0, *v1;
+	uint64_t count;
+} row_want;
+
+static dx_report *report(dx_store *s, const dx_key *keys, unsigned nkeys, uint64_t top)
+{
+	dx_report_query q = {.nkeys = nkeys, .top = top};
+	for (unsigned i = 0; i < nkeys; i++)
+		q.keys[i] = keys[i];
+	dx_report *r = NULL;
+	dx_error err = {0};
+	dx_status st = dx_store_report(s, &q, &r, &err);
+	if (st != DX_OK)
+		fail_msg("report: %s", err.message);
+	assert_int_equal(r->nkeys, nkeys);
+	for (unsigned i = 0; i < nkeys; i++)
+		assert_int_equal(r->keys[i], keys[i]);
+	return r;
+}
+
+static void assert_rows(const dx_report *r, const row_want *want, size_t n)
+{
+	assert_int_equal(r->nrows, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(r->rows[i].values[0], want[i].v0);
+		if (want[i].v1)
+			assert_string_equal(r->rows[i].values[1], want[i].v1);
+		assert_int_equal(r->rows[i].count, want[i].count);
+	}
+}
+
+static void test_report_one_key(void **state)
+{
+	tmpdb *t = *state;
+	fill(t->path);
+	dx_store *s = open_ro(t->path);
+
+	dx_report *r = report(s, (dx_key[]){DX_KEY_STATUS}, 1, 0);
+	static const row_want by_status[] = {{"5.1.1", NULL, 3}, {"5.2.2", NULL, 1}, {"5.7.1", NULL, 1}};
+	assert_rows(r, by_status, NELEM(by_status));
+	assert_int_equal(r->total, 5);
+	assert_int_equal(r->rest_rows, 0);
+	assert_int_equal(r->rest_count, 0);
+	dx_report_free(r);
+
+	/* reply_code 0 is shown as "". */
+	r = report(s, (dx_key[]){DX_KEY_REPLY_CODE}, 1, 0);
+	static const row_want by_code[] = {{"550", NULL, 2}, {"", NULL, 1}, {"530", NULL, 1}, {"552", NULL, 1}};
+	assert_rows(r, by_code, NELEM(by_code));
+	dx_report_free(r);
+
+	/* Time keys order by time, unknown last. */
+	r = report(s, (dx_key[]){DX_KEY_DAY}, 1, 0);
+	static const row_want by_day[] = {{"2008-09-18", NULL, 2}, {"2011-08-03", NULL, 2}, {"", NULL, 1}};
+	assert_rows(r, by_day, NELEM(by_day));
+	assert_int_equal(r->total, 5);
+	dx_report_free(r);
+
+	r = report(s, (dx_key[]){DX_KEY_HOUR}, 1, 0);
+	static const row_want by_hour[] = {{"2008-09-18T08:00Z", NULL, 2},
+					   {"2011-08-03T15:00Z", NULL, 1},
+					   {"2011-08-03T16:00Z", NULL, 1},
+					   {"", NULL, 1}};
+	assert_rows(r, by_hour, NELEM(by_hour));
+	dx_report_free(r);
+
+	r = report(s, (dx_key[]){DX_KEY_REMOTE_MTA}, 1, 0);
+	static const row_want by_remote[] = {{"192.0.2.25", NULL, 4}, {"", NULL, 1}};
+	assert_rows(r, by_remote, NELEM(by_remote));
+	dx_report_free(r);
+
+	r = report(s, (dx_key[]){DX_KEY_ACTION}, 1, 0);
+	static const row_want by_action[] = {{"failed", NULL, 5}};
+	assert_rows(r, by_action, NELEM(by_action));
+	dx_report_free(r);
+	dx_store_close(s, NULL);
+}
+
+static void test_report_two_keys(void **state)
+{
+	tmpdb *t = *state;
+	fill(t->path);
+	dx_store *s = open_ro(t->path);
+
+	dx_report *r = report(s, (dx_key[]){DX_KEY_REASON, DX_KEY_DOMAIN}, 2, 0);
+	static const row_want want[] = {{"userunknown", "example.net", 3},
+					{"mailboxfull", "example.com", 1},
+					{"securityerror", "partner.example", 1}};
+	assert_rows(r, want, NELEM(want));
+	assert_int_equal(r->total, 5);
+	dx_report_free(r);
+
+	/* With a time key, time comes first even when it is not the first key. */
+	r = report(s, (dx_key[]){DX_KEY_STATUS, DX_KEY_DAY}, 2, 0);
+	static const row_want by_time[] = {{"5.1.1", "2008-09-18", 1},
+					   {"5.2.2", "2008-09-18", 1},
+					   {"5.1.1", "2011-08-03", 1},
+					   {"5.7.1", "2011-08-03", 1},
+					   {"5.1.1", "", 1}};
+	assert_rows(r, by_time, NELEM(by_time));
+	dx_report_free(r);
+	dx_store_close(s, NULL);
+}
+
+static void test_report_top(void **state)
+{
+	tmpdb *t = *state;
+	fill(t->path);
+	dx_store *s = open_ro(t->path);
+
+	dx_report *r = report(s, (dx_key[]){DX_KEY_STATUS}, 1, 1);
+	static const row_want one[] = {{"5.1.1", NULL, 3}};
+	assert_rows(r, one, 1);
+	assert_int_equal(r->total, 5);
+	assert_int_equal(r->rest_rows, 2);
+	assert_int_equal(r->rest_count, 2);
+	dx_report_free(r);
+
+	r = report(s, (dx_key[]){DX_KEY_DOMAIN}, 1, 2);
+	static const row_want two[] = {{"example.net", NULL, 3}, {"example.com", NULL, 1}};
+	assert_rows(r, two, 2);
+	assert_int_equal(r->total, 5);
+	assert_int_equal(r->rest_rows, 1);
+	assert_int_equal(r->rest_count, 1);
+	dx_report_free(r);
+
+	/* top larger than the rows: nothing left out. */
+	r = report(s, (dx_key[]){DX_KEY_DOMAIN}, 1, 10);
+	assert_int_equal(r->nrows, 3);
+	assert_int_equal(r->rest_rows, 0);
+	assert_int_equal(r->rest_count, 0);
+	dx_report_free(r);
+
+	/* No keys: a usage error. */
+	dx_report_query q = {.nkeys = 0};
+	dx_error err = {0};
+	r = (dx_report *)(void *)&q; /* must be reset to NULL */
+	assert_int_equal(dx_store_report(s, &q, &r, &err), DX_ERR_USAGE);
+	assert_null(r);
+	dx_store_close(s, NULL);
+}
+
+/* ---- errors ----------------------------------------------------------------------------- */
+
+static void test_open_missing(void **state)
+{
+	tmpdb *t = *state;
+	char path[96];
+	snprintf(path, sizeof path, "%s.missing.db", t->path);
+	dx_store *s = (dx_store *)(void *)path;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(path, DX_STORE_READONLY, &s, &err), DX_ERR_DB);
+	assert_null(s);
+	assert_int_equal(err.code, DX_ERR_DB);
+	assert_non_null(strstr(err.message, path));
+	/* It was not created by the attempt. */
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* An empty file is no index either. */
+	assert_int_equal(dx_store_open(t->path, DX_STORE_READONLY, &s, &err), DX_ERR_DB);
+	assert_non_null(strstr(err.message, t->path));
+}
+
+static void make_foreign_db(const char *path, int version)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char sql[128];
+	snprintf(sql, sizeof sql, "CREATE TABLE t(x); PRAGMA user_version = %d;", version);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void test_other_schema(void **state)
+{
+	tmpdb *t = *state;
+	make_foreign_db(t->path, 7);
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, DX_STORE_READONLY, &s, &err), DX_ERR_SCHEMA);
+	assert_null(s);
+	assert_int_equal(err.code, DX_ERR_SCHEMA);
+	assert_non_null(strstr(err.message, t->path));
+	assert_non_null(strstr(err.message, "7"));
+	/* Nor for writing. */
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_ERR_SCHEMA);
+	assert_null(s);
+}
+
+static void test_other_sqlite_db(void **state)
+{
+	tmpdb *t = *state;
+	make_foreign_db(t->path, 0);
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_ERR_SCHEMA);
+	assert_null(s);
+}
+
+/* Regression (found by review, fixed): a timestamp
+ * before 1970 is a known time, but reports show it as unknown (""), and
+ * one in the hour before the epoch shares the "unknown" hour -1. */
+static void test_report_before_epoch(void **state)
+{
+	tmpdb *t = *state;
+	init_records();
+	dx_record r = records[0];
+	r.timestamp = -1800; /* 1969-12-31T23:30:00Z */
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_OK);
+	add(s, &r, 1);
+	assert_int_equal(dx_store_commit(s, &err), DX_OK);
+	dx_report *rep = report(s, (dx_key[]){DX_KEY_DAY}, 1, 0);
+	static const row_want day[] = {{"1969-12-31", NULL, 1}};
+	assert_rows(rep, day, 1);
+	dx_report_free(rep);
+	rep = report(s, (dx_key[]){DX_KEY_HOUR}, 1, 0);
+	static const row_want hour[] = {{"1969-12-31T23:00Z", NULL, 1}};
+	assert_rows(rep, hour, 1);
+	dx_report_free(rep);
+	dx_store_close(s, NULL);
+}
+
+/* KNOWN BUG: the in-memory aggregate joins fields with '\x1f'; a record
+ * whose text holds that byte is counted under shifted, wrong key values. */
+static void test_report_unit_separator(void **state)
+{
+	tmpdb *t = *state;
+	init_records();
+	dx_record r = records[0];
+	r.reporting_mta = "mx\x1fone";
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_OK);
+	add(s, &r, 1);
+	assert_int_equal(dx_store_commit(s, &err), DX_OK);
+	dx_report *rep = report(s, (dx_key[]){DX_KEY_REPORTING_MTA, DX_KEY_DOMAIN}, 2, 0);
+	static const row_want want[] = {{"mx\x1fone", "example.net", 1}};
+	assert_rows(rep, want, 1);
+	dx_report_free(rep);
+	dx_store_close(s, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_export_roundtrip, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_export_stopped, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_duplicates_across_sessions, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_report_one_key, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_report_two_keys, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_report_top, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_open_missing, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_other_schema, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_other_sqlite_db, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_report_before_epoch, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_report_unit_separator, setup_tmp, teardown_tmp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
