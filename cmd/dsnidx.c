@@ -56,6 +56,7 @@ static const char help_main[] =
 	"  index    decode PATHs and add the records to the index\n"
 	"  report   count indexed records grouped by status, server, domain...\n"
 	"  export   print every indexed record\n"
+	"  explain  decode PATHs and show how each record's values were decided\n"
 	"  help     show help for a command: dsnidx help COMMAND\n"
 	"\n"
 	"A PATH is an mbox file or a single message (told apart by content), a\n"
@@ -106,6 +107,16 @@ static const char help_parse[] =
 	"Columns: source, offset, index, timestamp, recipient, domain, action, status,\n"
 	"reply_code, reason, hard_bounce, reporting_mta, remote_mta, diagnostic,\n"
 	"sender, subject, message_id, decoder.\n";
+
+static const char help_explain[] =
+	"Usage: dsnidx explain [OPTION]... PATH...\n"
+	"Decode the bounces in PATHs and show, for each recipient, which decoder read\n"
+	"the bounce, which rule gave the reason and on which text it matched, where\n"
+	"the status came from, and the SMTP stage of the failure. This is how to\n"
+	"debug a surprising count, or check a rule file given with --rules.\n"
+	"\n"
+	DECODE_OPTIONS
+	"  -h, --help               show this help\n";
 
 static const char help_index[] =
 	"Usage: dsnidx index [OPTION]... PATH...\n"
@@ -314,6 +325,54 @@ static int on_record_print(void *arg, const dx_record *r)
 	return dx_writer_record(s->writer, r);
 }
 
+static void explain_line(const char *name, const char *value)
+{
+	printf("  %-14s %s\n", name, value && *value ? value : "-");
+}
+
+static int on_explain(void *arg, const dx_explanation *x)
+{
+	(void)arg;
+	const dx_record *r = x->record;
+	char buf[1200];
+	printf("%s, offset %llu, recipient %u: %s\n", r->source, (unsigned long long)r->offset, r->index,
+	       r->recipient[0] ? r->recipient : "(unknown)");
+	explain_line("decoder", r->decoder);
+	explain_line("action", r->action);
+	snprintf(buf, sizeof buf, "%s%s", r->status,
+		 x->status_pseudo ? "  (none in the bounce; derived from the reason)" : "");
+	explain_line("status", buf);
+	if (r->reply_code)
+		snprintf(buf, sizeof buf, "%d", r->reply_code);
+	else
+		buf[0] = '\0';
+	explain_line("reply_code", buf);
+	if (x->rule_file[0])
+		snprintf(buf, sizeof buf, "%s  (%s:%u, on the %s: %s)", r->reason, x->rule_file, x->rule_line,
+			 x->reason_by, x->rule_text);
+	else if (!strcmp(x->reason_by, "decoder"))
+		snprintf(buf, sizeof buf, "%s  (given by the decoder: the report's kind)", r->reason);
+	else
+		snprintf(buf, sizeof buf, "%s  (no rule matched; %s)", r->reason,
+			 !strcmp(r->reason, "onhold") ? "the bounce gives a code but no rule decides"
+						      : "nothing in the bounce decides");
+	explain_line("reason", buf);
+	explain_line("hard_bounce", r->hard_bounce ? "1" : "0");
+	explain_line("smtp_command", x->command);
+	explain_line("reporting_mta", r->reporting_mta);
+	explain_line("remote_mta", r->remote_mta);
+	explain_line("diagnostic", r->diagnostic);
+	explain_line("summary", x->summary);
+	char tbuf[DX_TIME_BUFSZ];
+	dx_format_time(r->timestamp, tbuf);
+	explain_line("timestamp", tbuf);
+	explain_line("sender", r->sender);
+	explain_line("subject", r->subject);
+	explain_line("message_id", r->message_id);
+	putchar('\n');
+	return ferror(stdout) ? -1 : 0;
+}
+
 static int on_record_store(void *arg, const dx_record *r)
 {
 	sink_state *s = arg;
@@ -351,10 +410,18 @@ static void summary(sink_state *s, const dx_stats *st, const char *verb)
 	fputc('\n', stderr);
 }
 
-static int run_decode(const char *cmd, int argc, char **argv, int to_store)
+enum { RUN_PARSE, RUN_INDEX, RUN_EXPLAIN };
+
+static int run_decode(const char *cmd, int argc, char **argv, int mode)
 {
+	int to_store = mode == RUN_INDEX;
 	static const struct option parse_opts[] = {
 		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		DECODE_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	static const struct option explain_opts[] = {
 		{"help", no_argument, NULL, 'h'},
 		DECODE_LONGOPTS,
 		{NULL, 0, NULL, 0},
@@ -375,8 +442,8 @@ static int run_decode(const char *cmd, int argc, char **argv, int to_store)
 
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, to_store ? "d:t:qr:h" : "f:t:qr:h", to_store ? index_opts : parse_opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, to_store ? "d:t:qr:h" : mode == RUN_EXPLAIN ? "t:qr:h" : "f:t:qr:h",
+				to_store ? index_opts : mode == RUN_EXPLAIN ? explain_opts : parse_opts, NULL)) != -1) {
 		int r = decode_option(usage_cmd, c, &a);
 		if (r < 0)
 			return EXIT_USAGE;
@@ -394,7 +461,7 @@ static int run_decode(const char *cmd, int argc, char **argv, int to_store)
 			a.db = optarg;
 			break;
 		case 'h':
-			fputs(to_store ? help_index : help_parse, stdout);
+			fputs(to_store ? help_index : mode == RUN_EXPLAIN ? help_explain : help_parse, stdout);
 			return 0;
 		default:
 			return usage_error(usage_cmd, "unknown option");
@@ -418,6 +485,8 @@ static int run_decode(const char *cmd, int argc, char **argv, int to_store)
 			return EXIT_PARTIAL;
 		}
 		sink.record = on_record_store;
+	} else if (mode == RUN_EXPLAIN) {
+		sink.explain = on_explain;
 	} else {
 		s.writer = dx_writer_new(stdout, a.format);
 		if (!s.writer) {
@@ -454,6 +523,10 @@ static int run_decode(const char *cmd, int argc, char **argv, int to_store)
 	if (s.writer && dx_writer_close(s.writer) < 0) {
 		if (rs == DX_OK)
 			msg("cannot write the output: %s", strerror(errno));
+		status = EXIT_PARTIAL;
+	}
+	if (mode == RUN_EXPLAIN && fflush(stdout) != 0) {
+		msg("cannot write the output: %s", strerror(errno));
 		status = EXIT_PARTIAL;
 	}
 	summary(&s, &st, to_store ? "indexed" : "parsed");
@@ -638,6 +711,8 @@ static int help_for(const char *cmd)
 		fputs(help_report, stdout);
 	else if (!strcmp(cmd, "export"))
 		fputs(help_export, stdout);
+	else if (!strcmp(cmd, "explain"))
+		fputs(help_explain, stdout);
 	else
 		return usage_error(NULL, "no help for '%s': not a command", cmd);
 	return 0;
@@ -660,9 +735,11 @@ int main(int argc, char **argv)
 	argc--;
 	argv++;
 	if (!strcmp(cmd, "parse"))
-		return run_decode("parse", argc, argv, 0);
+		return run_decode("parse", argc, argv, RUN_PARSE);
 	if (!strcmp(cmd, "index"))
-		return run_decode("index", argc, argv, 1);
+		return run_decode("index", argc, argv, RUN_INDEX);
+	if (!strcmp(cmd, "explain"))
+		return run_decode("explain", argc, argv, RUN_EXPLAIN);
 	if (!strcmp(cmd, "report"))
 		return cmd_report(argc, argv);
 	if (!strcmp(cmd, "export"))

@@ -79,6 +79,101 @@ const char *dx_better_status(const char *given, const char *from_text)
 	return generic && specific ? from_text : given;
 }
 
+/* Phrases naming the stage, lower case, each with its command. Order
+ * matters: "end of data" before "data", explicit phrases before the bare
+ * command names of a transcript. */
+static const struct {
+	const char *phrase;
+	const char *command;
+} stage_phrases[] = {
+	{"in reply to end of data", "DATA"},
+	{"in reply to data", "DATA"},
+	{"in reply to rcpt to", "RCPT"},
+	{"in reply to mail from", "MAIL"},
+	{"in reply to helo", "HELO"},
+	{"in reply to ehlo", "HELO"},
+	{"in reply to starttls", "STARTTLS"},
+	{"after end of data", "DATA"},
+	{"after data", "DATA"},
+	{"after rcpt to", "RCPT"},
+	{"after mail from", "MAIL"},
+	{"after helo", "HELO"},
+	{"after ehlo", "HELO"},
+	{"after starttls", "STARTTLS"},
+	{"after initial connection", "CONN"},
+	{"after pipelined", "RCPT"},
+	{"after rcpt command", "RCPT"},
+	{"after data command", "DATA"},
+	{"most progress was rcpt to response", "RCPT"},
+	{"smtp:rcpt", "RCPT"},
+	{"[rcpt_to]", "RCPT"},
+	{"(state 18)", "DATA"},   /* Gmail's session states */
+	{"(state 17)", "DATA"},
+	{"(state 14)", "RCPT"},
+	{"(state 13)", "RCPT"},
+	{"(state 9)", "MAIL"},
+	{"(state 8)", "MAIL"},
+	{"(state 6)", "STARTTLS"},
+	{"did not like our final data", "DATA"},
+	{"did not like our data", "DATA"},
+	{"did not like our rcpt to", "RCPT"},
+	{"did not like our mail from", "MAIL"},
+	{"refused to talk to me", "CONN"},
+	{"connect to ", "CONN"},
+};
+
+/* The command of the last ">>> CMD" (or "Sent <<< CMD") line before the
+ * first rejection in a session transcript. */
+static const char *transcript_command(const char *p, size_t n)
+{
+	const char *last = NULL;
+	size_t i = 0;
+	while (i < n) {
+		size_t e = i;
+		while (e < n && p[e] != '\n')
+			e++;
+		const char *l = p + i;
+		size_t ln = e - i;
+		while (ln && (*l == ' ' || *l == '\t')) {
+			l++;
+			ln--;
+		}
+		const char *cmd = NULL;
+		if (ln > 4 && memcmp(l, ">>> ", 4) == 0)
+			cmd = l + 4;
+		else if (ln > 9 && dx_strncasecmp(l, "sent <<< ", 9) == 0)
+			cmd = l + 9;
+		if (cmd) {
+			size_t cn = (size_t)(l + ln - cmd);
+			if (dx_startswith_ci(cmd, cn, "rcpt"))
+				last = "RCPT";
+			else if (dx_startswith_ci(cmd, cn, "mail"))
+				last = "MAIL";
+			else if (dx_startswith_ci(cmd, cn, "data") || dx_startswith_ci(cmd, cn, "."))
+				last = "DATA";
+			else if (dx_startswith_ci(cmd, cn, "helo") || dx_startswith_ci(cmd, cn, "ehlo"))
+				last = "HELO";
+			else if (dx_startswith_ci(cmd, cn, "starttls"))
+				last = "STARTTLS";
+		} else if (last && ln > 4 && (memcmp(l, "<<< 4", 5) == 0 || memcmp(l, "<<< 5", 5) == 0 ||
+					      dx_startswith_ci(l, ln, "received >>> 4") ||
+					      dx_startswith_ci(l, ln, "received >>> 5")))
+			return last;
+		i = e + 1;
+	}
+	return NULL;
+}
+
+const char *dx_smtp_command(const char *p, size_t n)
+{
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < sizeof stage_phrases / sizeof stage_phrases[0]; i++)
+		if (dx_memcasemem(p, n, stage_phrases[i].phrase))
+			return stage_phrases[i].command;
+	return transcript_command(p, n);
+}
+
 int dx_find_reply_code(const char *p, size_t n)
 {
 	for (size_t i = 0; i + 3 <= n; i++) {
@@ -180,3 +275,37 @@ int dx_view_plain(dx_view *v, dx_text *out)
 	*out = v->plain;
 	return 1;
 }
+
+/* The returned original's header: from the decoder's text, else from a
+ * message/rfc822 part, else from a text/rfc822-headers part. */
+int dx_original_header(dx_view *v, const dx_bounce *b, dx_header *out)
+{
+	size_t body;
+	if (b->original_headers.n)
+		return dx_header_parse(v->arena, v->mime->kernel, b->original_headers.p, b->original_headers.n,
+				       v->mime->max_header_fields, out, &body);
+	static const char *const msg_types[] = {"rfc822", "global"};
+	for (size_t i = 0; i < 2; i++) {
+		dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
+		if (m && m->child) {
+			*out = m->child->hdr;
+			return 0;
+		}
+	}
+	static const struct {
+		const char *type, *subtype;
+	} hdr_types[] = {{"text", "rfc822-headers"}, {"message", "rfc822-headers"}, {"message", "global-headers"}};
+	for (size_t i = 0; i < 3; i++) {
+		dx_mime_part *m = dx_mime_find(v->root, hdr_types[i].type, hdr_types[i].subtype, 0);
+		if (m) {
+			dx_text t;
+			if (dx_mime_body(v->mime, m, &t) < 0)
+				return -1;
+			return dx_header_parse(v->arena, v->mime->kernel, t.p, t.n, v->mime->max_header_fields, out,
+					       &body);
+		}
+	}
+	memset(out, 0, sizeof *out);
+	return 0;
+}
+

@@ -29,6 +29,13 @@ typedef struct dx_rcpt {
 	const char *diagnostic;  /* the refusing server's words, or NULL */
 	const char *summary;     /* the report's own wording for this recipient, or NULL */
 	int64_t last_attempt;    /* DX_NO_TIME when absent */
+	/* The SMTP stage the failure answered: "CONN", "HELO", "STARTTLS",
+	 * "MAIL", "RCPT", "DATA", or NULL when the report does not say. */
+	const char *command;
+	/* Set only by decoders of reports that are not failures, whose kind
+	 * is the reason ("feedback" for ARF, "vacation" for auto-replies);
+	 * NULL lets classify.c decide. */
+	const char *reason;
 } dx_rcpt;
 
 typedef struct dx_bounce {
@@ -52,6 +59,8 @@ typedef struct dx_view {
 	dx_mime_part *root;      /* MIME tree */
 	dx_text text;            /* the whole normalised message */
 	dx_text from_line;       /* the mbox From_ line, or empty */
+	int detected;            /* DX_DETECT_WEAK or DX_DETECT_STRONG (detect.h) */
+	unsigned max_recipients; /* the limit, for helpers that list recipients */
 	/* Filled on first use by dx_view_plain(). */
 	dx_text plain;
 	int plain_state;         /* 0 not yet, 1 found, -1 none */
@@ -86,6 +95,10 @@ const char *dx_find_status(dx_arena *a, const char *p, size_t n);
  * generic code (x.0.0) gives way to a specific one of the same class,
  * because the remote server's own code is the more exact evidence. */
 const char *dx_better_status(const char *given, const char *from_text);
+/* The SMTP stage a server's text says a failure answered ("in reply to
+ * RCPT TO command", "after end of data", a transcript's last ">>> DATA"),
+ * as a static string, or NULL. */
+const char *dx_smtp_command(const char *p, size_t n);
 /* First SMTP reply code (a 2xx/4xx/5xx number standing alone) in p[0..n),
  * or 0. */
 int dx_find_reply_code(const char *p, size_t n);
@@ -98,8 +111,31 @@ char *dx_squeeze(dx_arena *a, const char *p, size_t n);
  * NULL for an empty one. */
 char *dx_host(dx_arena *a, const char *p, size_t n);
 
+/* The returned original's header block: from the text the decoder found
+ * (b->original_headers), else a message/rfc822 part, else a
+ * text/rfc822-headers part; empty when there is none. 0, or -1 on memory. */
+int dx_original_header(dx_view *v, const dx_bounce *b, dx_header *out);
+
+/* What the plain-text part says of each recipient it names (dsn_text.c),
+ * for decoders of structured reports to take the remote's own words from. */
+typedef struct dx_text_finding {
+	const char *recipient;
+	const char *text;        /* the recipient's whole text, or NULL */
+	const char *diagnostic;  /* the remote's reply within it, or NULL */
+	const char *status;
+	int reply_code;
+	const char *remote_mta;
+	const char *command;
+} dx_text_finding;
+
+/* Returns 1 with the findings, 0 when the text names no recipient, -1 on
+ * memory exhaustion. */
+int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *n);
+
 /* The decoders, tried in order by decode.c. */
 int dx_decode_rfc3464(dx_view *v, dx_bounce *b);
+int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b);
 int dx_decode_exchange(dx_view *v, dx_bounce *b);
+int dx_decode_text(dx_view *v, dx_bounce *b);
 
 #endif

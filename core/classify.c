@@ -59,6 +59,7 @@ typedef struct dx_rule {
 	char status[16];         /* "" or a pattern like "5.7.*" */
 	char code[4];            /* "" or a pattern like "55x" */
 	char *action;            /* NULL or a word */
+	char *command;           /* NULL or an SMTP stage */
 	char *decoder;           /* NULL or a name */
 	const char *file;
 	unsigned line;
@@ -90,6 +91,7 @@ void dx_rules_free(dx_rules *r)
 	for (size_t i = 0; i < r->n; i++) {
 		pcre2_code_free(r->v[i].re);
 		free(r->v[i].action);
+		free(r->v[i].command);
 		free(r->v[i].decoder);
 		free(r->v[i].text);
 	}
@@ -205,6 +207,7 @@ static void rule_clear(dx_rule *rule)
 {
 	pcre2_code_free(rule->re);
 	free(rule->action);
+	free(rule->command);
 	free(rule->decoder);
 	free(rule->text);
 	memset(rule, 0, sizeof *rule);
@@ -353,13 +356,26 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 		} else if (kl == 6 && memcmp(p + ks, "action", 6) == 0) {
 			dx_ascii_lower(val);
 			rule->action = dup_n(val, vl);
+		} else if (kl == 7 && memcmp(p + ks, "command", 7) == 0) {
+			static const char *const known[] = {"CONN", "HELO", "STARTTLS", "MAIL", "RCPT", "DATA", "NONE"};
+			for (size_t j = 0; j < vl; j++)
+				val[j] = (char)(val[j] >= 'a' && val[j] <= 'z' ? val[j] - 32 : val[j]);
+			int ok = 0;
+			for (size_t j = 0; j < sizeof known / sizeof known[0]; j++)
+				ok |= strcmp(val, known[j]) == 0;
+			if (!ok) {
+				rule_clear(rule);
+				return fail(err, DX_ERR_RULES, file, lineno,
+					    "bad command '%s' (CONN, HELO, STARTTLS, MAIL, RCPT, DATA or NONE)", val);
+			}
+			rule->command = dup_n(val, vl);
 		} else if (kl == 7 && memcmp(p + ks, "decoder", 7) == 0) {
 			rule->decoder = dup_n(val, vl);
 		} else {
 			char word[64];
 			snprintf(word, sizeof word, "%.*s", (int)(kl < 60 ? kl : 60), p + ks);
 			rule_clear(rule);
-			return fail(err, DX_ERR_RULES, file, lineno, "unknown condition '%s' (status, code, action, decoder)",
+			return fail(err, DX_ERR_RULES, file, lineno, "unknown condition '%s' (status, code, action, command, decoder)",
 				    word);
 		}
 	}
@@ -484,6 +500,12 @@ static int conditions_hold(const dx_rule *rule, const dx_facts *f)
 		return 0;
 	if (rule->decoder && (!f->decoder || strcmp(rule->decoder, f->decoder) != 0))
 		return 0;
+	if (rule->command) {
+		/* NONE: the report does not say. */
+		const char *c = f->command ? f->command : "NONE";
+		if (strcmp(rule->command, c) != 0)
+			return 0;
+	}
 	return 1;
 }
 

@@ -48,6 +48,7 @@ typedef struct dx_facts {
 	int reply_code;
 	const char *action;
 	const char *decoder;
+	const char *command;     /* SMTP stage: CONN HELO STARTTLS MAIL RCPT DATA */
 	const char *diagnostic;
 	const char *summary;
 } dx_facts;

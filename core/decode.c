@@ -34,6 +34,8 @@
 static const dx_decoder decoders[] = {
 	{"rfc3464", dx_decode_rfc3464},
 	{"exchange", dx_decode_exchange},
+	{"text", dx_decode_text},
+	{"rfc3464", dx_decode_rfc3464_nested},
 };
 
 /* Longest diagnostic kept in a record; servers rarely say more that
@@ -180,39 +182,6 @@ static void warn(void (*diag)(void *, const dx_diag *), void *arg, const dx_mess
 	diag(arg, &dg);
 }
 
-/* The returned original's header: from the decoder's text, else from a
- * message/rfc822 part, else from a text/rfc822-headers part. */
-static int original_header(dx_view *v, const dx_bounce *b, dx_header *out)
-{
-	size_t body;
-	if (b->original_headers.n)
-		return dx_header_parse(v->arena, v->mime->kernel, b->original_headers.p, b->original_headers.n,
-				       v->mime->max_header_fields, out, &body);
-	static const char *const msg_types[] = {"rfc822", "global"};
-	for (size_t i = 0; i < 2; i++) {
-		dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
-		if (m && m->child) {
-			*out = m->child->hdr;
-			return 0;
-		}
-	}
-	static const struct {
-		const char *type, *subtype;
-	} hdr_types[] = {{"text", "rfc822-headers"}, {"message", "rfc822-headers"}, {"message", "global-headers"}};
-	for (size_t i = 0; i < 3; i++) {
-		dx_mime_part *m = dx_mime_find(v->root, hdr_types[i].type, hdr_types[i].subtype, 0);
-		if (m) {
-			dx_text t;
-			if (dx_mime_body(v->mime, m, &t) < 0)
-				return -1;
-			return dx_header_parse(v->arena, v->mime->kernel, t.p, t.n, v->mime->max_header_fields, out,
-					       &body);
-		}
-	}
-	memset(out, 0, sizeof *out);
-	return 0;
-}
-
 static const char *normal_action(const dx_rcpt *r)
 {
 	static const char *const known[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
@@ -261,10 +230,47 @@ static const char *strip_angles(dx_arena *a, const char *s)
 	return dx_arena_strndup(a, s, n);
 }
 
+/* A bounce without an enhanced status code still gets one, so that every
+ * record can be counted by status: CLASS.0.9SD, where SD are the subject
+ * and detail digits of the reason's representative RFC 3463 code and CLASS
+ * comes from the reply code or the action. This is the convention of the
+ * sisimai project (x.0.9xx cannot clash with registered codes), kept so
+ * that counts compare with tools built on it. */
+static const char *pseudo_status(dx_arena *a, const char *reason, int reply_code, const char *action)
+{
+	static const struct {
+		const char *reason;
+		const char *sd;
+	} table[] = {
+		{"undefined", "00"}, {"onhold", "01"}, {"filtered", "10"}, {"userunknown", "11"},
+		{"hostunknown", "12"}, {"hasmoved", "16"}, {"rejected", "18"}, {"suspend", "21"},
+		{"mailboxfull", "22"}, {"exceedlimit", "23"}, {"systemerror", "30"}, {"systemfull", "31"},
+		{"notaccept", "32"}, {"mesgtoobig", "34"}, {"mailererror", "39"}, {"networkerror", "40"},
+		{"expired", "47"}, {"syntaxerror", "50"}, {"toomanyconn", "53"}, {"contenterror", "60"},
+		{"securityerror", "70"}, {"blocked", "71"}, {"policyviolation", "72"}, {"requireptr", "73"},
+		{"authfailure", "74"}, {"badreputation", "75"}, {"failedstarttls", "76"}, {"norelaying", "77"},
+		{"spamdetected", "78"}, {"virusdetected", "79"}, {"speeding", "80"}, {"suppressed", "81"},
+		{"notcompliantrfc", "82"},
+	};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+		if (strcmp(table[i].reason, reason) != 0)
+			continue;
+		char cls = '5';
+		if (reply_code >= 400 && reply_code < 500)
+			cls = '4';
+		else if (!reply_code && strcmp(action, "delayed") == 0)
+			cls = '4';
+		char buf[16];
+		snprintf(buf, sizeof buf, "%c.0.9%s", cls, table[i].sd);
+		return dx_arena_strdup(a, buf);
+	}
+	return NULL; /* delivered, vacation, feedback: no failure, no code */
+}
+
 /* ---- decoding ------------------------------------------------------------- */
 
-dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *arg,
-		     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
+static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_explain_fn xfn, void *arg,
+			 void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
 {
 	const dx_options *o = &d->engine->opts;
 	dx_arena *a = &d->arena;
@@ -283,7 +289,15 @@ dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *a
 	size_t body;
 	if (dx_header_parse(a, d->engine->kernel, text.p, text.n, o->limits.max_header_fields, &hdr, &body) < 0)
 		goto nomem;
-	int detected = dx_detect(&hdr, &from_line);
+	/* Subjects and sender names are often encoded words ("=?utf-8?...");
+	 * decoding them costs nothing for the rest, which have no "=?". */
+	const char *subj = dx_header_get(&hdr, "subject");
+	const char *from = dx_header_get(&hdr, "from");
+	if (subj && strstr(subj, "=?") && !(subj = dx_rfc2047_decode(a, d->charsets, subj, strlen(subj))))
+		goto nomem;
+	if (from && strstr(from, "=?") && !(from = dx_rfc2047_decode(a, d->charsets, from, strlen(from))))
+		goto nomem;
+	int detected = dx_detect(&hdr, &from_line, subj, from);
 	if (detected == DX_DETECT_NO)
 		return DX_NOT_BOUNCE;
 
@@ -295,7 +309,8 @@ dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *a
 		.max_parts = o->limits.max_mime_parts,
 		.max_header_fields = o->limits.max_header_fields,
 	};
-	dx_view view = {.arena = a, .mime = &mime, .hdr = &hdr, .text = text, .from_line = from_line};
+	dx_view view = {.arena = a, .mime = &mime, .hdr = &hdr, .text = text, .from_line = from_line,
+			.detected = detected, .max_recipients = o->limits.max_recipients};
 	view.root = dx_mime_parse(&mime, text.p, text.n);
 	if (!view.root)
 		goto nomem;
@@ -328,7 +343,7 @@ dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *a
 
 	/* What every record of this bounce shares. */
 	dx_header orig;
-	if (original_header(&view, &b, &orig) < 0)
+	if (dx_original_header(&view, &b, &orig) < 0)
 		goto nomem;
 	const char *of = dx_header_get(&orig, "from");
 	const char *sender = of ? dx_addr_extract(a, of, strlen(of)) : NULL;
@@ -372,25 +387,48 @@ dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *a
 			.reply_code = r->reply_code,
 			.action = action,
 			.decoder = b.decoder,
+			.command = r->command,
 			.diagnostic = r->diagnostic,
 			.summary = r->summary,
 		};
 		dx_verdict *v = &d->verdicts[d->nverdicts++];
-		dx_classify(d->matcher, &facts, v);
+		if (r->reason) {
+			memset(v, 0, sizeof *v);
+			v->reason = r->reason;
+			v->matched = "decoder";
+		} else
+			dx_classify(d->matcher, &facts, v);
+		const char *status = r->status;
+		if (!status && !r->reason)
+			status = pseudo_status(a, v->reason, r->reply_code, action);
 
 		rec.index = ++emitted;
 		rec.timestamp = r->last_attempt != DX_NO_TIME ? r->last_attempt : msg_time;
 		rec.recipient = clean(a, r->recipient, 320);
 		rec.domain = clean(a, dx_addr_domain(r->recipient), 255);
 		rec.action = action;
-		rec.status = r->status ? clean(a, r->status, 16) : "";
+		rec.status = status ? clean(a, status, 16) : "";
 		rec.reply_code = r->reply_code;
 		rec.reason = v->reason;
-		rec.hard_bounce = dx_hard_bounce(v->reason, r->status, r->reply_code, action);
+		rec.hard_bounce = dx_hard_bounce(v->reason, status, r->reply_code, action);
 		rec.remote_mta = clean(a, r->remote_mta, 255);
 		rec.diagnostic = clean(a, r->diagnostic, MAX_DIAGNOSTIC);
 		if (fn && fn(arg, &rec) != 0)
 			break;
+		if (xfn) {
+			dx_explanation x = {
+				.record = &rec,
+				.command = r->command ? r->command : "",
+				.summary = clean(a, r->summary, MAX_DIAGNOSTIC),
+				.reason_by = v->matched,
+				.rule_file = v->rule_file ? v->rule_file : "",
+				.rule_line = v->rule_line,
+				.rule_text = v->rule_text ? v->rule_text : "",
+				.status_pseudo = !r->status && status,
+			};
+			if (xfn(arg, &x) != 0)
+				break;
+		}
 	}
 	if (nrecords)
 		*nrecords = emitted;
@@ -401,4 +439,16 @@ nomem:
 	if (nrecords)
 		*nrecords = emitted;
 	return outcome == DX_DECODED ? DX_DECODED : DX_UNDECODED;
+}
+
+dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *arg,
+		     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
+{
+	return decode(d, msg, fn, NULL, arg, diag, nrecords);
+}
+
+dx_outcome dx_decode_explain(dx_dctx *d, const dx_message *msg, dx_explain_fn fn, void *arg,
+			     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
+{
+	return decode(d, msg, NULL, fn, arg, diag, nrecords);
 }

@@ -10,39 +10,71 @@
  * sender or the structure must agree before a match is strong. */
 static const char *const subject_phrases[] = {
 	"undeliver",          /* Undeliverable, Undelivered Mail Returned to Sender */
-	"undelivered",
 	"returned mail",
 	"returned to sender",
+	"returning message to sender",
 	"delivery status notification",
+	"delivery status",
 	"delivery failure",
 	"delivery failed",
 	"delivery has failed",
+	"delivery has been delayed",
 	"delivery problem",
 	"delivery notification",
 	"delivery report",
+	"delivery error",
+	"delivery delayed",
 	"failure notice",
+	"failure delivery",
 	"failed delivery",
 	"mail delivery failed",
+	"mail delivery failure",
+	"mail failure",
+	"mail system error",
 	"non-deliver",
 	"nondeliver",
 	"not delivered",
 	"could not be delivered",
 	"couldn't be delivered",
-	"mail system error",
-	"mail could not be delivered",
+	"could not send message",
+	"error sending your mail",
 	"returned message",
-	"delivery error",
 	"message not delivered",
 	"delayed mail",
-	"delivery delayed",
-	"warning: could not send message",
 	"bounce",
+	"mail delivery status",
+	/* other languages, as mail systems word their subjects */
+	"unzustellbar",                 /* de */
+	"nicht zugestellt",
+	"non remis",                    /* fr */
+	"non distribuable",
+	"échec de la remise",
+	"non recapitabile",             /* it */
+	"mancata consegna",
+	"no se puede entregar",         /* es */
+	"no entregado",
+	"não entregue",                 /* pt */
+	"не доставлено",                /* ru */
+	"недоставленное",
+	"не может быть доставлено",
+	"メールエラー",                 /* ja */
+	"配信エラー",
+	"配送エラー",
+	"送信エラー",
+	"配信できません",
+	"配送できません",
+	"未配信",
+	"不達",
+	"返送",
+	"退信",                         /* zh */
+	"无法投递",
+	"未能送达",
 };
 
 static const char *const daemon_names[] = {
-	"mailer-daemon", "mailer_daemon", "mail-daemon", "maildaemon", "postmaster",
-	"mail delivery subsystem", "mail delivery system", "mail administrator",
-	"microsoft outlook", "mail delivery", "mailerdaemon",
+	"mailer-daemon", "mailer_daemon", "mail-daemon", "maildaemon", "postmaster", "post_master",
+	"mail delivery subsystem", "mail delivery system", "mail administrator", "mail delivery",
+	"mailerdaemon", "mail.delivery.system", "ndr administrator", "mail system",
 };
 
 static int any_phrase(const char *s, size_t n, const char *const *list, size_t count)
@@ -87,7 +119,7 @@ static int null_return_path(const dx_header *h, const dx_text *from_line)
 	return 0;
 }
 
-int dx_detect(const dx_header *h, const dx_text *from_line)
+int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject, const char *from)
 {
 	const char *ct = dx_header_get(h, "content-type");
 	if (ct) {
@@ -99,13 +131,11 @@ int dx_detect(const dx_header *h, const dx_text *from_line)
 	if (dx_header_get(h, "x-failed-recipients"))
 		return DX_DETECT_STRONG;
 
-	const char *subj = dx_header_get(h, "subject");
-	const char *from = dx_header_get(h, "from");
-	int bounce_subject = subj && dx_bounce_subject(subj, strlen(subj));
+	int bounce_subject = subject && dx_bounce_subject(subject, strlen(subject));
 	int daemon = from && dx_daemon_sender(from, strlen(from));
 	int null_sender = null_return_path(h, from_line);
 
-	if (bounce_subject && (daemon || null_sender))
+	if ((bounce_subject && (daemon || null_sender)) || (daemon && null_sender))
 		return DX_DETECT_STRONG;
 	if (bounce_subject || daemon || null_sender)
 		return DX_DETECT_WEAK;

@@ -18,7 +18,9 @@
 
 enum { DX_DETECT_NO = 0, DX_DETECT_WEAK = 1, DX_DETECT_STRONG = 2 };
 
-int dx_detect(const dx_header *h, const dx_text *from_line);
+/* subject and from are the header's values with encoded words decoded
+ * (NULL when absent). */
+int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject, const char *from);
 
 /* Whether a subject reads like a bounce ("Undeliverable: ...",
  * "Returned mail: ...", "Delivery Status Notification (Failure)"...). */

@@ -119,6 +119,7 @@ static int read_diagnostic(dx_arena *a, const char *t, size_t n, dx_rcpt *r)
 	if (r->diagnostic) {
 		size_t dn = strlen(r->diagnostic);
 		r->reply_code = dx_find_reply_code(r->diagnostic, dn);
+		r->command = dx_smtp_command(t, n);
 		if (!r->status)
 			r->status = dx_find_status(a, r->diagnostic, dn);
 	}

@@ -171,6 +171,25 @@ typedef enum dx_outcome {
 dx_outcome dx_decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, void *arg,
 		     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords);
 
+/* How a record's values were decided, for `dsnidx explain`. */
+typedef struct dx_explanation {
+	const dx_record *record;
+	const char *command;       /* SMTP stage the failure answered, or "" */
+	const char *summary;       /* the report's own words for the recipient, or "" */
+	const char *reason_by;     /* what decided the reason: "diagnostic", "summary",
+				      "status", "decoder" or "default" */
+	const char *rule_file;     /* the rule that matched, or "" */
+	unsigned rule_line;
+	const char *rule_text;
+	int status_pseudo;         /* the status was derived from the reason */
+} dx_explanation;
+
+typedef int (*dx_explain_fn)(void *arg, const dx_explanation *x);
+
+/* dx_decode() that reports explanations instead of bare records. */
+dx_outcome dx_decode_explain(dx_dctx *d, const dx_message *msg, dx_explain_fn fn, void *arg,
+			     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords);
+
 /* ---- Runs over paths ----------------------------------------------------- */
 
 typedef struct dx_stats {
@@ -192,6 +211,9 @@ typedef struct dx_sink {
 	void (*diag)(void *arg, const dx_diag *dg);
 	/* Optional; called from the same thread about every 250 ms. */
 	void (*progress)(void *arg, const dx_stats *st);
+	/* Optional; when set, it is called instead of record, with how each
+	 * record was decided. */
+	int (*explain)(void *arg, const dx_explanation *x);
 } dx_sink;
 
 /* Reads every path (a file, a Maildir, a directory walked recursively, or

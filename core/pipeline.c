@@ -85,6 +85,7 @@ typedef struct event {
 	int is_record;
 	dx_record rec;
 	dx_diag diag;
+	dx_explanation x;          /* with explain sinks; x.record is &rec */
 } event;
 
 typedef struct batch {
@@ -252,6 +253,7 @@ typedef struct run {
 	const dx_engine *engine;
 	const dx_limits *limits;
 	const dx_scan_kernel *kernel;
+	int explain;               /* keep explanations, not only records */
 	const char *const *paths;
 	size_t npaths;
 
@@ -638,6 +640,24 @@ static int keep_record(void *arg, const dx_record *rec)
 	return 0;
 }
 
+static int keep_explanation(void *arg, const dx_explanation *x)
+{
+	worker_ctx *w = arg;
+	if (keep_record(arg, x->record) != 0)
+		return -1;
+	event *e = &w->b->ev[w->b->nev - 1];
+	e->x = *x;
+	const char **texts[] = {&e->x.command, &e->x.summary, &e->x.reason_by, &e->x.rule_file, &e->x.rule_text};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		*texts[i] = keep(w->b, *texts[i]);
+		if (!*texts[i]) {
+			w->failed = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void keep_diag(void *arg, const dx_diag *dg)
 {
 	worker_ctx *w = arg;
@@ -669,7 +689,8 @@ static void decode_one(run *r, dx_dctx *d, worker_ctx *w, const segment *s, size
 	};
 	unsigned n = 0;
 	b->delta.messages++;
-	dx_outcome o = dx_decode(d, &m, keep_record, w, keep_diag, &n);
+	dx_outcome o = r->explain ? dx_decode_explain(d, &m, keep_explanation, w, keep_diag, &n)
+				  : dx_decode(d, &m, keep_record, w, keep_diag, &n);
 	if (o == DX_DECODED) {
 		b->delta.bounces++;
 		b->delta.records += n;
@@ -756,6 +777,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	r.engine = e;
 	r.limits = &dx_engine_options(e)->limits;
 	r.kernel = dx_scan_best();
+	r.explain = sink->explain != NULL;
 	r.paths = paths;
 	r.npaths = npaths;
 	r.max_inflight = 2 * threads + 2;
@@ -803,7 +825,14 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 			for (size_t i = 0; i < h->nev && !atomic_load(&r.aborted); i++) {
 				const event *ev = &h->ev[i];
 				if (ev->is_record) {
-					if (sink->record && sink->record(sink->arg, &ev->rec) != 0) {
+					int stop;
+					if (sink->explain) {
+						dx_explanation x = ev->x;
+						x.record = &ev->rec;
+						stop = sink->explain(sink->arg, &x) != 0;
+					} else
+						stop = sink->record && sink->record(sink->arg, &ev->rec) != 0;
+					if (stop) {
 						sink_stopped = 1;
 						abort_run(&r);
 					}

@@ -252,6 +252,36 @@ static int delimiter_at(const char *p, size_t n, size_t i, const char *b, size_t
 static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigned depth,
 				const dx_mime_part *parent);
 
+/* When the declared boundary never occurs (mangled by a gateway or by
+ * anonymisation), the body's own delimiters tell it: the first "--token"
+ * line that occurs again, or closes as "--token--". NULL if none. */
+static const char *infer_boundary(dx_arena *a, const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t e = dx_line_end(p, n, i);
+		size_t len = e - i;
+		while (len && dx_is_space(p[i + len - 1]))
+			len--;
+		if (len >= 6 && p[i] == '-' && p[i + 1] == '-' && !dx_is_space(p[i + 2])) {
+			const char *b = p + i + 2;
+			size_t bl = len - 2;
+			if (bl > 2 && b[bl - 1] == '-' && b[bl - 2] == '-')
+				bl -= 2;
+			/* Another line with the same delimiter after this one? */
+			size_t j = e + 1;
+			while (j < n) {
+				size_t e2 = dx_line_end(p, n, j);
+				if (e2 - j >= bl + 2 && p[j] == '-' && p[j + 1] == '-' && memcmp(p + j + 2, b, bl) == 0)
+					return dx_arena_strndup(a, b, bl);
+				j = e2 + 1;
+			}
+		}
+		i = e + 1;
+	}
+	return NULL;
+}
+
 static int parse_multipart(dx_mime_ctx *c, dx_mime_part *m)
 {
 	const char *p = m->body;
@@ -259,6 +289,17 @@ static int parse_multipart(dx_mime_ctx *c, dx_mime_part *m)
 	const char *b = m->boundary;
 	size_t bl = strlen(b);
 	dx_mime_part **tail = &m->child;
+
+	int found = 0;
+	for (size_t i = 0; i < n && !found; i = dx_line_end(p, n, i) + 1)
+		found = delimiter_at(p, n, i, b, bl) != 0;
+	if (!found) {
+		const char *guess = infer_boundary(c->arena, p, n);
+		if (!guess)
+			return 0; /* no parts: the body stays one opaque part */
+		m->boundary = b = guess;
+		bl = strlen(b);
+	}
 
 	size_t part_start = 0;
 	int in_part = 0;

@@ -16,16 +16,16 @@
 #include "dsnidx.h"
 #include "text.h"
 
-static dx_mime_part *find_status_part(dx_mime_part *root)
+static dx_mime_part *find_status_part(dx_mime_part *root, int into_messages)
 {
 	static const char *const subtypes[] = {"delivery-status", "global-delivery-status"};
 	for (size_t i = 0; i < sizeof subtypes / sizeof subtypes[0]; i++) {
-		dx_mime_part *m = dx_mime_find(root, "message", subtypes[i], 0);
+		dx_mime_part *m = dx_mime_find(root, "message", subtypes[i], into_messages);
 		if (m)
 			return m;
 	}
 	/* Some generators label the part text/delivery-status. */
-	return dx_mime_find(root, "text", "delivery-status", 0);
+	return dx_mime_find(root, "text", "delivery-status", into_messages);
 }
 
 static int blank_line(const char *p, size_t s, size_t e)
@@ -125,13 +125,53 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 		size_t dn = strlen(d);
 		r->reply_code = dx_find_reply_code(d, dn);
 		r->status = dx_better_status(r->status, dx_find_status(a, d, dn));
+		r->command = dx_smtp_command(d, dn);
 	}
 	return 0;
 }
 
-int dx_decode_rfc3464(dx_view *v, dx_bounce *b)
+/* The report's text part often quotes the remote server ("host X said:
+ * 550 5.1.1 ..."), which is better evidence than a generic Status or a
+ * Diagnostic-Code written by the local server: take what it adds. */
+static int enrich_from_text(dx_view *v, dx_bounce *b)
 {
-	dx_mime_part *ds = find_status_part(v->root);
+	dx_text_finding *f;
+	unsigned n;
+	int got = dx_text_findings(v, &f, &n);
+	if (got <= 0)
+		return got;
+	for (unsigned i = 0; i < b->nrcpts; i++) {
+		dx_rcpt *r = &b->rcpts[i];
+		const dx_text_finding *t = NULL;
+		for (unsigned k = 0; k < n && !t; k++)
+			if (strcmp(f[k].recipient, r->recipient) == 0)
+				t = &f[k];
+		if (!t && n == 1 && b->nrcpts == 1)
+			t = &f[0]; /* one recipient each side, named differently (an alias) */
+		if (!t)
+			continue;
+		if (!r->summary)
+			r->summary = t->text;
+		if (t->reply_code && !r->reply_code && t->diagnostic) {
+			/* The remote's own reply: it becomes the diagnostic. */
+			if (r->diagnostic && !r->summary)
+				r->summary = r->diagnostic;
+			r->diagnostic = t->diagnostic;
+			r->reply_code = t->reply_code;
+		} else if (!r->diagnostic)
+			r->diagnostic = t->diagnostic;
+		r->status = dx_better_status(r->status, t->status);
+		if (!r->remote_mta)
+			r->remote_mta = t->remote_mta;
+		if (!r->command)
+			r->command = t->command;
+	}
+	return 0;
+}
+
+static int decode(dx_view *v, dx_bounce *b, int nested)
+{
+	dx_mime_part *ds = find_status_part(v->root, nested);
 	if (!ds)
 		return 0;
 	dx_text body;
@@ -165,6 +205,22 @@ int dx_decode_rfc3464(dx_view *v, dx_bounce *b)
 	}
 	if (b->nrcpts == 0)
 		return 0;
+	if (enrich_from_text(v, b) < 0)
+		return -1;
 	b->decoder = "rfc3464";
 	return 1;
+}
+
+int dx_decode_rfc3464(dx_view *v, dx_bounce *b)
+{
+	return decode(v, b, 0);
+}
+
+/* A gateway may wrap the real report in a message of its own, with only
+ * an introduction outside it. Tried after every other decoder, so that a
+ * bounce whose returned original happens to be a report is read as the
+ * outer bounce. */
+int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b)
+{
+	return decode(v, b, 1);
 }

@@ -1,0 +1,850 @@
+/* dsn_text.c: plain-text bounces, the shape most mail servers write when
+ * they do not (or not only) send an RFC 3464 report.
+ *
+ * Nearly all of them have the same parts, whatever the wording:
+ *   an introduction            "I'm afraid I wasn't able to deliver ..."
+ *   recipient lines            "<user@example.org>:", "  user@example.org",
+ *                              "Recipient address: user@example.org", ...
+ *   what went wrong for each   indented or following lines, often holding
+ *                              the remote server's reply ("host X said:
+ *                              550 5.1.1 ...")
+ *   a marker, then the original "--- Below this line is a copy of the message."
+ * This engine finds those parts by their shape. Which server wrote the
+ * bounce is told by its signature (the `signatures` table: a phrase each
+ * server always writes), and names the decoder in the records: qmail,
+ * exim, postfix, sendmail... A bounce-like message with no known signature
+ * is read by the same engine as "text", but only when the message is a
+ * bounce by its header (daemon sender and bounce subject, or structure).
+ *
+ * The findings also serve rfc3464.c: a standard report's text part often
+ * holds the remote server's own reply, better evidence than the structured
+ * fields (dx_text_findings).
+ *
+ * On bad input: lines are read with explicit lengths; a recipient without
+ * any text gets the report's shared text; a message without a recognisable
+ * recipient is not this decoder's (returns 0).
+ */
+#include <string.h>
+
+#include "bounce.h"
+#include "dsnidx.h"
+#include "text.h"
+
+/* Phrases by which a server's bounces are recognised, lower case, matched
+ * at the start of a line of the report text (after leading blanks). The
+ * first that matches names the decoder. Order: more specific first. */
+static const struct {
+	const char *name;
+	const char *phrase;
+} signatures[] = {
+	{"qmail", "hi. this is the qmail-send program"},
+	{"qmail", "hi. this is the qmail"},
+	{"qmail", "this is the qmail-send program"},
+	{"postfix", "this is the mail system at host"},
+	{"postfix", "this is the postfix program at host"},
+	{"opensmtpd", "this is the mailer-daemon, please do not reply"},
+	{"dragonfly", "this is the dragonfly mail agent"},
+	{"courier", "this is a delivery status notification from"},
+	{"courier", "courier mail server at"},
+	{"gmail", "delivery to the following recipient failed permanently"},
+	{"gmail", "delivery to the following recipients failed permanently"},
+	{"gmail", "delivery to the following recipient has been delayed"},
+	{"gmail", "** address not found **"},
+	{"gmail", "** message blocked **"},
+	{"gmail", "** message not delivered **"},
+	{"yahoo", "sorry, we were unable to deliver your message to the following address"},
+	{"exim", "this message was created automatically by mail delivery software"},
+	{"exim", "this message was created automatically by the mail system"},
+	{"exim", "this message was created automatically by"},
+	{"googlegroups", "google groups"},
+	{"sendmail", "----- the following addresses had permanent fatal errors -----"},
+	{"sendmail", "----- the following addresses had transient non-fatal errors -----"},
+	{"sendmail", "----- transcript of session follows -----"},
+	{"sendmail", "----- the following addresses had delivery problems -----"},
+	{"messagingserver", "this report relates to a message you sent with the following header fields"},
+	{"messagingserver", "your message cannot be delivered to the following recipients"},
+	{"exchange2003", "did not reach the following recipient(s)"},
+	{"exchange2003", "your message did not reach some or all of the intended recipients"},
+	{"domino", "was not delivered to:"},
+	{"notes", "------- failure reasons"},
+	{"mailfoundry", "unable to deliver message to:"},
+	{"mxlogic", "included is a copy of the message header"},
+	{"imail", "original message follows."},
+	{"mfilter", "-------server message"},
+	{"interscan", "sent <<< rcpt to:"},
+	{"verizon", "message could not be delivered to mobile"},
+	{"mailru", "это письмо создано автоматически сервером mail.ru"},
+	{"kddi", "your mail sent on:"},
+	{"biglobe", "----- non-delivered information -----"},
+	/* Reports of servers whose make is unknown; their phrases still mark
+	 * a bounce, read by the generic engine. */
+	{"text", "your mail message to the following address(es) could not be delivered"},
+	{"text", "unable to deliver message to the following address(es)"},
+	{"text", "this is an automatically generated delivery status notification"},
+	{"text", "--- the header of the original message is following. ---"},
+};
+
+/* Lines that begin the returned original, lower case, matched anywhere in
+ * a line of the report text. */
+static const char *const original_markers[] = {
+	"below this line is a copy of the message",
+	"this is a copy of the message",
+	"original message follows",
+	"----- original message -----",
+	"original message headers",
+	"original message header",
+	"included is a copy of the message header",
+	"header of the original message",
+	"headers of the original message",
+	"unsent message follows",
+	"unsent message below",
+	"message headers follow",
+	"below is a copy of the original message",
+	"------- returned message",
+	"-------original message",
+	"original message:",
+	"returned message follows",
+	"the original message headers are",
+	"copy of the original message",
+	"received message header",
+	"here is a copy of the first part of the message",
+	"content of the message follows",
+};
+
+/* Words that make the text before a colon a recipient label ("Recipient
+ * address:", "Unknown user:", "Invalid final delivery userid:", "Could not
+ * be delivered to:", "The following recipients returned permanent
+ * errors:"), lower case. */
+static const char *const label_words[] = {
+	"recipient", "address", "user", "mailbox", "rcpt", "deliver", "account", "addressee",
+};
+
+/* Words by which a report says it will try again. */
+static const char *const delay_phrases[] = {
+	"will be retried", "will retry", "still being retried", "still trying", "this is a warning",
+	"warning only", "has not yet been delivered", "not yet been delivered", "delivery has been delayed",
+	"has been delayed", "will continue trying", "this is a delay",
+};
+
+enum { MAX_SHARED_TEXT = 2048, MAX_BLOCK_LINES = 12 };
+
+typedef struct tline {
+	const char *p;   /* trimmed */
+	size_t n;
+	const char *raw; /* as in the text */
+	size_t raw_n;
+} tline;
+
+static int next_line(const char *t, size_t tn, size_t *pos, tline *l)
+{
+	if (*pos >= tn)
+		return 0;
+	size_t e = dx_line_end(t, tn, *pos);
+	l->raw = t + *pos;
+	l->raw_n = e - *pos;
+	size_t n = l->raw_n;
+	l->p = dx_trim(l->raw, &n);
+	l->n = n;
+	*pos = e + 1;
+	return 1;
+}
+
+static int starts_ci(const tline *l, const char *phrase)
+{
+	return dx_startswith_ci(l->p, l->n, phrase);
+}
+
+static const char *signature_of(const char *t, size_t tn, size_t limit)
+{
+	size_t pos = 0;
+	tline l;
+	/* For each line, every signature: lines are few before the copy. */
+	while (pos < limit && next_line(t, tn, &pos, &l)) {
+		for (size_t k = 0; k < sizeof signatures / sizeof signatures[0]; k++)
+			if (starts_ci(&l, signatures[k].phrase))
+				return signatures[k].name;
+	}
+	return NULL;
+}
+
+static int is_marker(const tline *l)
+{
+	for (size_t k = 0; k < sizeof original_markers / sizeof original_markers[0]; k++)
+		if (dx_memcasemem(l->p, l->n, original_markers[k]))
+			return 1;
+	return 0;
+}
+
+/* A header field line of a returned original ("Received: from ..."). */
+static int header_like(const tline *l)
+{
+	static const char *const names[] = {
+		"return-path:", "received:", "message-id:", "from:", "to:", "subject:", "date:",
+		"mime-version:", "content-type:", "dkim-signature:", "x-", "delivered-to:", "reply-to:",
+		"arc-seal:", "authentication-results:", "cc:",
+	};
+	if (l->raw_n == 0 || dx_is_space(l->raw[0]))
+		return 0;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (dx_startswith_ci(l->raw, l->raw_n, names[k]))
+			return 1;
+	return 0;
+}
+
+/* Where the returned original's header block starts when no marker says:
+ * three header lines in a row, one of them Received or Return-Path. */
+static int header_block_at(const char *t, size_t tn, size_t pos)
+{
+	tline l;
+	int lines = 0, strong = 0;
+	while (lines < 3 && next_line(t, tn, &pos, &l)) {
+		if (l.raw_n && dx_is_space(l.raw[0]) && lines)
+			continue; /* folded */
+		if (!header_like(&l))
+			return 0;
+		if (dx_startswith_ci(l.raw, l.raw_n, "received:") || dx_startswith_ci(l.raw, l.raw_n, "return-path:"))
+			strong = 1;
+		lines++;
+	}
+	return lines == 3 && strong;
+}
+
+/* The report part of the text: from the start to the line that begins the
+ * original. *orig gets where the original's header block begins (or tn). */
+static size_t report_end(const char *t, size_t tn, size_t *orig)
+{
+	size_t pos = 0, start;
+	tline l;
+	*orig = tn;
+	while (start = pos, next_line(t, tn, &pos, &l)) {
+		if (is_marker(&l)) {
+			/* The header block follows the marker, after blank lines or a
+			 * line of dashes. */
+			size_t h = pos;
+			tline m;
+			size_t p2 = h;
+			while (next_line(t, tn, &p2, &m) && (m.n == 0 || strspn(m.p, "-=*_ ") == m.n))
+				h = p2;
+			*orig = h;
+			return start;
+		}
+		if (header_block_at(t, tn, start)) {
+			*orig = start;
+			return start;
+		}
+	}
+	return tn;
+}
+
+static int is_bullet(char c)
+{
+	return c == '*' || c == '-' || c == '>' || c == '#' || c == '+';
+}
+
+/* If the line names a recipient, returns the address and sets *rest_at to
+ * the offset in the line just after it. */
+static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at)
+{
+	const char *p = l->p;
+	size_t n = l->n, i = 0;
+	if (n == 0 || !memchr(p, '@', n))
+		return NULL;
+	/* Quoted text of a person's reply ("> ...") is not the report. */
+	if (n >= 2 && p[0] == '>' && p[1] == ' ')
+		return NULL;
+	while (i < n && (is_bullet(p[i]) || dx_is_space(p[i])))
+		i++;
+	if (i + 3 <= n && (unsigned char)p[i] == 0xe2 && (unsigned char)p[i + 1] == 0x80 &&
+	    (unsigned char)p[i + 2] == 0xa2)
+		i += 3; /* U+2022 bullet */
+	while (i < n && dx_is_space(p[i]))
+		i++;
+	/* A label: a short phrase with a recipient word, then a colon. */
+	size_t colon = i;
+	while (colon < n && colon - i <= 64 && p[colon] != ':' && p[colon] != '@' && p[colon] != '<')
+		colon++;
+	if (colon < n && p[colon] == ':' && colon > i && colon - i <= 64) {
+		int words_only = 1;
+		for (size_t j = i; j < colon && words_only; j++) {
+			unsigned char c = (unsigned char)p[j];
+			words_only = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == ' ' ||
+				     c == '-' || c == '\'' || c == '(' || c == ')' || c == '/' || c == '_';
+		}
+		int has_word = 0;
+		for (size_t k = 0; words_only && !has_word && k < sizeof label_words / sizeof label_words[0]; k++)
+			has_word = dx_memcasemem(p + i, colon - i, label_words[k]) != NULL;
+		if (words_only && has_word) {
+			i = colon + 1;
+			while (i < n && dx_is_space(p[i]))
+				i++;
+			/* "rfc822; user@x" as in the structured fields */
+			if (n - i > 7 && dx_strncasecmp(p + i, "rfc822;", 7) == 0) {
+				i += 7;
+				while (i < n && dx_is_space(p[i]))
+					i++;
+			}
+		}
+	}
+	/* Exim names the address a pipe or file delivery came from. */
+	if (n - i > 13 && dx_strncasecmp(p + i, "generated by ", 13) == 0)
+		i += 13;
+	/* The address token. */
+	size_t s = i;
+	char open = 0;
+	if (i < n && (p[i] == '<' || p[i] == '"' || p[i] == '\'' || p[i] == '[' || p[i] == '(')) {
+		open = p[i];
+		i++;
+	}
+	size_t as = i;
+	while (i < n && !dx_is_space(p[i]) && p[i] != '>' && p[i] != '"' && p[i] != '\'' && p[i] != ']' &&
+	       p[i] != ')' && p[i] != ',' && p[i] != ';')
+		i++;
+	size_t ae = i;
+	/* A trailing colon ends the address ("user@x:"), unless it is all. */
+	while (ae > as && (p[ae - 1] == ':' || p[ae - 1] == '.'))
+		ae--;
+	if (ae <= as || !memchr(p + as, '@', ae - as))
+		return NULL;
+	if (open && i < n && (p[i] == '>' || p[i] == '"' || p[i] == '\'' || p[i] == ']' || p[i] == ')'))
+		i++;
+	(void)s;
+	char *addr = dx_addr_extract(a, p + as, ae - as);
+	if (!addr)
+		return NULL;
+	/* What follows the address must read as its explanation, not as more
+	 * of a sentence: end of line, a separator, or a space. */
+	if (i < n && !(p[i] == ':' || p[i] == '.' || dx_is_space(p[i]) || p[i] == '(' || p[i] == '[' ||
+		       p[i] == ',' || p[i] == '<' || p[i] == '-' || p[i] == ';'))
+		return NULL;
+	*rest_at = (size_t)(p + i - l->p);
+	return addr;
+}
+
+/* "RCPT TO:<user@example.org>" in a session transcript names the
+ * recipient the next reply is about. */
+static char *recipient_in_rcpt(dx_arena *a, const tline *l, size_t *rest_at)
+{
+	const char *q = dx_memcasemem(l->p, l->n, "rcpt to:");
+	if (!q)
+		return NULL;
+	size_t off = (size_t)(q - l->p) + 8;
+	while (off < l->n && dx_is_space(l->p[off]))
+		off++;
+	const char *e = off < l->n && l->p[off] == '<' ? memchr(l->p + off, '>', l->n - off) : NULL;
+	size_t end = e ? (size_t)(e - l->p) + 1 : l->n;
+	char *addr = dx_addr_extract(a, l->p + off, end - off);
+	if (addr)
+		*rest_at = end;
+	return addr;
+}
+
+/* "... to <user@example.org>." and "Unable to deliver message to: x@y": a
+ * recipient inside a sentence, for reports without recipient lines. */
+static char *recipient_in_sentence(dx_arena *a, const tline *l)
+{
+	static const char *const leads[] = {"to: ", "to <", "to ", "for <", "for: ", "recipient "};
+	if (!memchr(l->p, '@', l->n))
+		return NULL;
+	int about_delivery = dx_memcasemem(l->p, l->n, "deliver") || dx_memcasemem(l->p, l->n, "message") ||
+			     dx_memcasemem(l->p, l->n, "recipient") || dx_memcasemem(l->p, l->n, "mail");
+	if (!about_delivery)
+		return NULL;
+	for (size_t k = 0; k < sizeof leads / sizeof leads[0]; k++) {
+		const char *q = dx_memcasemem(l->p, l->n, leads[k]);
+		while (q) {
+			size_t off = (size_t)(q - l->p) + strlen(leads[k]);
+			if (leads[k][strlen(leads[k]) - 1] == '<')
+				off--;
+			char *addr = dx_addr_extract(a, l->p + off, l->n - off);
+			/* The address must come right after the lead. */
+			if (addr) {
+				const char *at = dx_memcasemem(l->p + off, l->n - off, addr);
+				if (at && at - (l->p + off) <= 2)
+					return addr;
+			}
+			size_t from = (size_t)(q - l->p) + 1;
+			q = from < l->n ? dx_memcasemem(l->p + from, l->n - from, leads[k]) : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* ---- recipients and their text ------------------------------------------- */
+
+typedef struct found {
+	const char *addr;
+	size_t start, end;      /* the recipient's text in the report (start == end: none) */
+	int own;                /* one of the report's own addresses */
+	int listed;             /* its recipient line was seen */
+} found;
+
+/* An SMTP reply in text: a reply code where a reply starts. Returns its
+ * offset or n. */
+static size_t reply_start(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 4 <= n; i++) {
+		char c = p[i];
+		if (c != '4' && c != '5')
+			continue;
+		if (i > 0 && !(dx_is_space(p[i - 1]) || p[i - 1] == ':' || p[i - 1] == '(' || p[i - 1] == '\'' ||
+			       p[i - 1] == '"' || p[i - 1] == '#' || p[i - 1] == '<'))
+			continue;
+		if (!(p[i + 1] >= '0' && p[i + 1] <= '5') || !(p[i + 2] >= '0' && p[i + 2] <= '9'))
+			continue;
+		if (p[i + 3] != ' ' && p[i + 3] != '-')
+			continue;
+		/* "4 days", IP addresses, years are not replies; a reply is
+		 * followed by text or an enhanced code. */
+		return i;
+	}
+	return n;
+}
+
+/* Joins a multi-line SMTP reply: "550-5.7.26 a 550-5.7.26 b 550 5.7.26 c"
+ * becomes "550 5.7.26 a b c". */
+static char *join_reply(dx_arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	char *o = dx_arena_alloc(a, n + 1);
+	if (!o)
+		return NULL;
+	if (n < 4 || !(s[0] >= '2' && s[0] <= '5') || (s[3] != '-' && s[3] != ' ')) {
+		memcpy(o, s, n + 1);
+		return o;
+	}
+	char code[4] = {s[0], s[1], s[2], 0};
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		/* At each " CODE-" or " CODE " after the first, drop the prefix
+		 * and a repeated enhanced code. */
+		if (i > 0 && s[i - 1] == ' ' && n - i >= 4 && memcmp(s + i, code, 3) == 0 &&
+		    (s[i + 3] == '-' || s[i + 3] == ' ')) {
+			size_t j = i + 4;
+			size_t e = j;
+			while (e < n && (s[e] == '.' || (s[e] >= '0' && s[e] <= '9')))
+				e++;
+			if (e > j && e < n && s[e] == ' ' && memchr(s + j, '.', e - j))
+				j = e + 1;
+			i = j;
+			continue;
+		}
+		o[k++] = s[i++];
+	}
+	o[k] = '\0';
+	if (k > 4 && o[3] == '-')
+		o[3] = ' ';
+	return o;
+}
+
+/* Reads host names from a server's text: "host mx.example.org [192.0.2.1]",
+ * "remote host 192.0.2.1 said", "while talking to mx.example.org.",
+ * "Server mx.example.org[192.0.2.1] failed", "Remote system: dns; host". */
+static const char *remote_in(dx_arena *a, const char *p, size_t n)
+{
+	static const char *const leads[] = {
+		"remote host ", "host ", "while talking to ", "talking to ", "server ", "remote system: dns;",
+		"remote server ", "mx ",
+	};
+	for (size_t k = 0; k < sizeof leads / sizeof leads[0]; k++) {
+		const char *q = dx_memcasemem(p, n, leads[k]);
+		while (q) {
+			const char *h = q + strlen(leads[k]);
+			while (h < p + n && dx_is_space(*h))
+				h++;
+			size_t hl = 0;
+			while (h + hl < p + n && (dx_lower(h[hl]) != h[hl] || (h[hl] >= 'a' && h[hl] <= 'z') ||
+						  (h[hl] >= '0' && h[hl] <= '9') || h[hl] == '.' || h[hl] == '-' ||
+						  h[hl] == '_'))
+				hl++;
+			while (hl && h[hl - 1] == '.')
+				hl--;
+			/* A host has a dot and no '@' next to it. */
+			if (hl >= 4 && memchr(h, '.', hl) && !(h + hl < p + n && h[hl] == '@'))
+				return dx_host(a, h, hl);
+			size_t from = (size_t)(q - p) + 1;
+			q = from < n ? dx_memcasemem(p + from, n - from, leads[k]) : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Fills a recipient from its text block: the remote's reply as the
+ * diagnostic, what precedes it as the summary. */
+static int fill_from_text(dx_arena *a, dx_rcpt *r, const char *text)
+{
+	size_t n = strlen(text);
+	/* Sendmail wraps each recipient's reason: "(reason: 550 ...)". */
+	if (n > 9 && dx_strncasecmp(text, "(reason:", 8) == 0 && text[n - 1] == ')') {
+		text = dx_squeeze(a, text + 8, n - 9);
+		if (!text)
+			return -1;
+		n = strlen(text);
+	}
+	size_t rs = reply_start(text, n);
+	const char *diag = text, *summary = NULL;
+	if (rs < n && rs > 0) {
+		summary = dx_squeeze(a, text, rs);
+		diag = text + rs;
+	}
+	char *d = join_reply(a, diag);
+	if (!d)
+		return -1;
+	size_t dn = strlen(d);
+	r->diagnostic = dn ? d : NULL;
+	if (!r->command)
+		r->command = dx_smtp_command(text, n);
+	r->summary = summary && *summary ? summary : NULL;
+	r->reply_code = dx_find_reply_code(text, n);
+	if (!r->status) {
+		const char *st = dx_find_status(a, d, dn);
+		if (!st)
+			st = dx_find_status(a, text, n);
+		r->status = st;
+	}
+	if (!r->remote_mta)
+		r->remote_mta = remote_in(a, text, n);
+	return 0;
+}
+
+typedef struct scan {
+	found *f;
+	unsigned n, cap;
+	unsigned dropped;
+	int fixed;              /* the list came from X-Failed-Recipients */
+} scan;
+
+static int find_found(const scan *s, const char *addr)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (strcmp(s->f[i].addr, addr) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Appends a recipient; returns its index, or -1 (limit hit, counted) or
+ * -2 (out of memory). */
+static int add_found(dx_arena *a, scan *s, const char *addr, int own, unsigned max)
+{
+	if (s->n >= max) {
+		s->dropped++;
+		return -1;
+	}
+	if (s->n == s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 8;
+		found *f = dx_arena_alloc(a, cap * sizeof *f);
+		if (!f)
+			return -2;
+		if (s->n)
+			memcpy(f, s->f, s->n * sizeof *f);
+		s->f = f;
+		s->cap = cap;
+	}
+	s->f[s->n] = (found){addr, 0, 0, own, 0};
+	return (int)s->n++;
+}
+
+/* Whether an address is the report's own (its sender, the bounce's
+ * recipient, the original's sender). */
+static int own_address(const char *addr, const char *const *own, size_t nown)
+{
+	for (size_t i = 0; i < nown; i++)
+		if (own[i] && strcmp(own[i], addr) == 0)
+			return 1;
+	return 0;
+}
+
+static int separator(const tline *l)
+{
+	return l->n >= 3 && strspn(l->p, "-=*_ ") == l->n;
+}
+
+/* Drops the report's own addresses, unless they are all there is (a
+ * message sent to oneself, or an anonymised sample). */
+static void drop_own(scan *s)
+{
+	unsigned others = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		others += !s->f[i].own;
+	if (!others || s->fixed)
+		return;
+	unsigned k = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (!s->f[i].own)
+			s->f[k++] = s->f[i];
+	s->n = k;
+}
+
+/* Finds recipients and their text in report[0..rn). */
+static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const *own, size_t nown, unsigned max,
+		       scan *s)
+{
+	size_t pos = 0;
+	tline l;
+	int cur = -1;             /* recipient whose text is being read */
+	int cur_lines = 0;
+	while (next_line(t, rn, &pos, &l)) {
+		size_t rest;
+		char *addr = recipient_on(a, &l, &rest);
+		if (!addr)
+			addr = recipient_in_rcpt(a, &l, &rest);
+		if (addr) {
+			int idx = find_found(s, addr);
+			if (idx >= 0 && idx == cur) {
+				/* The address again in its own text ("550 <x>... User
+				 * unknown"): the text goes on. */
+				s->f[cur].end = (size_t)(l.p + l.n - t);
+				continue;
+			}
+			if (idx < 0 && !s->fixed) {
+				idx = add_found(a, s, addr, own_address(addr, own, nown), max);
+				if (idx == -2)
+					return -1;
+			}
+			if (idx < 0 || s->f[idx].listed) {
+				cur = -1; /* an address we do not follow, or met before */
+				continue;
+			}
+			s->f[idx].listed = 1;
+			/* "<user@x>: text", "user@x... text": the separator is not text. */
+			while (rest < l.n && (l.p[rest] == ':' || l.p[rest] == '.' || l.p[rest] == ',' ||
+					      dx_is_space(l.p[rest])))
+				rest++;
+			s->f[idx].start = (size_t)(l.p + rest - t);
+			s->f[idx].end = (size_t)(l.p + l.n - t);
+			cur = idx;
+			cur_lines = 0;
+			continue;
+		}
+		if (cur < 0)
+			continue;
+		if (l.n == 0 || separator(&l)) {
+			if (s->f[cur].end > s->f[cur].start)
+				cur = -1; /* the recipient's text ends at a blank line */
+			continue;
+		}
+		if (++cur_lines > MAX_BLOCK_LINES) {
+			cur = -1;
+			continue;
+		}
+		if (s->f[cur].end <= s->f[cur].start)
+			s->f[cur].start = (size_t)(l.p - t);
+		s->f[cur].end = (size_t)(l.p + l.n - t);
+	}
+	int any_listed = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		any_listed |= s->f[i].listed;
+	if (!any_listed) {
+		/* No recipient lines: a recipient named in a sentence. */
+		pos = 0;
+		while (next_line(t, rn, &pos, &l)) {
+			char *addr = recipient_in_sentence(a, &l);
+			if (!addr)
+				continue;
+			int idx = find_found(s, addr);
+			if (idx < 0 && !s->fixed) {
+				idx = add_found(a, s, addr, own_address(addr, own, nown), max);
+				if (idx == -2)
+					return -1;
+			}
+			if (idx >= 0 && !s->f[idx].listed) {
+				size_t after = pos < rn ? pos : rn;
+				s->f[idx].listed = 1;
+				s->f[idx].start = s->f[idx].end = after;
+			}
+		}
+	}
+	drop_own(s);
+	return 0;
+}
+
+/* The text shared by recipients that have none of their own: what follows
+ * the last recipient line, else the whole report. */
+static char *shared_text(dx_arena *a, const char *t, size_t rn, const scan *s)
+{
+	size_t from = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->f[i].start > from)
+			from = s->f[i].start;
+	/* Skip to the line after the last recipient line. */
+	size_t e = dx_line_end(t, rn, from);
+	if (from && e < rn)
+		from = e + 1;
+	size_t len = rn - from;
+	if (len > MAX_SHARED_TEXT)
+		len = MAX_SHARED_TEXT;
+	/* Prefer the part from the first SMTP reply on, if there is one. */
+	char *sq = dx_squeeze(a, t + from, len);
+	if (sq && !*sq && from) {
+		len = rn > MAX_SHARED_TEXT ? MAX_SHARED_TEXT : rn;
+		sq = dx_squeeze(a, t, len);
+	}
+	return sq;
+}
+
+/* ---- shared with other decoders ---------------------------------------- */
+
+int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	dx_text t;
+	int got = dx_view_plain(v, &t);
+	if (got <= 0)
+		return got;
+	dx_arena *a = v->arena;
+	size_t orig;
+	size_t rn = report_end(t.p, t.n, &orig);
+	const char *own[3] = {NULL, NULL, NULL};
+	scan s = {0};
+	if (scan_report(a, t.p, rn, own, 0, v->max_recipients, &s) < 0)
+		return -1;
+	if (!s.n)
+		return 0;
+	dx_text_finding *f = dx_arena_alloc(a, s.n * sizeof *f);
+	if (!f)
+		return -1;
+	for (unsigned i = 0; i < s.n; i++) {
+		dx_rcpt r;
+		memset(&r, 0, sizeof r);
+		const char *txt = s.f[i].end > s.f[i].start ? dx_squeeze(a, t.p + s.f[i].start, s.f[i].end - s.f[i].start)
+							    : NULL;
+		f[i].recipient = s.f[i].addr;
+		f[i].text = txt && *txt ? txt : NULL;
+		f[i].diagnostic = NULL;
+		f[i].status = NULL;
+		f[i].reply_code = 0;
+		f[i].remote_mta = NULL;
+		f[i].command = NULL;
+		if (f[i].text) {
+			if (fill_from_text(a, &r, f[i].text) < 0)
+				return -1;
+			f[i].diagnostic = r.diagnostic;
+			f[i].status = r.status;
+			f[i].reply_code = r.reply_code;
+			f[i].remote_mta = r.remote_mta;
+			f[i].command = r.command;
+		}
+		if (!f[i].command)
+			f[i].command = dx_smtp_command(t.p, rn);
+	}
+	*out = f;
+	*nout = s.n;
+	return 1;
+}
+
+/* ---- the decoder ----------------------------------------------------------- */
+
+int dx_decode_text(dx_view *v, dx_bounce *b)
+{
+	dx_text t;
+	int got = dx_view_plain(v, &t);
+	if (got <= 0)
+		return got;
+	dx_arena *a = v->arena;
+	size_t orig;
+	size_t rn = report_end(t.p, t.n, &orig);
+	const char *name = signature_of(t.p, rn, rn);
+	if (!name) {
+		/* Without a known signature, only a message that is a bounce by
+		 * its header is read, so that a person's mail about a bounce
+		 * gives no record. */
+		if (v->detected < 2)
+			return 0;
+		name = "text";
+	}
+
+	/* Addresses of the report itself. */
+	const char *own[3];
+	const char *from = dx_header_get(v->hdr, "from");
+	const char *to = dx_header_get(v->hdr, "to");
+	own[0] = from ? dx_addr_extract(a, from, strlen(from)) : NULL;
+	own[1] = to ? dx_addr_extract(a, to, strlen(to)) : NULL;
+	own[2] = NULL;
+	if (orig < t.n) {
+		size_t body;
+		dx_header oh;
+		if (dx_header_parse(a, v->mime->kernel, t.p + orig, t.n - orig, v->mime->max_header_fields, &oh, &body) < 0)
+			return -1;
+		const char *of = dx_header_get(&oh, "from");
+		own[2] = of ? dx_addr_extract(a, of, strlen(of)) : NULL;
+		if (oh.n) {
+			b->original_headers.p = t.p + orig;
+			b->original_headers.n = t.n - orig;
+		}
+	}
+
+	scan s = {0};
+	/* Exim and Google name the failed recipients in a header field: the
+	 * list is then exactly that, and the text only explains it. */
+	for (const dx_field *xf = dx_header_next(v->hdr, "x-failed-recipients", NULL); xf;
+	     xf = dx_header_next(v->hdr, "x-failed-recipients", xf)) {
+		const char *p = xf->value;
+		size_t n = xf->value_len, i = 0;
+		while (i < n) {
+			size_t e = i;
+			while (e < n && p[e] != ',')
+				e++;
+			char *addr = dx_addr_extract(a, p + i, e - i);
+			if (addr && find_found(&s, addr) < 0 && add_found(a, &s, addr, 0, b->max_rcpts) == -2)
+				return -1;
+			i = e + 1;
+		}
+	}
+	s.fixed = s.n > 0;
+	if (scan_report(a, t.p, rn, own, 3, b->max_rcpts, &s) < 0)
+		return -1;
+	if (!s.n && v->detected >= 2) {
+		/* Nothing names the recipient but the returned original: a
+		 * bounce that only says what went wrong (old Sendmail, MMS
+		 * gateways). Its To is the recipient. */
+		dx_header oh;
+		if (dx_original_header(v, b, &oh) < 0)
+			return -1;
+		const char *ot = dx_header_get(&oh, "to");
+		char *addr = ot ? dx_addr_extract(a, ot, strlen(ot)) : NULL;
+		if (addr && add_found(a, &s, addr, 0, b->max_rcpts) == -2)
+			return -1;
+	}
+	b->dropped_rcpts += s.dropped;
+	if (!s.n)
+		return 0;
+
+	int delayed = 0;
+	for (size_t k = 0; k < sizeof delay_phrases / sizeof delay_phrases[0] && !delayed; k++)
+		delayed = dx_memcasemem(t.p, rn, delay_phrases[k]) != NULL;
+	const char *shared = NULL;
+
+	for (unsigned i = 0; i < s.n; i++) {
+		dx_rcpt *r = dx_bounce_add(b, a, s.f[i].addr);
+		if (!r)
+			return b->dropped_rcpts ? 1 : -1;
+		const char *txt = NULL;
+		if (s.f[i].end > s.f[i].start)
+			txt = dx_squeeze(a, t.p + s.f[i].start, s.f[i].end - s.f[i].start);
+		/* A recipient whose own text holds no reply shares the report's. */
+		if (!txt || !*txt || (reply_start(txt, strlen(txt)) == strlen(txt) && !dx_find_status(a, txt, strlen(txt)))) {
+			if (!shared && !(shared = shared_text(a, t.p, rn, &s)))
+				return -1;
+			if (!txt || !*txt)
+				txt = shared;
+			else if (*shared) {
+				size_t l1 = strlen(txt), l2 = strlen(shared);
+				char *both = dx_arena_alloc(a, l1 + l2 + 2);
+				if (!both)
+					return -1;
+				memcpy(both, txt, l1);
+				both[l1] = ' ';
+				memcpy(both + l1 + 1, shared, l2 + 1);
+				txt = both;
+			}
+		}
+		if (txt && *txt && fill_from_text(a, r, txt) < 0)
+			return -1;
+		if (delayed && (!r->status || r->status[0] == '4'))
+			r->action = "delayed";
+		if (!r->command)
+			r->command = dx_smtp_command(t.p, rn);
+	}
+	b->decoder = name;
+	return 1;
+}
