@@ -105,6 +105,9 @@ int dx_find_reply_code(const char *p, size_t n);
 /* The value after "type;" in a typed DSN field ("dns; mx.example" ->
  * "mx.example"), trimmed. Points into the argument. */
 const char *dx_typed_value(const char *v);
+/* Joins a multi-line SMTP reply: "550-5.7.26 a 550-5.7.26 b 550 5.7.26 c"
+ * becomes "550 5.7.26 a b c" (in the arena; NULL on memory). */
+char *dx_join_reply(dx_arena *a, const char *s);
 /* Collapses runs of whitespace to one space and trims; in the arena. */
 char *dx_squeeze(dx_arena *a, const char *p, size_t n);
 /* A lower-case copy of a host name, without brackets or a trailing dot;

@@ -150,9 +150,61 @@ static iconv_t lookup(dx_charset_ctx *c, const char *charset)
 	return c->slot[victim].cd;
 }
 
+/* Converts with one descriptor; *errors gets the bytes replaced. */
+static int convert_with(iconv_t cd, dx_arena *a, const char *p, size_t n, char **out, size_t *outlen,
+			size_t *errors);
+
+static int is_japanese(const char *cs)
+{
+	return cs && (dx_strncasecmp(cs, "iso-2022-jp", 11) == 0 || dx_strncasecmp(cs, "euc-jp", 6) == 0 ||
+		      dx_strncasecmp(cs, "shift_jis", 9) == 0 || dx_strncasecmp(cs, "shift-jis", 9) == 0 ||
+		      dx_strncasecmp(cs, "x-sjis", 6) == 0 || dx_strncasecmp(cs, "cp932", 5) == 0 ||
+		      dx_strncasecmp(cs, "windows-31j", 11) == 0);
+}
+
 int dx_to_utf8(dx_charset_ctx *c, dx_arena *a, const char *charset, const char *p, size_t n,
 	       char **out, size_t *outlen)
 {
+	/* Japanese mail is often labelled with the wrong one of its three
+	 * encodings (EUC-JP bytes declared ISO-2022-JP, which is 7-bit): when
+	 * the declared one fails, the one that reads the bytes best wins. */
+	if (is_japanese(charset)) {
+		static const char *const family[] = {NULL, "utf-8", "euc-jp", "cp932", "iso-2022-jp"};
+		char *best = NULL;
+		size_t best_len = 0, best_err = (size_t)-1;
+		for (size_t k = 0; k < sizeof family / sizeof family[0] && best_err; k++) {
+			const char *cs = k ? family[k] : charset;
+			if (k && strcmp(cs, "utf-8") == 0) {
+				if (dx_utf8_valid_prefix(p, n) != n)
+					continue;
+				char *u = dx_utf8_clean(a, p, n);
+				if (!u)
+					return -1;
+				best = u;
+				best_len = strlen(u);
+				best_err = 0;
+				break;
+			}
+			iconv_t cd = lookup(c, cs);
+			if (cd == (iconv_t)-1)
+				continue;
+			char *o;
+			size_t on, errs;
+			if (convert_with(cd, a, p, n, &o, &on, &errs) < 0)
+				return -1;
+			if (errs < best_err) {
+				best = o;
+				best_len = on;
+				best_err = errs;
+			}
+		}
+		if (best) {
+			*out = best;
+			*outlen = best_len;
+			return 0;
+		}
+	}
+
 	iconv_t cd = (iconv_t)-1;
 	if (!is_utf8_name(charset))
 		cd = lookup(c, charset);
@@ -186,6 +238,14 @@ int dx_to_utf8(dx_charset_ctx *c, dx_arena *a, const char *charset, const char *
 		return 0;
 	}
 
+	size_t errors;
+	return convert_with(cd, a, p, n, out, outlen, &errors);
+}
+
+static int convert_with(iconv_t cd, dx_arena *a, const char *p, size_t n, char **out, size_t *outlen,
+			size_t *errors)
+{
+	*errors = 0;
 	/* Up to 4 output bytes per input byte covers every charset iconv knows
 	 * except stateful escapes, which only shrink. */
 	if (n > (SIZE_MAX - 16) / 4)
@@ -206,6 +266,7 @@ int dx_to_utf8(dx_charset_ctx *c, dx_arena *a, const char *charset, const char *
 		if (errno == E2BIG || outleft < 4)
 			break; /* cannot happen with the bound above; stop safely */
 		/* Invalid or truncated sequence: replace one byte and go on. */
+		(*errors)++;
 		memcpy(op, "\xef\xbf\xbd", 3);
 		op += 3;
 		outleft -= 3;

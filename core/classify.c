@@ -60,6 +60,7 @@ typedef struct dx_rule {
 	char code[4];            /* "" or a pattern like "55x" */
 	char *action;            /* NULL or a word */
 	char *command;           /* NULL or an SMTP stage */
+	int weak;                /* tried after every other pattern rule */
 	char *decoder;           /* NULL or a name */
 	const char *file;
 	unsigned line;
@@ -259,6 +260,11 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 			i++;
 		if (i >= n || p[i] == '#')
 			break;
+		if (n - i >= 4 && memcmp(p + i, "weak", 4) == 0 && (n - i == 4 || dx_is_space(p[i + 4]))) {
+			rule->weak = 1;
+			i += 4;
+			continue;
+		}
 		conditions++;
 		if (p[i] == '/') {
 			/* /pattern/flags; a '/' inside is written '\/'. */
@@ -382,6 +388,10 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 	if (!conditions) {
 		rule_clear(rule);
 		return fail(err, DX_ERR_RULES, file, lineno, "%s", "a rule needs at least one condition");
+	}
+	if (rule->weak && !rule->re) {
+		rule_clear(rule);
+		return fail(err, DX_ERR_RULES, file, lineno, "%s", "'weak' applies only to a rule with a pattern");
 	}
 	return DX_OK;
 }
@@ -524,18 +534,21 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 	const char *texts[2] = {f->diagnostic, f->summary};
 	const char *names[2] = {"diagnostic", "summary"};
 
-	for (int t = 0; t < 2; t++) {
-		const char *s = texts[t];
-		if (!s || !*s)
-			continue;
-		size_t sn = strlen(s);
-		for (size_t i = 0; i < r->n; i++) {
-			const dx_rule *rule = &r->v[i];
-			if (!rule->re || !conditions_hold(rule, f))
+	/* Specific phrases on both texts first, then the weak inferences. */
+	for (int weak = 0; weak < 2; weak++) {
+		for (int t = 0; t < 2; t++) {
+			const char *s = texts[t];
+			if (!s || !*s)
 				continue;
-			if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
-				verdict_from(v, rule, names[t]);
-				return;
+			size_t sn = strlen(s);
+			for (size_t i = 0; i < r->n; i++) {
+				const dx_rule *rule = &r->v[i];
+				if (!rule->re || rule->weak != weak || !conditions_hold(rule, f))
+					continue;
+				if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
+					verdict_from(v, rule, names[t]);
+					return;
+				}
 			}
 		}
 	}

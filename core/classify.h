@@ -11,8 +11,11 @@
  *   1. rules with a pattern, tried on the refusing server's own text (the
  *      diagnostic), user rules first, then built-in, in file order;
  *   2. the same rules on the report's own summary for the recipient;
- *   3. rules without a pattern (status or reply code only), in file order;
- *   4. "onhold" when there is a status or reply code, else "undefined".
+ *   3. rules marked `weak` (ambiguous wording), on the diagnostic, then on
+ *      the summary;
+ *   4. rules without a pattern (stage, status or reply code only), in file
+ *      order;
+ *   5. "onhold" when there is a status or reply code, else "undefined".
  * So a specific phrase beats a generic status code, and the remote's words
  * beat the local server's summary.
  *

@@ -243,7 +243,7 @@ static int is_bullet(char c)
 
 /* If the line names a recipient, returns the address and sets *rest_at to
  * the offset in the line just after it. */
-static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at)
+static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *label_at, int *has_label)
 {
 	const char *p = l->p;
 	size_t n = l->n, i = 0;
@@ -254,12 +254,19 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at)
 		return NULL;
 	while (i < n && (is_bullet(p[i]) || dx_is_space(p[i])))
 		i++;
+	/* Sendmail's "550 <user@x>... User unknown": a reply code, then the
+	 * address in brackets. */
+	if (n - i > 5 && p[i] >= '2' && p[i] <= '5' && p[i + 1] >= '0' && p[i + 1] <= '9' && p[i + 2] >= '0' &&
+	    p[i + 2] <= '9' && p[i + 3] == ' ' && p[i + 4] == '<')
+		i += 4;
 	if (i + 3 <= n && (unsigned char)p[i] == 0xe2 && (unsigned char)p[i + 1] == 0x80 &&
 	    (unsigned char)p[i + 2] == 0xa2)
 		i += 3; /* U+2022 bullet */
 	while (i < n && dx_is_space(p[i]))
 		i++;
 	/* A label: a short phrase with a recipient word, then a colon. */
+	*label_at = i;
+	*has_label = 0;
 	size_t colon = i;
 	while (colon < n && colon - i <= 64 && p[colon] != ':' && p[colon] != '@' && p[colon] != '<')
 		colon++;
@@ -274,6 +281,7 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at)
 		for (size_t k = 0; words_only && !has_word && k < sizeof label_words / sizeof label_words[0]; k++)
 			has_word = dx_memcasemem(p + i, colon - i, label_words[k]) != NULL;
 		if (words_only && has_word) {
+			*has_label = 1;
 			i = colon + 1;
 			while (i < n && dx_is_space(p[i]))
 				i++;
@@ -376,6 +384,8 @@ typedef struct found {
 	size_t start, end;      /* the recipient's text in the report (start == end: none) */
 	int own;                /* one of the report's own addresses */
 	int listed;             /* its recipient line was seen */
+	const char *command;    /* the stage, when the line says (RCPT TO:<x>) */
+	int sentence;           /* named inside a sentence, not on a line of its own */
 } found;
 
 /* An SMTP reply in text: a reply code where a reply starts. Returns its
@@ -400,9 +410,7 @@ static size_t reply_start(const char *p, size_t n)
 	return n;
 }
 
-/* Joins a multi-line SMTP reply: "550-5.7.26 a 550-5.7.26 b 550 5.7.26 c"
- * becomes "550 5.7.26 a b c". */
-static char *join_reply(dx_arena *a, const char *s)
+char *dx_join_reply(dx_arena *a, const char *s)
 {
 	size_t n = strlen(s);
 	char *o = dx_arena_alloc(a, n + 1);
@@ -486,7 +494,7 @@ static int fill_from_text(dx_arena *a, dx_rcpt *r, const char *text)
 		summary = dx_squeeze(a, text, rs);
 		diag = text + rs;
 	}
-	char *d = join_reply(a, diag);
+	char *d = dx_join_reply(a, diag);
 	if (!d)
 		return -1;
 	size_t dn = strlen(d);
@@ -539,7 +547,7 @@ static int add_found(dx_arena *a, scan *s, const char *addr, int own, unsigned m
 		s->f = f;
 		s->cap = cap;
 	}
-	s->f[s->n] = (found){addr, 0, 0, own, 0};
+	s->f[s->n] = (found){addr, 0, 0, own, 0, NULL, 0};
 	return (int)s->n++;
 }
 
@@ -583,10 +591,11 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	int cur = -1;             /* recipient whose text is being read */
 	int cur_lines = 0;
 	while (next_line(t, rn, &pos, &l)) {
-		size_t rest;
-		char *addr = recipient_on(a, &l, &rest);
-		if (!addr)
-			addr = recipient_in_rcpt(a, &l, &rest);
+		size_t rest, label_at = 0;
+		int has_label = 0, via_rcpt = 0;
+		char *addr = recipient_on(a, &l, &rest, &label_at, &has_label);
+		if (!addr && (addr = recipient_in_rcpt(a, &l, &rest)) != NULL)
+			via_rcpt = 1;
 		if (addr) {
 			int idx = find_found(s, addr);
 			if (idx >= 0 && idx == cur) {
@@ -605,11 +614,14 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 				continue;
 			}
 			s->f[idx].listed = 1;
+			if (via_rcpt)
+				s->f[idx].command = "RCPT";
 			/* "<user@x>: text", "user@x... text": the separator is not text. */
 			while (rest < l.n && (l.p[rest] == ':' || l.p[rest] == '.' || l.p[rest] == ',' ||
-					      dx_is_space(l.p[rest])))
+					      l.p[rest] == ';' || dx_is_space(l.p[rest])))
 				rest++;
-			s->f[idx].start = (size_t)(l.p + rest - t);
+			/* A label ("Unknown user: x@y") is part of what the line says. */
+			s->f[idx].start = (size_t)(l.p + (has_label ? label_at : rest) - t);
 			s->f[idx].end = (size_t)(l.p + l.n - t);
 			cur = idx;
 			cur_lines = 0;
@@ -647,9 +659,15 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 					return -1;
 			}
 			if (idx >= 0 && !s->f[idx].listed) {
-				size_t after = pos < rn ? pos : rn;
+				/* The sentence and its paragraph say what happened. */
 				s->f[idx].listed = 1;
-				s->f[idx].start = s->f[idx].end = after;
+				s->f[idx].sentence = 1;
+				s->f[idx].start = (size_t)(l.p - t);
+				s->f[idx].end = (size_t)(l.p + l.n - t);
+				size_t p2 = pos;
+				tline m;
+				while (next_line(t, rn, &p2, &m) && m.n && !separator(&m))
+					s->f[idx].end = (size_t)(m.p + m.n - t);
 			}
 		}
 	}
@@ -663,7 +681,7 @@ static char *shared_text(dx_arena *a, const char *t, size_t rn, const scan *s)
 {
 	size_t from = 0;
 	for (unsigned i = 0; i < s->n; i++)
-		if (s->f[i].start > from)
+		if (s->f[i].listed && s->f[i].start > from)
 			from = s->f[i].start;
 	/* Skip to the line after the last recipient line. */
 	size_t e = dx_line_end(t, rn, from);
@@ -672,13 +690,7 @@ static char *shared_text(dx_arena *a, const char *t, size_t rn, const scan *s)
 	size_t len = rn - from;
 	if (len > MAX_SHARED_TEXT)
 		len = MAX_SHARED_TEXT;
-	/* Prefer the part from the first SMTP reply on, if there is one. */
-	char *sq = dx_squeeze(a, t + from, len);
-	if (sq && !*sq && from) {
-		len = rn > MAX_SHARED_TEXT ? MAX_SHARED_TEXT : rn;
-		sq = dx_squeeze(a, t, len);
-	}
-	return sq;
+	return dx_squeeze(a, t + from, len);
 }
 
 /* ---- shared with other decoders ---------------------------------------- */
@@ -706,6 +718,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 	for (unsigned i = 0; i < s.n; i++) {
 		dx_rcpt r;
 		memset(&r, 0, sizeof r);
+		r.command = s.f[i].command;
 		const char *txt = s.f[i].end > s.f[i].start ? dx_squeeze(a, t.p + s.f[i].start, s.f[i].end - s.f[i].start)
 							    : NULL;
 		f[i].recipient = s.f[i].addr;
@@ -714,7 +727,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		f[i].status = NULL;
 		f[i].reply_code = 0;
 		f[i].remote_mta = NULL;
-		f[i].command = NULL;
+		f[i].command = s.f[i].command;
 		if (f[i].text) {
 			if (fill_from_text(a, &r, f[i].text) < 0)
 				return -1;
@@ -821,23 +834,33 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		const char *txt = NULL;
 		if (s.f[i].end > s.f[i].start)
 			txt = dx_squeeze(a, t.p + s.f[i].start, s.f[i].end - s.f[i].start);
-		/* A recipient whose own text holds no reply shares the report's. */
-		if (!txt || !*txt || (reply_start(txt, strlen(txt)) == strlen(txt) && !dx_find_status(a, txt, strlen(txt)))) {
+		/* A recipient whose text holds no reply is explained by what
+		 * follows the recipient lines (Gmail: the details come after a
+		 * blank line); one without any text shares the whole report's. */
+		size_t tl = txt ? strlen(txt) : 0;
+		int no_reply = tl && reply_start(txt, tl) == tl && !dx_find_status(a, txt, tl);
+		if (!tl || no_reply) {
 			if (!shared && !(shared = shared_text(a, t.p, rn, &s)))
 				return -1;
-			if (!txt || !*txt)
-				txt = shared;
-			else if (*shared) {
-				size_t l1 = strlen(txt), l2 = strlen(shared);
-				char *both = dx_arena_alloc(a, l1 + l2 + 2);
+			if (!tl)
+				txt = *shared ? shared : NULL;
+			else if (*shared && !strstr(txt, shared)) {
+				size_t l2 = strlen(shared);
+				char *both = dx_arena_alloc(a, tl + l2 + 2);
 				if (!both)
 					return -1;
-				memcpy(both, txt, l1);
-				both[l1] = ' ';
-				memcpy(both + l1 + 1, shared, l2 + 1);
+				memcpy(both, txt, tl);
+				both[tl] = ' ';
+				memcpy(both + tl + 1, shared, l2 + 1);
 				txt = both;
 			}
 		}
+		if (!txt || !*txt) {
+			/* Nothing follows the recipients: the report's words before. */
+			if (!(txt = dx_squeeze(a, t.p, rn < MAX_SHARED_TEXT ? rn : MAX_SHARED_TEXT)))
+				return -1;
+		}
+		r->command = s.f[i].command;
 		if (txt && *txt && fill_from_text(a, r, txt) < 0)
 			return -1;
 		if (delayed && (!r->status || r->status[0] == '4'))

@@ -102,8 +102,15 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 	const char *s;
 	if ((s = dx_header_get(h, "action")) != NULL)
 		r->action = first_token_lower(a, s);
-	if ((s = dx_header_get(h, "status")) != NULL)
+	if ((s = dx_header_get(h, "status")) != NULL) {
 		r->status = dx_find_status(a, s, strlen(s));
+		/* "Status: 5.2.1 (mailbox disabled, not accepting messages)": the
+		 * generator's own words for the failure. */
+		const char *c = strchr(s, '(');
+		const char *e = c ? strrchr(c, ')') : NULL;
+		if (c && e && e > c + 1)
+			r->summary = dx_squeeze(a, c + 1, (size_t)(e - c - 1));
+	}
 	if ((s = dx_header_get(h, "remote-mta")) != NULL) {
 		const char *host = dx_typed_value(s);
 		r->remote_mta = dx_host(a, host, strlen(host));
@@ -112,9 +119,16 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 		/* "smtp; 550 5.1.1 ..." : the type is not part of the text. */
 		const char *semi = strchr(s, ';');
 		const char *t = s;
-		if (semi && (size_t)(semi - s) < 16 && !memchr(s, ' ', (size_t)(semi - s)))
-			t = semi + 1;
+		if (semi && (size_t)(semi - s) < 16 && !memchr(s, ' ', (size_t)(semi - s))) {
+			/* Sendmail's local mailers report an exit status ("X-Unix;
+			 * 71"): keep the type, it is what makes the number mean
+			 * something. */
+			if (!dx_startswith_ci(s, (size_t)(semi - s), "x-unix"))
+				t = semi + 1;
+		}
 		r->diagnostic = dx_squeeze(a, t, strlen(t));
+		if (r->diagnostic && !(r->diagnostic = dx_join_reply(a, r->diagnostic)))
+			return -1;
 		if (r->diagnostic && !r->diagnostic[0])
 			r->diagnostic = NULL;
 	}
@@ -150,8 +164,20 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 			t = &f[0]; /* one recipient each side, named differently (an alias) */
 		if (!t)
 			continue;
-		if (!r->summary)
-			r->summary = t->text;
+		if (!r->summary || (t->text && r->summary && strlen(r->summary) < 64)) {
+			/* The text part says more than a status comment. */
+			if (r->summary && t->text) {
+				size_t l1 = strlen(t->text), l2 = strlen(r->summary);
+				char *both = dx_arena_alloc(v->arena, l1 + l2 + 3);
+				if (!both)
+					return -1;
+				memcpy(both, t->text, l1);
+				memcpy(both + l1, "; ", 2);
+				memcpy(both + l1 + 2, r->summary, l2 + 1);
+				r->summary = both;
+			} else if (t->text)
+				r->summary = t->text;
+		}
 		if (t->reply_code && !r->reply_code && t->diagnostic) {
 			/* The remote's own reply: it becomes the diagnostic. */
 			if (r->diagnostic && !r->summary)

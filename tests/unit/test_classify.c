@@ -259,11 +259,27 @@ static void test_builtin(void **state)
 	assert_int_equal(dx_rules_add_builtin(r, &err), DX_OK);
 	assert_true(dx_rules_count(r) > 50);
 
-	dx_facts f = {.diagnostic = "550 5.1.1 User unknown"};
+	dx_facts f = {.status = "5.1.1", .diagnostic = "550 5.1.1 User unknown"};
 	dx_verdict v = classify(r, &f);
 	assert_string_equal(v.reason, "userunknown");
 	assert_string_equal(v.matched, "diagnostic");
 	assert_string_equal(v.rule_file, "builtin:reasons.rules");
+
+	/* "User unknown" without a x.1.1 status depends on the SMTP stage:
+	 * refused at RCPT, the address is unknown; refused after DATA, or when
+	 * the report does not say, a filter refused the message. */
+	f = (dx_facts){.status = "5.0.0", .command = "RCPT", .diagnostic = "550 User unknown"};
+	assert_string_equal(classify(r, &f).reason, "userunknown");
+	f = (dx_facts){.status = "5.0.0", .command = "DATA", .diagnostic = "550 User unknown"};
+	assert_string_equal(classify(r, &f).reason, "filtered");
+	f = (dx_facts){.status = "5.0.0", .diagnostic = "550 User unknown"};
+	assert_string_equal(classify(r, &f).reason, "filtered");
+	/* The report's own specific words beat that weak inference. */
+	f = (dx_facts){.status = "5.0.0", .diagnostic = "550 User unknown",
+		       .summary = "the address couldn't be found"};
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "userunknown");
+	assert_string_equal(v.matched, "summary");
 
 	f = (dx_facts){.status = "5.2.2"};
 	v = classify(r, &f);
