@@ -122,6 +122,8 @@ static const struct {
 	{"did not like our rcpt to", "RCPT"},
 	{"did not like our mail from", "MAIL"},
 	{"refused to talk to me", "CONN"},
+	{"does not like recipient", "RCPT"},
+	{"does not like sender", "MAIL"},
 	{"connect to ", "CONN"},
 };
 
@@ -252,6 +254,9 @@ static dx_mime_part *first_text(dx_mime_part *m, const char *subtype)
 {
 	for (; m; m = m->next) {
 		if (dx_mime_is(m, "text", subtype))
+			return m;
+		/* A multipart whose parts could not be found is read as text. */
+		if (strcmp(m->type, "multipart") == 0 && !m->child && m->body_len)
 			return m;
 		if (m->child && strcmp(m->type, "message") != 0) {
 			dx_mime_part *r = first_text(m->child, subtype);

@@ -22,6 +22,7 @@
 #include "charset.h"
 #include "classify.h"
 #include "detect.h"
+#include "mbox.h"
 #include "dsnidx.h"
 #include "rfc2045.h"
 #include "rfc2047.h"
@@ -269,6 +270,66 @@ static const char *pseudo_status(dx_arena *a, const char *reason, int reply_code
 
 /* ---- decoding ------------------------------------------------------------- */
 
+static int run_decoders(dx_view *v, dx_bounce *b, const dx_options *o)
+{
+	for (size_t i = 0; i < sizeof decoders / sizeof decoders[0]; i++) {
+		memset(b, 0, sizeof *b);
+		b->arrival = DX_NO_TIME;
+		b->max_rcpts = o->limits.max_recipients;
+		int got = decoders[i].decode(v, b);
+		if (got > 0 && !b->decoder)
+			b->decoder = decoders[i].name;
+		if (got)
+			return got;
+	}
+	return 0;
+}
+
+/* Finds a whole message inside the bounce's text (a From_ line, or a
+ * header block that starts with "Return-Path: <>"), and decodes it as a
+ * bounce of its own. Returns 1 with *inner set, 0, or -1 on memory. */
+static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_options *o)
+{
+	dx_text t;
+	int got = dx_view_plain(v, &t);
+	if (got <= 0)
+		return got;
+	size_t pos = 0, start = t.n;
+	while (pos < t.n) {
+		size_t e = dx_line_end(t.p, t.n, pos);
+		if (pos > 0 && dx_mbox_from_line(t.p + pos, t.n - pos) == 1) {
+			start = e < t.n ? e + 1 : t.n;
+			break;
+		}
+		if (pos > 0 && e - pos >= 15 && dx_strncasecmp(t.p + pos, "return-path: <>", 15) == 0) {
+			start = pos;
+			break;
+		}
+		pos = e + 1;
+	}
+	if (start >= t.n)
+		return 0;
+	dx_header *hdr = dx_arena_alloc(v->arena, sizeof *hdr);
+	if (!hdr)
+		return -1;
+	size_t body;
+	if (dx_header_parse(v->arena, v->mime->kernel, t.p + start, t.n - start, o->limits.max_header_fields, hdr,
+			    &body) < 0)
+		return -1;
+	*inner = *v;
+	inner->hdr = hdr;
+	inner->text.p = t.p + start;
+	inner->text.n = t.n - start;
+	inner->from_line.p = NULL;
+	inner->from_line.n = 0;
+	inner->plain_state = 0;
+	inner->root = dx_mime_parse(v->mime, inner->text.p, inner->text.n);
+	if (!inner->root)
+		return -1;
+	return run_decoders(inner, b, o);
+}
+
+
 static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_explain_fn xfn, void *arg,
 			 void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
 {
@@ -320,17 +381,18 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		warn(diag, arg, msg, "more header fields than max_header_fields; the rest are ignored");
 
 	dx_bounce b;
-	int got = 0;
-	for (size_t i = 0; i < sizeof decoders / sizeof decoders[0] && !got; i++) {
-		memset(&b, 0, sizeof b);
-		b.arrival = DX_NO_TIME;
-		b.max_rcpts = o->limits.max_recipients;
-		got = decoders[i].decode(&view, &b);
-		if (got < 0)
-			goto nomem;
-		if (got && !b.decoder)
-			b.decoder = decoders[i].name;
+	dx_view *vp = &view;
+	int got = run_decoders(vp, &b, o);
+	dx_view inner;
+	if (!got && detected == DX_DETECT_STRONG) {
+		/* A bounce forwarded as text (by a help desk, or a provider that
+		 * returns the bounce it received): decode the message inside. */
+		got = embedded_bounce(vp, &inner, &b, o);
+		if (got > 0)
+			vp = &inner;
 	}
+	if (got < 0)
+		goto nomem;
 	if (!got)
 		return detected == DX_DETECT_STRONG ? DX_UNDECODED : DX_NOT_BOUNCE;
 	outcome = DX_DECODED;
@@ -343,7 +405,7 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 
 	/* What every record of this bounce shares. */
 	dx_header orig;
-	if (dx_original_header(&view, &b, &orig) < 0)
+	if (dx_original_header(vp, &b, &orig) < 0)
 		goto nomem;
 	const char *of = dx_header_get(&orig, "from");
 	const char *sender = of ? dx_addr_extract(a, of, strlen(of)) : NULL;

@@ -141,5 +141,9 @@ int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject,
 		return DX_DETECT_WEAK;
 	if (ct && dx_memcasemem(ct, strlen(ct), "multipart/report"))
 		return DX_DETECT_WEAK; /* another report type, like ARF feedback */
+	/* A mailing-list manager's error notice to the list's owner (fml). */
+	if (dx_header_get(h, "x-mlserver") && subject &&
+	    (dx_memcasemem(subject, strlen(subject), "error") || dx_memcasemem(subject, strlen(subject), "alert")))
+		return DX_DETECT_WEAK;
 	return DX_DETECT_NO;
 }

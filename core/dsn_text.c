@@ -71,6 +71,9 @@ static const struct {
 	{"mxlogic", "included is a copy of the message header"},
 	{"imail", "original message follows."},
 	{"mfilter", "-------server message"},
+	{"james", "error message below:"},
+	{"postfix", "transcript of session follows."},
+	{"fml", "duplicated message-id in"},
 	{"interscan", "sent <<< rcpt to:"},
 	{"verizon", "message could not be delivered to mobile"},
 	{"mailru", "это письмо создано автоматически сервером mail.ru"},
@@ -89,6 +92,7 @@ static const struct {
 static const char *const original_markers[] = {
 	"below this line is a copy of the message",
 	"this is a copy of the message",
+	"is a copy of the message",
 	"original message follows",
 	"----- original message -----",
 	"original message headers",
@@ -109,6 +113,7 @@ static const char *const original_markers[] = {
 	"received message header",
 	"here is a copy of the first part of the message",
 	"content of the message follows",
+	"original mail as follows",
 };
 
 /* Words that make the text before a colon a recipient label ("Recipient
@@ -350,7 +355,7 @@ static char *recipient_in_rcpt(dx_arena *a, const tline *l, size_t *rest_at)
  * recipient inside a sentence, for reports without recipient lines. */
 static char *recipient_in_sentence(dx_arena *a, const tline *l)
 {
-	static const char *const leads[] = {"to: ", "to <", "to ", "for <", "for: ", "recipient "};
+	static const char *const leads[] = {"to: ", "to <", "to ", "for <", "for: ", "recipient ", "in <"};
 	if (!memchr(l->p, '@', l->n))
 		return NULL;
 	int about_delivery = dx_memcasemem(l->p, l->n, "deliver") || dx_memcasemem(l->p, l->n, "message") ||
@@ -597,6 +602,8 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 		if (!addr && (addr = recipient_in_rcpt(a, &l, &rest)) != NULL)
 			via_rcpt = 1;
 		if (addr) {
+			if (dx_memcasemem(l.p, l.n, "rcpt to:"))
+				via_rcpt = 1;
 			int idx = find_found(s, addr);
 			if (idx >= 0 && idx == cur) {
 				/* The address again in its own text ("550 <x>... User
@@ -806,7 +813,9 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	s.fixed = s.n > 0;
 	if (scan_report(a, t.p, rn, own, 3, b->max_rcpts, &s) < 0)
 		return -1;
-	if (!s.n && v->detected >= 2) {
+	/* ...unless the returned "original" is itself a report, which
+	 * rfc3464.c reads as the real bounce wrapped by a gateway. */
+	if (!s.n && v->detected >= 2 && !dx_mime_find(v->root, "message", "delivery-status", 1)) {
 		/* Nothing names the recipient but the returned original: a
 		 * bounce that only says what went wrong (old Sendmail, MMS
 		 * gateways). Its To is the recipient. */

@@ -291,7 +291,7 @@ static int parse_multipart(dx_mime_ctx *c, dx_mime_part *m)
 	dx_mime_part **tail = &m->child;
 
 	int found = 0;
-	for (size_t i = 0; i < n && !found; i = dx_line_end(p, n, i) + 1)
+	for (size_t i = 0; bl && i < n && !found; i = dx_line_end(p, n, i) + 1)
 		found = delimiter_at(p, n, i, b, bl) != 0;
 	if (!found) {
 		const char *guess = infer_boundary(c->arena, p, n);
@@ -365,7 +365,9 @@ static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigne
 			c->limits_hit++;
 		return m;
 	}
-	if (strcmp(m->type, "multipart") == 0 && m->boundary[0]) {
+	if (strcmp(m->type, "multipart") == 0) {
+		/* Without a boundary parameter (a folded line that lost its
+		 * indentation) the body's delimiters tell it. */
 		if (parse_multipart(c, m) < 0)
 			return NULL;
 	} else if (dx_mime_is(m, "message", "rfc822") || dx_mime_is(m, "message", "global")) {

@@ -222,10 +222,25 @@ static int decode(dx_view *v, dx_bounce *b, int nested)
 		const char *arr = dx_header_get(&h, "arrival-date");
 		if (arr && b->arrival == DX_NO_TIME)
 			b->arrival = dx_date_parse(arr, strlen(arr));
-		if (dx_header_get(&h, "final-recipient") || dx_header_get(&h, "original-recipient") ||
-		    dx_header_get(&h, "x-actual-recipient")) {
-			if (read_recipient(v, b, &h) < 0)
-				return -1;
+		/* Some generators (AOL's, for one) write the recipients' fields
+		 * without the blank lines between them: a second Final-Recipient
+		 * in one group starts the next recipient. */
+		unsigned first = 0;
+		int has_final = 0, has_orig = 0;
+		for (unsigned k = 0; k <= h.n; k++) {
+			int is_final = k < h.n && strcmp(h.fields[k].name, "final-recipient") == 0;
+			int is_orig = k < h.n && strcmp(h.fields[k].name, "original-recipient") == 0;
+			if (k == h.n || (is_final && has_final) || (is_orig && has_final && has_orig)) {
+				dx_header slice = {h.fields + first, k - first, 0};
+				if ((dx_header_get(&slice, "final-recipient") || dx_header_get(&slice, "original-recipient") ||
+				     dx_header_get(&slice, "x-actual-recipient")) &&
+				    read_recipient(v, b, &slice) < 0)
+					return -1;
+				first = k;
+				has_final = has_orig = 0;
+			}
+			has_final |= is_final;
+			has_orig |= is_orig;
 		}
 		i += next;
 	}

@@ -5,7 +5,9 @@
 # CORPUS holds eml/*.eml and expected.tsv with the columns file, index,
 # status, replycode, reason, hardbounce (a header row first; an empty field
 # means the bounce carries no such value). Every sample is decoded with
-# `dsnidx parse --delivered` and compared recipient by recipient (by index).
+# `dsnidx parse --delivered` and compared recipient by recipient: the
+# index is the recipient's order in the file (a file may hold several
+# messages), as in expected.tsv.
 #
 # Prints the agreement per field (over the expected recipients), the
 # recipients found (precision and recall by index), and every disagreement
@@ -26,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 "$DSNIDX" parse --quiet --delivered --format jsonl "$corpus"/eml > "$tmp/got.jsonl" 2> "$tmp/stderr"
 sed -e 's/^{"source":"\([^"]*\)","offset":[0-9]*,"index":\([0-9]*\),.*"status":"\([^"]*\)","reply_code":\([0-9a-z]*\),"reason":"\([^"]*\)","hard_bounce":\([01]\),.*/\1	\2	\3	\4	\5	\6/' \
 	-e 's/	null	/		/' "$tmp/got.jsonl" |
-	awk -F'\t' 'BEGIN{OFS="\t"} {n=split($1, p, "/"); $1=p[n]; print}' > "$tmp/got.tsv"
+	awk -F'\t' 'BEGIN{OFS="\t"} {n=split($1, p, "/"); $1=p[n]; $2=++seen[$1]; print}' > "$tmp/got.tsv"
 tail -n +2 "$corpus/expected.tsv" > "$tmp/want.tsv"
 
 awk -F'\t' -v floorfile="$floor" -v undecoded="$(grep -c 'undecoded' "$tmp/stderr")" '
