@@ -74,9 +74,11 @@ const char *dx_better_status(const char *given, const char *from_text)
 		return from_text;
 	if (!from_text || given[0] != from_text[0])
 		return given;
-	int generic = strcmp(given + 1, ".0.0") == 0;
-	int specific = strcmp(from_text + 1, ".0.0") != 0;
-	return generic && specific ? from_text : given;
+	/* The remote's own code is the more exact evidence, unless it is the
+	 * generic x.0.0 and the report gave a specific one. */
+	int text_generic = strcmp(from_text + 1, ".0.0") == 0;
+	int given_generic = strcmp(given + 1, ".0.0") == 0;
+	return text_generic && !given_generic ? given : from_text;
 }
 
 /* Phrases naming the stage, lower case, each with its command. Order
@@ -179,24 +181,105 @@ const char *dx_smtp_command(const char *p, size_t n)
 	return transcript_command(p, n);
 }
 
-int dx_find_reply_code(const char *p, size_t n)
+/* Reply codes of RFC 5321 and its extensions (AUTH, null MX, ...). A
+ * number outside the list, like a banner's 220 or a made-up 542, is not
+ * taken for the server's answer. */
+static int known_reply_code(int c)
 {
-	for (size_t i = 0; i + 3 <= n; i++) {
+	static const short codes[] = {
+		211, 214, 220, 221, 235, 250, 251, 252,
+		421, 432, 450, 451, 452, 453, 454, 455, 458, 459,
+		500, 501, 502, 503, 504, 521, 523, 524, 525, 530, 534, 535, 538,
+		550, 551, 552, 553, 554, 555, 556, 557,
+	};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (codes[i] == c)
+			return 1;
+	return 0;
+}
+
+/* Offset of the next reply code at or after `from`, or n. */
+static size_t next_reply(const char *p, size_t n, size_t from, int *code)
+{
+	for (size_t i = from; i + 3 <= n; i++) {
 		char c = p[i];
 		if (c != '2' && c != '4' && c != '5')
 			continue;
-		if (i > 0 && (isalnum((unsigned char)p[i - 1]) || p[i - 1] == '.' || p[i - 1] == '#' || p[i - 1] == '-'))
+		if (i > 0 && (isalnum((unsigned char)p[i - 1]) || p[i - 1] == '.' || p[i - 1] == '#' || p[i - 1] == '-' ||
+			      p[i - 1] == '/' || p[i - 1] == '='))
 			continue;
 		if (!is_digit(p[i + 1]) || !is_digit(p[i + 2]))
 			continue;
 		if (i + 3 < n && !(p[i + 3] == ' ' || p[i + 3] == '-' || p[i + 3] == '\t' || p[i + 3] == '\n' ||
-				   p[i + 3] == ';' || p[i + 3] == ','))
+				   p[i + 3] == ';' || p[i + 3] == ',' || p[i + 3] == ':' || p[i + 3] == '\'' ||
+				   p[i + 3] == '>' || p[i + 3] == ')'))
 			continue;
-		if (p[i + 1] > '5')
-			continue; /* reply codes are x0z to x5z */
-		return (c - '0') * 100 + (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
+		int v = (c - '0') * 100 + (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
+		if (!known_reply_code(v))
+			continue;
+		*code = v;
+		return i;
 	}
-	return 0;
+	return n;
+}
+
+int dx_find_reply_code(const char *p, size_t n)
+{
+	int code;
+	const char *st;
+	dx_remote_reply(NULL, p, n, &code, &st);
+	return code;
+}
+
+void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char **status)
+{
+	*code = 0;
+	*status = NULL;
+	/* A failure's answer is a 4xx or 5xx; a 2xx (a greeting, an earlier
+	 * accepted command) only when there is none. */
+	size_t at = n, first2 = n;
+	int c = 0, c2 = 0;
+	for (size_t i = 0; (i = next_reply(p, n, i, &c)) < n; i++) {
+		if (c >= 400) {
+			at = i;
+			break;
+		}
+		if (first2 == n) {
+			first2 = i;
+			c2 = c;
+		}
+	}
+	if (at == n) {
+		at = first2;
+		c = c2;
+	}
+	if (at == n)
+		return;
+	/* A local server quoting the remote's answer in brackets ("554 4.4.7
+	 * Message expired ...<421 4.4.2 Connection timed out>"): the inner
+	 * answer is the remote's own. */
+	for (size_t i = at + 3; i < n; i++) {
+		if (p[i] != '<')
+			continue;
+		int ic;
+		size_t j = next_reply(p, n, i + 1, &ic);
+		if (j == i + 1 && ic >= 400) {
+			at = j;
+			c = ic;
+			break;
+		}
+	}
+	*code = c;
+	if (!a)
+		return;
+	/* Its enhanced code follows it: "550 5.1.1", "550-5.7.1", "550 #5.1.0",
+	 * "550-'5.7.1". */
+	size_t k = at + 3;
+	while (k < n && (p[k] == ' ' || p[k] == '-' || p[k] == '#' || p[k] == '\'' || p[k] == '"'))
+		k++;
+	const char *st = k < n ? dx_find_status(a, p + k, n - k > 12 ? 12 : n - k) : NULL;
+	if (st && dx_startswith_ci(p + k, n - k, st))
+		*status = st;
 }
 
 const char *dx_typed_value(const char *v)

@@ -99,9 +99,13 @@ const char *dx_better_status(const char *given, const char *from_text);
  * RCPT TO command", "after end of data", a transcript's last ">>> DATA"),
  * as a static string, or NULL. */
 const char *dx_smtp_command(const char *p, size_t n);
-/* First SMTP reply code (a 2xx/4xx/5xx number standing alone) in p[0..n),
- * or 0. */
+/* The SMTP reply code that answers for a failure in p[0..n): the first
+ * known 4xx/5xx code standing alone (a 2xx only when there is none), or a
+ * remote's answer the text quotes in brackets; 0 when there is none. */
 int dx_find_reply_code(const char *p, size_t n);
+/* The same, with the enhanced status code written right after the reply
+ * code (NULL when none; in the arena, which may be NULL for no status). */
+void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char **status);
 /* The value after "type;" in a typed DSN field ("dns; mx.example" ->
  * "mx.example"), trimmed. Points into the argument. */
 const char *dx_typed_value(const char *v);

@@ -118,7 +118,10 @@ static int read_diagnostic(dx_arena *a, const char *t, size_t n, dx_rcpt *r)
 		r->diagnostic = NULL;
 	if (r->diagnostic) {
 		size_t dn = strlen(r->diagnostic);
-		r->reply_code = dx_find_reply_code(r->diagnostic, dn);
+		const char *rs;
+		dx_remote_reply(a, r->diagnostic, dn, &r->reply_code, &rs);
+		if (rs && !r->status)
+			r->status = rs;
 		r->command = dx_smtp_command(t, n);
 		if (!r->status)
 			r->status = dx_find_status(a, r->diagnostic, dn);

@@ -493,11 +493,11 @@ static int fill_from_text(dx_arena *a, dx_rcpt *r, const char *text)
 			return -1;
 		n = strlen(text);
 	}
-	size_t rs = reply_start(text, n);
+	size_t at = reply_start(text, n);
 	const char *diag = text, *summary = NULL;
-	if (rs < n && rs > 0) {
-		summary = dx_squeeze(a, text, rs);
-		diag = text + rs;
+	if (at < n && at > 0) {
+		summary = dx_squeeze(a, text, at);
+		diag = text + at;
 	}
 	char *d = dx_join_reply(a, diag);
 	if (!d)
@@ -507,9 +507,10 @@ static int fill_from_text(dx_arena *a, dx_rcpt *r, const char *text)
 	if (!r->command)
 		r->command = dx_smtp_command(text, n);
 	r->summary = summary && *summary ? summary : NULL;
-	r->reply_code = dx_find_reply_code(text, n);
+	const char *rs;
+	dx_remote_reply(a, text, n, &r->reply_code, &rs);
 	if (!r->status) {
-		const char *st = dx_find_status(a, d, dn);
+		const char *st = rs ? rs : dx_find_status(a, d, dn);
 		if (!st)
 			st = dx_find_status(a, text, n);
 		r->status = st;

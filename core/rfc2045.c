@@ -342,6 +342,18 @@ static int parse_multipart(dx_mime_ctx *c, dx_mime_part *m)
 	return 0;
 }
 
+/* Whether a body opens as MIME does: its first line a delimiter, or the
+ * note for readers without MIME ("This is a multi-part message in MIME
+ * format"). */
+static int mime_preamble(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && dx_is_space(p[i]))
+		i++;
+	size_t e = dx_line_end(p, n, i);
+	return (e - i > 2 && p[i] == '-' && p[i + 1] == '-') || dx_memcasemem(p + i, e - i, "mime");
+}
+
 static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigned depth,
 				const dx_mime_part *parent)
 {
@@ -360,6 +372,29 @@ static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigne
 	if (parse_content_type(c, m, parent) < 0)
 		return NULL;
 
+	/* A message without Content-Type whose body is plainly MIME parts
+	 * ("This is a MIME-encapsulated message", then "--boundary" lines
+	 * each followed by a part header) lost its header field, not its
+	 * structure. */
+	if (depth == 0 && !dx_header_get(&m->hdr, "content-type") && mime_preamble(m->body, m->body_len)) {
+		const char *guess = infer_boundary(c->arena, m->body, m->body_len);
+		if (guess) {
+			size_t gl = strlen(guess);
+			int typed_part = 0;
+			for (size_t i = 0; i < m->body_len && !typed_part; i = dx_line_end(m->body, m->body_len, i) + 1) {
+				if (delimiter_at(m->body, m->body_len, i, guess, gl) != 1)
+					continue;
+				size_t after = dx_line_end(m->body, m->body_len, i) + 1;
+				typed_part = after < m->body_len &&
+					     dx_startswith_ci(m->body + after, m->body_len - after, "content-type:");
+			}
+			if (typed_part) {
+				m->type = "multipart";
+				m->subtype = "mixed";
+				m->boundary = guess;
+			}
+		}
+	}
 	if (depth + 1 > c->max_depth) {
 		if (dx_mime_is(m, "multipart", NULL) || dx_mime_is(m, "message", NULL))
 			c->limits_hit++;

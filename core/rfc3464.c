@@ -93,8 +93,19 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 {
 	dx_arena *a = v->arena;
 	const char *addr = recipient_of(a, h);
-	if (!addr)
-		return 0;
+	if (!addr) {
+		/* "Final-Recipient: rfc822; @host": unusable, but the recipient
+		 * is there; the text part may name it (see enrich_from_text). */
+		const char *fr = dx_header_get(h, "final-recipient");
+		if (!fr || !strchr(fr, '@'))
+			return 0;
+		const char *val = dx_typed_value(fr);
+		char *raw = dx_squeeze(a, val, strlen(val));
+		if (!raw || !*raw)
+			return raw ? 0 : -1;
+		dx_ascii_lower(raw);
+		addr = raw;
+	}
 	dx_rcpt *r = dx_bounce_add(b, a, addr);
 	if (!r)
 		return b->dropped_rcpts ? 0 : -1;
@@ -137,8 +148,9 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 	if (r->diagnostic) {
 		const char *d = r->diagnostic;
 		size_t dn = strlen(d);
-		r->reply_code = dx_find_reply_code(d, dn);
-		r->status = dx_better_status(r->status, dx_find_status(a, d, dn));
+		const char *rs;
+		dx_remote_reply(a, d, dn, &r->reply_code, &rs);
+		r->status = dx_better_status(r->status, rs ? rs : dx_find_status(a, d, dn));
 		r->command = dx_smtp_command(d, dn);
 	}
 	return 0;
@@ -160,10 +172,14 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 		for (unsigned k = 0; k < n && !t; k++)
 			if (strcmp(f[k].recipient, r->recipient) == 0)
 				t = &f[k];
-		if (!t && n == 1 && b->nrcpts == 1)
+		if (!t && n == b->nrcpts && !dx_addr_valid(r->recipient))
+			t = &f[i]; /* an unusable address: the text's, in the same place */
+		else if (!t && n == 1 && b->nrcpts == 1)
 			t = &f[0]; /* one recipient each side, named differently (an alias) */
 		if (!t)
 			continue;
+		if (!dx_addr_valid(r->recipient))
+			r->recipient = t->recipient;
 		if (!r->summary || (t->text && r->summary && strlen(r->summary) < 64)) {
 			/* The text part says more than a status comment. */
 			if (r->summary && t->text) {
