@@ -3,6 +3,7 @@
 #   make            build build/dsnidx and build/libdsnidx.a
 #   make test       install missing dependencies, build, run all tests
 #   make demo       install missing dependencies, build, index corpus/, report
+#   make conformance  agreement with a corpus of known results (CORPUS=dir)
 #   make asan       build build-asan/dsnidx with AddressSanitizer and UBSan
 #   make asan-check run the test suite against that build
 #   make install    install to $(PREFIX) (default /usr/local)
@@ -35,7 +36,7 @@ CMD_OBJ  := $(BUILD)/cmd/dsnidx.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e sisimai demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e sisimai conformance demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -90,6 +91,14 @@ sisimai: $(BUILD)/dsnidx
 	@if [ -d "$(SISIMAI_CORPUS)" ]; then \
 	  DSNIDX=$(BUILD)/dsnidx sh tests/sisimai.sh "$(SISIMAI_CORPUS)"; \
 	else echo "sisimai: $(SISIMAI_CORPUS) not found; skipped (it is CI-only data)"; fi
+
+# Agreement per field with a corpus of real bounces whose results are known
+# (CORPUS=dir holding eml/ and expected.tsv), failing below tests/conformance-floor.
+CORPUS ?= $(SISIMAI_CORPUS)
+conformance: $(BUILD)/dsnidx
+	@if [ -d "$(CORPUS)" ]; then \
+	  DSNIDX=$(BUILD)/dsnidx sh scripts/conformance.sh --floor tests/conformance-floor "$(CORPUS)"; \
+	else echo "conformance: $(CORPUS) not found (set CORPUS=dir)"; exit 1; fi
 
 # ---- demo, sanitizers, install --------------------------------------------------
 

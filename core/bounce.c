@@ -249,9 +249,16 @@ void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char
 			c2 = c;
 		}
 	}
-	if (at == n) {
-		at = first2;
-		c = c2;
+	if (at == n && first2 < n) {
+		/* A 2xx counts only as a success's answer, which carries a
+		 * 2.x.x code ("250 2.6.0 Message received"), not a greeting. */
+		size_t k = first2 + 3;
+		while (k < n && (p[k] == ' ' || p[k] == '-'))
+			k++;
+		if (k + 1 < n && p[k] == '2' && p[k + 1] == '.') {
+			at = first2;
+			c = c2;
+		}
 	}
 	if (at == n)
 		return;

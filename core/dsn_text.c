@@ -343,7 +343,9 @@ static char *recipient_in_rcpt(dx_arena *a, const tline *l, size_t *rest_at)
 	size_t off = (size_t)(q - l->p) + 8;
 	while (off < l->n && dx_is_space(l->p[off]))
 		off++;
-	const char *e = off < l->n && l->p[off] == '<' ? memchr(l->p + off, '>', l->n - off) : NULL;
+	if (off >= l->n || l->p[off] != '<')
+		return NULL; /* the command's syntax, not a mention of it */
+	const char *e = memchr(l->p + off, '>', l->n - off);
 	size_t end = e ? (size_t)(e - l->p) + 1 : l->n;
 	char *addr = dx_addr_extract(a, l->p + off, end - off);
 	if (addr)
@@ -603,8 +605,16 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 		if (!addr && (addr = recipient_in_rcpt(a, &l, &rest)) != NULL)
 			via_rcpt = 1;
 		if (addr) {
-			if (dx_memcasemem(l.p, l.n, "rcpt to:"))
-				via_rcpt = 1;
+			/* "RCPT TO:<x>" is the SMTP command (a transcript); "RCPT
+			 * TO: x" in a list of message details is not. */
+			const char *rc = dx_memcasemem(l.p, l.n, "rcpt to:");
+			if (rc) {
+				size_t k = (size_t)(rc - l.p) + 8;
+				while (k < l.n && l.p[k] == ' ')
+					k++;
+				if (k < l.n && l.p[k] == '<')
+					via_rcpt = 1;
+			}
 			int idx = find_found(s, addr);
 			if (idx >= 0 && idx == cur) {
 				/* The address again in its own text ("550 <x>... User
@@ -869,6 +879,22 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			/* Nothing follows the recipients: the report's words before. */
 			if (!(txt = dx_squeeze(a, t.p, rn < MAX_SHARED_TEXT ? rn : MAX_SHARED_TEXT)))
 				return -1;
+		} else if (reply_start(txt, strlen(txt)) == strlen(txt)) {
+			/* Still no answer of the remote's: the report's first one,
+			 * wherever it stands (James writes it before the address). */
+			size_t g = reply_start(t.p, rn);
+			if (g < rn) {
+				size_t ge = dx_line_end(t.p, rn, g);
+				char *reply = dx_squeeze(a, t.p + g, ge - g);
+				size_t tl2 = strlen(txt), rl = reply ? strlen(reply) : 0;
+				char *both = reply ? dx_arena_alloc(a, tl2 + rl + 2) : NULL;
+				if (!both)
+					return -1;
+				memcpy(both, reply, rl);
+				both[rl] = ' ';
+				memcpy(both + rl + 1, txt, tl2 + 1);
+				txt = both;
+			}
 		}
 		r->command = s.f[i].command;
 		if (txt && *txt && fill_from_text(a, r, txt) < 0)

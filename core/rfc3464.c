@@ -164,8 +164,19 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 	dx_text_finding *f;
 	unsigned n;
 	int got = dx_text_findings(v, &f, &n);
-	if (got <= 0)
-		return got;
+	if (got < 0)
+		return -1;
+	if (got == 0) {
+		/* The text names no recipient, but a lone recipient's report may
+		 * still quote the remote's answer (a Sendmail transcript). */
+		dx_text t;
+		if (b->nrcpts == 1 && !b->rcpts[0].reply_code && dx_view_plain(v, &t) > 0) {
+			const char *st;
+			dx_remote_reply(v->arena, t.p, t.n, &b->rcpts[0].reply_code, &st);
+			b->rcpts[0].status = dx_better_status(b->rcpts[0].status, st);
+		}
+		return 0;
+	}
 	for (unsigned i = 0; i < b->nrcpts; i++) {
 		dx_rcpt *r = &b->rcpts[i];
 		const dx_text_finding *t = NULL;
