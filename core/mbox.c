@@ -15,10 +15,11 @@ int dx_mbox_from_line(const char *p, size_t n)
 	if (memcmp(p, "From ", 5) != 0)
 		return 0;
 	size_t lim = n < DX_MBOX_MAX_FROM_LINE ? n : DX_MBOX_MAX_FROM_LINE;
-	const char *nl = memchr(p, '\n', lim);
-	if (!nl)
+	size_t len = 0;
+	while (len < lim && p[len] != '\n' && p[len] != '\r')
+		len++;
+	if (len == lim)
 		return n < DX_MBOX_MAX_FROM_LINE ? -1 : 0;
-	size_t len = (size_t)(nl - p);
 	/* The sender: a token after "From ". */
 	size_t i = 5;
 	while (i < len && p[i] == ' ')
@@ -50,11 +51,12 @@ size_t dx_mbox_next(const dx_scan_kernel *k, const char *p, size_t n, size_t pos
 	return n;
 }
 
-/* memrchr() is a GNU extension; this is the portable loop. */
+/* The last line end ('\n', or '\r' of a bare-CR file) in p[0..n). */
 static const char *last_newline(const char *p, size_t n)
 {
 	while (n) {
-		if (p[--n] == '\n')
+		--n;
+		if (p[n] == '\n' || p[n] == '\r')
 			return p + n;
 	}
 	return NULL;

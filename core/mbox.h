@@ -4,7 +4,8 @@
  * followed by the envelope sender and a date ("From MAILER-DAEMON Thu Sep
  * 18 17:54:04 2008", "From - Mon Jan  1 00:00:00 2024"). Requiring the date
  * keeps an unescaped "From here on..." in an mboxo body from splitting a
- * message. Escaped body lines (">From ") are undone by normalise.c.
+ * message. Escaped body lines (">From ") are undone by normalise.c. Lines
+ * may end in LF, CRLF or a bare CR.
  *
  * Nothing here fails: without boundaries the answer is "none" (n).
  */

@@ -358,7 +358,7 @@ static int skip_to_boundary(reader *rd, dx_stream *st, const char *path, const c
 		size_t at = 0;
 		int undecided = 0;
 		for (size_t i = 1; i < have; i++) {
-			if (buf[i - 1] != '\n' || buf[i] != 'F')
+			if ((buf[i - 1] != '\n' && buf[i - 1] != '\r') || buf[i] != 'F')
 				continue;
 			int v = dx_mbox_from_line(buf + i, have - i);
 			if (v == 1 || (v == -1 && !eof)) {

@@ -27,7 +27,7 @@ typedef struct dx_scan_kernel {
 	const char *name; /* "avx2", "sse2" or "scalar" */
 
 	/* Offset of the first line at or after `pos` that starts with "From "
-	 * (a line starts at 0 or after '\n'), or n when there is none. */
+	 * (a line starts at 0 or after '\n' or '\r'), or n when there is none. */
 	size_t (*next_from_line)(const char *p, size_t n, size_t pos);
 
 	/* Indexes the header block that starts at p (LF line endings).

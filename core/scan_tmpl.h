@@ -12,14 +12,15 @@ static KTARGET size_t KNAME(next_from_line)(const char *p, size_t n, size_t pos)
 	const unsigned char *u = (const unsigned char *)p;
 	if (pos >= n)
 		return n;
-	if ((pos == 0 || u[pos - 1] == '\n') && n - pos >= 5 && memcmp(p + pos, "From ", 5) == 0)
+	if ((pos == 0 || u[pos - 1] == '\n' || u[pos - 1] == '\r') && n - pos >= 5 && memcmp(p + pos, "From ", 5) == 0)
 		return pos;
-	/* Look for "\nF": a candidate line start; verify the rest in scalar. */
+	/* Look for "\nF" or "\rF" (bare-CR files): a candidate line start;
+	 * verify the rest in scalar. */
 	size_t i = pos;
 	while (i + 64 + 1 <= n) {
-		uint64_t lf = KMASK(u + i, '\n');
+		uint64_t eol = KMASK(u + i, '\n') | KMASK(u + i, '\r');
 		uint64_t f = KMASK(u + i + 1, 'F');
-		uint64_t m = lf & f;
+		uint64_t m = eol & f;
 		while (m) {
 			size_t at = i + (size_t)__builtin_ctzll(m) + 1;
 			if (n - at >= 5 && memcmp(p + at, "From ", 5) == 0)
@@ -29,7 +30,7 @@ static KTARGET size_t KNAME(next_from_line)(const char *p, size_t n, size_t pos)
 		i += 64;
 	}
 	for (; i + 1 < n; i++) {
-		if (u[i] == '\n' && u[i + 1] == 'F') {
+		if ((u[i] == '\n' || u[i] == '\r') && u[i + 1] == 'F') {
 			size_t at = i + 1;
 			if (n - at >= 5 && memcmp(p + at, "From ", 5) == 0)
 				return at;

@@ -12,6 +12,7 @@
 set -u
 corpus=${1:?usage: sisimai.sh CORPUS}
 DSNIDX=${DSNIDX:-build/dsnidx}
+case $DSNIDX in /*) ;; *) DSNIDX=$(pwd)/$DSNIDX ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 failed=0
@@ -30,6 +31,29 @@ for f in "$corpus"/eml/*.eml "$corpus"/mbox-0; do
 done
 echo "sisimai: $((samples - errors)) of $samples samples decoded without error"
 [ $errors -eq 0 ] || failed=1
+
+# The same samples saved with CRLF and with bare CR line endings give
+# exactly the same records (but for the source and the byte offsets).
+mkdir -p "$tmp/lf" "$tmp/crlf" "$tmp/cr"
+for f in "$corpus"/eml/*.eml; do
+	b=$(basename "$f")
+	tr -d '\r' < "$f" > "$tmp/lf/$b"
+	sed 's/$/\r/' "$tmp/lf/$b" > "$tmp/crlf/$b"
+	tr '\n' '\r' < "$tmp/lf/$b" > "$tmp/cr/$b"
+done
+for v in lf crlf cr; do
+	(cd "$tmp/$v" && "$DSNIDX" parse --quiet --delivered --format jsonl . 2> /dev/null |
+		sed 's/^{"source":"[^"]*","offset":[0-9]*,/{/') > "$tmp/$v.jsonl"
+done
+for v in crlf cr; do
+	if cmp -s "$tmp/lf.jsonl" "$tmp/$v.jsonl"; then
+		echo "sisimai: $v copies give the same $(wc -l < "$tmp/lf.jsonl") records as LF"
+	else
+		echo "FAIL $v copies differ from LF:"
+		diff "$tmp/lf.jsonl" "$tmp/$v.jsonl" | head -n 10
+		failed=1
+	fi
+done
 
 # Statuses of the RFC 3464 samples, recipient by recipient, in order.
 checked=0
