@@ -207,8 +207,23 @@ printf 'suspend /unclosed(/i\n' > "$tmp/bad.rules"
 status_is "a bad rule file gives exit status 2" 2 $?
 contains "a bad pattern is reported with its file and line" "$tmp/err" "bad.rules:1:"
 
+# ---- explain -----------------------------------------------------------------------------------
+"$DSNIDX" explain mail/exchange-fope-ndr.eml > "$tmp/explain" 2>&1
+status_is "explain exits 0" 0 $?
+if grep -q "^  decoder  *exchange$" "$tmp/explain" && grep -q "^  reason  *securityerror  (builtin:reasons.rules:[0-9]*, on the diagnostic: " "$tmp/explain"; then
+	ok "explain names the decoder and the rule, with its line and the text it matched"
+else
+	not_ok "explain names the decoder and the rule, with its line and the text it matched" "$(cat "$tmp/explain")"
+fi
+"$DSNIDX" explain --rules "$tmp/user.rules" mail/multi-recipient.eml > "$tmp/explain" 2>&1
+if grep -q "suspend  (.*user.rules:2, on the diagnostic" "$tmp/explain"; then ok "explain shows a user rule that decided"; else not_ok "explain shows a user rule that decided" "$(cat "$tmp/explain")"; fi
+"$DSNIDX" explain mail/postfix-delayed.eml > "$tmp/explain" 2>&1
+if grep -q "^  smtp_command  *CONN$" "$tmp/explain"; then ok "explain shows the SMTP stage"; else not_ok "explain shows the SMTP stage" "$(cat "$tmp/explain")"; fi
+"$DSNIDX" explain "$top/tests/data/no-status.eml" > "$tmp/explain" 2>&1
+if grep -q "^  status  *5.0.911  (none in the bounce; derived from the reason)$" "$tmp/explain"; then ok "explain marks a derived status"; else not_ok "explain marks a derived status" "$(cat "$tmp/explain")"; fi
+
 # ---- help --------------------------------------------------------------------------------------
-for cmd in parse index report export; do
+for cmd in parse index report export explain; do
 	"$DSNIDX" "$cmd" --help > "$tmp/help" 2>&1
 	if [ $? -eq 0 ] && grep -q "Usage: dsnidx $cmd" "$tmp/help"; then ok "$cmd --help"; else not_ok "$cmd --help" "$(cat "$tmp/help")"; fi
 done
