@@ -112,9 +112,8 @@ if [ "$(grep -c '^"\{0,1\}mail/maildir/\(cur\|new\)/' "$tmp/md.csv")" -eq 2 ]; t
 # ---- threads do not change the output ----------------------------------------------------
 "$DSNIDX" parse --threads 1 --format jsonl mail > "$tmp/t1.jsonl"
 "$DSNIDX" parse --threads 4 --format jsonl mail > "$tmp/t4.jsonl"
-cat expected/exchange-fope-ndr.eml.jsonl expected/maildir.jsonl expected/mixed.mbox.jsonl \
-	expected/multi-recipient.eml.jsonl expected/newsletter.eml.jsonl expected/postfix-delayed.eml.jsonl \
-	expected/postfix-userunknown.eml.jsonl expected/reply-to-bounce.eml.jsonl > "$tmp/all.jsonl"
+# The walk goes in byte order of names (strcmp), as `LC_ALL=C ls` lists them.
+for n in $(LC_ALL=C ls mail); do cat "expected/$n.jsonl"; done > "$tmp/all.jsonl"
 same "a directory is walked in name order" "$tmp/all.jsonl" "$tmp/t1.jsonl"
 same "--threads 4 gives the output of --threads 1" "$tmp/t1.jsonl" "$tmp/t4.jsonl"
 
