@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dsnidx.h"
+#include "html.h"
 #include "text.h"
 
 dx_rcpt *dx_bounce_add(dx_bounce *b, dx_arena *a, const char *recipient)
@@ -373,6 +374,12 @@ int dx_view_plain(dx_view *v, dx_text *out)
 		v->plain_state = -1;
 		if (m) {
 			if (dx_mime_text(v->mime, m, &v->plain) < 0)
+				return -1;
+			v->plain_state = 1;
+		} else if ((m = first_text(v->root, "html")) != NULL) {
+			/* Some servers send their report only as HTML. */
+			dx_text h;
+			if (dx_mime_text(v->mime, m, &h) < 0 || dx_html_text(v->arena, h.p, h.n, &v->plain) < 0)
 				return -1;
 			v->plain_state = 1;
 		}

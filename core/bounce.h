@@ -67,7 +67,8 @@ typedef struct dx_view {
 } dx_view;
 
 /* The bounce's human-readable text in UTF-8: its first text/plain part
- * outside any returned message (the whole body of a single-part message).
+ * outside any returned message (the whole body of a single-part message),
+ * else the text of its first text/html part.
  * Returns 1 and sets *out, 0 when there is none, -1 when out of memory. */
 int dx_view_plain(dx_view *v, dx_text *out);
 

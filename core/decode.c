@@ -424,6 +424,19 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 			msg_time = dx_date_parse_ctime(sp, (size_t)(from_line.p + from_line.n - sp));
 	}
 
+	/* A report that does not name its generating server: the host that
+	 * stamped the bounce's first Received field (the bottom one), where
+	 * the bounce entered the mail system. */
+	if (!b.reporting_mta) {
+		const dx_field *last = NULL;
+		for (const dx_field *f = dx_header_next(vp->hdr, "received", NULL); f;
+		     f = dx_header_next(vp->hdr, "received", f))
+			last = f;
+		const char *by = last ? dx_memcasemem(last->value, last->value_len, "by ") : NULL;
+		if (by && (by == last->value || by[-1] == ' ' || by[-1] == ')' || by[-1] == '\t'))
+			b.reporting_mta = dx_host(a, by + 3, last->value_len - (size_t)(by + 3 - last->value));
+	}
+
 	dx_record rec;
 	memset(&rec, 0, sizeof rec);
 	rec.source = msg->source;

@@ -458,7 +458,7 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 {
 	static const char *const leads[] = {
 		"remote host ", "host ", "while talking to ", "talking to ", "server ", "remote system: dns;",
-		"remote server ", "mx ",
+		"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
 	};
 	for (size_t k = 0; k < sizeof leads / sizeof leads[0]; k++) {
 		const char *q = dx_memcasemem(p, n, leads[k]);
@@ -903,6 +903,25 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			r->action = "delayed";
 		if (!r->command)
 			r->command = dx_smtp_command(t.p, rn);
+	}
+	if (!b->reporting_mta) {
+		/* "This is the mail system at host X.", "qmail-send program at X." */
+		static const char *const at_phrases[] = {"system at host ", "program at host ", "program at ",
+							 "mail agent v", "delivery software at "};
+		for (size_t k = 0; k < sizeof at_phrases / sizeof at_phrases[0] && !b->reporting_mta; k++) {
+			const char *q = dx_memcasemem(t.p, rn, at_phrases[k]);
+			if (!q)
+				continue;
+			size_t off = (size_t)(q - t.p) + strlen(at_phrases[k]);
+			if (k == 3) { /* "DragonFly Mail Agent v0.13 at host." */
+				const char *at = dx_memcasemem(t.p + off, dx_line_end(t.p, rn, off) - off, " at ");
+				if (!at)
+					continue;
+				off = (size_t)(at - t.p) + 4;
+			}
+			size_t e = dx_line_end(t.p, rn, off);
+			b->reporting_mta = dx_host(a, t.p + off, e - off);
+		}
 	}
 	b->decoder = name;
 	return 1;
