@@ -436,6 +436,13 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		if (by && (by == last->value || by[-1] == ' ' || by[-1] == ')' || by[-1] == '\t'))
 			b.reporting_mta = dx_host(a, by + 3, last->value_len - (size_t)(by + 3 - last->value));
 	}
+	/* Else the domain of the mail system's own address
+	 * (MAILER-DAEMON@mx.example.org). */
+	if (!b.reporting_mta && from && dx_daemon_sender(from, strlen(from))) {
+		const char *addr = dx_addr_extract(a, from, strlen(from));
+		if (addr && *dx_addr_domain(addr))
+			b.reporting_mta = dx_addr_domain(addr);
+	}
 
 	dx_record rec;
 	memset(&rec, 0, sizeof rec);
