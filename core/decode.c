@@ -435,6 +435,10 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		const char *by = last ? dx_memcasemem(last->value, last->value_len, "by ") : NULL;
 		if (by && (by == last->value || by[-1] == ' ' || by[-1] == ')' || by[-1] == '\t'))
 			b.reporting_mta = dx_host(a, by + 3, last->value_len - (size_t)(by + 3 - last->value));
+		/* An address literal names no server; the From domain does better. */
+		if (b.reporting_mta && strspn(b.reporting_mta, "0123456789.:abcdef") == strlen(b.reporting_mta) &&
+		    strchr(b.reporting_mta, '.') && !strpbrk(b.reporting_mta, "ghijklmnopqrstuvwxyz"))
+			b.reporting_mta = NULL;
 	}
 	/* Else the domain of the mail system's own address
 	 * (MAILER-DAEMON@mx.example.org). */

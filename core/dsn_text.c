@@ -122,6 +122,7 @@ static const char *const original_markers[] = {
  * errors:"), lower case. */
 static const char *const label_words[] = {
 	"recipient", "address", "user", "mailbox", "rcpt", "deliver", "account", "addressee",
+	"宛先", "受信者", "アドレス", "收件人", "получател", "empfänger", "destinataire", "destinatario",
 };
 
 /* Words by which a report says it will try again. */
@@ -273,9 +274,16 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 	*label_at = i;
 	*has_label = 0;
 	size_t colon = i;
-	while (colon < n && colon - i <= 64 && p[colon] != ':' && p[colon] != '@' && p[colon] != '<')
+	size_t colon_len = 1;
+	while (colon < n && colon - i <= 64 && p[colon] != ':' && p[colon] != '@' && p[colon] != '<') {
+		if (n - colon >= 3 && (unsigned char)p[colon] == 0xef && (unsigned char)p[colon + 1] == 0xbc &&
+		    (unsigned char)p[colon + 2] == 0x9a) {
+			colon_len = 3; /* the full-width colon of CJK text */
+			break;
+		}
 		colon++;
-	if (colon < n && p[colon] == ':' && colon > i && colon - i <= 64) {
+	}
+	if (colon < n && (p[colon] == ':' || colon_len == 3) && colon > i && colon - i <= 64) {
 		int words_only = 1;
 		for (size_t j = i; j < colon && words_only; j++) {
 			unsigned char c = (unsigned char)p[j];
@@ -287,7 +295,7 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 			has_word = dx_memcasemem(p + i, colon - i, label_words[k]) != NULL;
 		if (words_only && has_word) {
 			*has_label = 1;
-			i = colon + 1;
+			i = colon + colon_len;
 			while (i < n && dx_is_space(p[i]))
 				i++;
 			/* "rfc822; user@x" as in the structured fields */
@@ -765,6 +773,54 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 
 /* ---- the decoder ----------------------------------------------------------- */
 
+/* Reports that return no copy often restate the original's fields: a
+ * list of "Subject: ...", "Message-id: ..." lines (PMDF, Exim's delay
+ * warnings) or "The subject of the message is: ..." (Exim). A small header
+ * block made of them stands for the original. */
+static int synth_original(dx_arena *a, const char *t, size_t rn, dx_text *out)
+{
+	static const struct {
+		const char *label, *field;
+	} labels[] = {
+		{"the subject of the message is:", "Subject"},
+		{"the message identifier is:", NULL},
+		{"subject:", "Subject"},
+		{"message-id:", "Message-ID"},
+		{"from:", "From"},
+	};
+	char buf[2048];
+	size_t k = 0;
+	int have[5] = {0};
+	size_t pos = 0;
+	tline l;
+	while (next_line(t, rn, &pos, &l)) {
+		for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+			if (!labels[i].field || !starts_ci(&l, labels[i].label))
+				continue;
+			int slot = strcmp(labels[i].field, "Subject") == 0 ? 0 : strcmp(labels[i].field, "From") == 0 ? 2 : 1;
+			if (have[slot])
+				break;
+			size_t ll = strlen(labels[i].label);
+			size_t vn = l.n - ll;
+			const char *v = dx_trim(l.p + ll, &vn);
+			int w = snprintf(buf + k, sizeof buf - k, "%s: %.*s\n", labels[i].field, (int)(vn < 900 ? vn : 900), v);
+			if (w > 0 && (size_t)w < sizeof buf - k) {
+				k += (size_t)w;
+				have[slot] = 1;
+			}
+			break;
+		}
+	}
+	if (!k)
+		return 0;
+	char *h = dx_arena_strndup(a, buf, k);
+	if (!h)
+		return -1;
+	out->p = h;
+	out->n = k;
+	return 0;
+}
+
 int dx_decode_text(dx_view *v, dx_bounce *b)
 {
 	dx_text t;
@@ -803,6 +859,9 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			b->original_headers.n = t.n - orig;
 		}
 	}
+
+	if (!b->original_headers.n && synth_original(a, t.p, rn, &b->original_headers) < 0)
+		return -1;
 
 	scan s = {0};
 	/* Exim and Google name the failed recipients in a header field: the
@@ -862,9 +921,15 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		if (!tl || no_reply) {
 			if (!shared && !(shared = shared_text(a, t.p, rn, &s)))
 				return -1;
+			size_t sl = strlen(shared);
 			if (!tl)
 				txt = *shared ? shared : NULL;
-			else if (*shared && !strstr(txt, shared)) {
+			else if (*shared && !strstr(txt, shared) &&
+				 (reply_start(shared, sl) < sl || s.f[i].sentence || tl < 24 || txt[tl - 1] == ':')) {
+				/* What follows explains a recipient whose own words only
+				 * introduce it ("because:", a sentence naming it), or adds
+				 * the remote's answer; a recipient with its own full
+				 * explanation keeps it alone. */
 				size_t l2 = strlen(shared);
 				char *both = dx_arena_alloc(a, tl + l2 + 2);
 				if (!both)

@@ -75,8 +75,8 @@ if [ "$(tr -cd '\r' < "$tmp/seed.csv" | wc -c)" -eq 2 ]; then ok "CSV rows end i
 # ---- line endings: CRLF and bare CR give the same records -----------------------
 mkdir -p "$tmp/crlf/mail" "$tmp/cr/mail"
 for f in mail/*.eml mail/*.mbox; do
-	sed 's/$/\r/' "$f" > "$tmp/crlf/$f"
-	tr '\n' '\r' < "$f" > "$tmp/cr/$f"
+	tr -d '\r' < "$f" | sed 's/$/\r/' > "$tmp/crlf/$f"
+	tr -d '\r' < "$f" | tr '\n' '\r' > "$tmp/cr/$f"
 done
 for f in mail/*.eml mail/*.mbox; do
 	"$DSNIDX" parse --format jsonl "$f" | cut -d, -f1,3- > "$tmp/lf.jsonl"
