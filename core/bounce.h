@@ -145,5 +145,8 @@ int dx_decode_rfc3464(dx_view *v, dx_bounce *b);
 int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b);
 int dx_decode_exchange(dx_view *v, dx_bounce *b);
 int dx_decode_text(dx_view *v, dx_bounce *b);
+int dx_decode_arf(dx_view *v, dx_bounce *b);
+int dx_decode_amazonses(dx_view *v, dx_bounce *b);
+int dx_decode_rfc3834(dx_view *v, dx_bounce *b);
 
 #endif

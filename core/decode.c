@@ -34,7 +34,10 @@
  * standard report first: it is structured, so it is the best evidence. */
 static const dx_decoder decoders[] = {
 	{"rfc3464", dx_decode_rfc3464},
+	{"arf", dx_decode_arf},
+	{"amazonses", dx_decode_amazonses},
 	{"exchange", dx_decode_exchange},
+	{"rfc3834", dx_decode_rfc3834},
 	{"text", dx_decode_text},
 	{"rfc3464", dx_decode_rfc3464_nested},
 };
@@ -186,6 +189,9 @@ static void warn(void (*diag)(void *, const dx_diag *), void *arg, const dx_mess
 static const char *normal_action(const dx_rcpt *r)
 {
 	static const char *const known[] = {"failed", "delayed", "delivered", "relayed", "expanded"};
+	/* An abuse report or an auto-reply is no delivery attempt: no action. */
+	if (r->reason && !r->action)
+		return "";
 	if (r->action)
 		for (size_t i = 0; i < 5; i++)
 			if (strcmp(r->action, known[i]) == 0)

@@ -119,6 +119,85 @@ static int null_return_path(const dx_header *h, const dx_text *from_line)
 	return 0;
 }
 
+/* How auto-reply subjects start, lower case. `colon`: the words must be
+ * followed by a colon (after optional spaces), because they could start
+ * an ordinary subject too. */
+static const struct {
+	const char *prefix;
+	int colon;
+} subject_prefixes[] = {
+	{"auto:", 0},
+	{"automatic reply", 1},
+	{"auto reply", 1},
+	{"auto-reply", 1},
+	{"autoreply", 1},
+	{"auto response", 1},
+	{"auto-response", 1},
+	{"autoresponse", 1},
+	{"automated reply", 1},
+	{"out of office", 0},
+	{"out of the office", 0},
+	{"abwesenheitsnotiz", 0},
+	{"automatische antwort", 1},
+	{"automatisch antwoord", 1},
+	{"r\xc3\xa9ponse automatique", 1},   /* réponse */
+	{"risposta automatica", 1},
+	{"respuesta autom\xc3\xa1tica", 1},  /* automática */
+	{"resposta autom\xc3\xa1tica", 1},
+	{"autosvar", 1},
+	{"automatisk svar", 1},
+	{"automatiskt svar", 1},
+	{"automaattinen vastaus", 1},
+	{"\xe8\x87\xaa\xe5\x8b\x95\xe8\xbf\x94\xe4\xbf\xa1", 0}, /* 自動返信 */
+	{"\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94", 0}, /* 自動応答 */
+	{"\xe8\x87\xaa\xe5\x8a\xa8\xe5\x9b\x9e\xe5\xa4\x8d", 0}, /* 自动回复 */
+};
+
+int dx_autoreply_subject(const char *s, size_t n)
+{
+	if (!s)
+		return 0;
+	s = dx_trim(s, &n);
+	for (size_t i = 0; i < sizeof subject_prefixes / sizeof subject_prefixes[0]; i++) {
+		const char *pre = subject_prefixes[i].prefix;
+		if (!dx_startswith_ci(s, n, pre))
+			continue;
+		if (!subject_prefixes[i].colon)
+			return 1;
+		size_t k = strlen(pre);
+		while (k < n && dx_is_wsp(s[k]))
+			k++;
+		if (k < n && s[k] == ':')
+			return 1;
+		if (k + 3 <= n && memcmp(s + k, "\xef\xbc\x9a", 3) == 0) /* fullwidth colon */
+			return 1;
+	}
+	/* Lotus Notes: "Jane Doe is out of the office." */
+	return dx_memcasemem(s, n, " is out of the office") || dx_memcasemem(s, n, " is out of office");
+}
+
+int dx_autoreply_header(const dx_header *h)
+{
+	const char *s = dx_header_get(h, "auto-submitted");
+	if (s && dx_startswith_ci(s, strlen(s), "auto-replied"))
+		return 1;
+	if ((s = dx_header_get(h, "x-autoreply")) != NULL) {
+		size_t n = strlen(s);
+		s = dx_trim(s, &n);
+		if (!(n == 2 && dx_startswith_ci(s, n, "no")) && !(n == 5 && dx_startswith_ci(s, n, "false")))
+			return 1;
+	}
+	if (dx_header_get(h, "x-autorespond"))
+		return 1;
+	if ((s = dx_header_get(h, "precedence")) != NULL) {
+		size_t n = strlen(s);
+		s = dx_trim(s, &n);
+		if (n == 10 && dx_startswith_ci(s, n, "auto_reply"))
+			return 1;
+	}
+	return 0;
+}
+
 int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject, const char *from)
 {
 	const char *ct = dx_header_get(h, "content-type");
@@ -141,6 +220,11 @@ int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject,
 		return DX_DETECT_WEAK;
 	if (ct && dx_memcasemem(ct, strlen(ct), "multipart/report"))
 		return DX_DETECT_WEAK; /* another report type, like ARF feedback */
+	if (dx_autoreply_header(h) || (subject && dx_autoreply_subject(subject, strlen(subject))))
+		return DX_DETECT_WEAK; /* an out-of-office reply (rfc3834.c) */
+	/* Amazon SES notifications by e-mail through SNS (dsn_amazonses.c). */
+	if (dx_header_get(h, "x-amz-sns-message-id") || (from && dx_memcasemem(from, strlen(from), "@sns.amazonaws.com")))
+		return DX_DETECT_WEAK;
 	/* A mailing-list manager's error notice to the list's owner (fml). */
 	if (dx_header_get(h, "x-mlserver") && subject &&
 	    (dx_memcasemem(subject, strlen(subject), "error") || dx_memcasemem(subject, strlen(subject), "alert")))

@@ -28,5 +28,10 @@ int dx_bounce_subject(const char *s, size_t n);
 /* Whether an address or display name is a mail system's ("MAILER-DAEMON",
  * "postmaster", "Mail Delivery Subsystem"...). */
 int dx_daemon_sender(const char *s, size_t n);
+/* Signs of an automatic reply (rfc3834.c): header fields (Auto-Submitted:
+ * auto-replied, X-Autoreply, X-Autorespond, Precedence: auto_reply), and a
+ * decoded subject that starts like an auto-reply's ("Automatic reply:"). */
+int dx_autoreply_header(const dx_header *h);
+int dx_autoreply_subject(const char *s, size_t n);
 
 #endif

@@ -1,0 +1,109 @@
+/* rfc3834.c: automatic replies (out-of-office and vacation notices), as
+ * RFC 3834 describes them and as mail clients and servers write them.
+ *
+ * Recognised from the top-level header: Auto-Submitted: auto-replied (not
+ * auto-generated, which delivery reports and other machine mail carry),
+ * X-Autoreply or X-Autorespond, Precedence: auto_reply, or a subject that
+ * starts the way auto-replies do ("Automatic reply:", "Auto:", "Out of
+ * Office", "Abwesenheitsnotiz:", "Réponse automatique :", "自動返信"...,
+ * compared ignoring ASCII case, after RFC 2047 decoding).
+ *
+ * Delivery reports carry Auto-Submitted: auto-replied too, so the decoder
+ * steps aside (returns 0) for any message that is a multipart/report or
+ * holds a delivery-status or feedback-report part, has X-Failed-Recipients,
+ * has a bounce-like subject (dx_bounce_subject) or a mail system as sender
+ * (dx_daemon_sender). Otherwise it gives one recipient, the address in
+ * From (the person who is away), with the reason "vacation", the subject
+ * (decoded, whitespace squeezed) as diagnostic, and no action, status or
+ * reply code. The message replied to is described by the auto-reply's To
+ * (its author), In-Reply-To (its Message-ID) and the subject after the
+ * prefix. Returns 0 when there is no sign of an auto-reply or From
+ * holds no address, -1 when the arena is exhausted.
+ *
+ * The signs themselves are tested by dx_autoreply_header() and
+ * dx_autoreply_subject() in detect.c, which also uses them so that
+ * auto-replies reach the decoders at all.
+ */
+#include <string.h>
+
+#include "bounce.h"
+#include "detect.h"
+#include "dsnidx.h"
+#include "rfc2047.h"
+#include "text.h"
+
+/* Whether the message is, or holds, a delivery or feedback report. */
+static int is_report(const dx_view *v)
+{
+	if (dx_mime_is(v->root, "multipart", "report"))
+		return 1;
+	static const char *const parts[] = {"delivery-status", "global-delivery-status", "feedback-report"};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (dx_mime_find(v->root, "message", parts[i], 0))
+			return 1;
+	return dx_mime_find(v->root, "text", "delivery-status", 0) != NULL;
+}
+
+int dx_decode_rfc3834(dx_view *v, dx_bounce *b)
+{
+	const dx_header *h = v->hdr;
+	if (is_report(v) || dx_header_get(h, "x-failed-recipients"))
+		return 0;
+	const char *from = dx_header_get(h, "from");
+	if (!from || dx_daemon_sender(from, strlen(from)))
+		return 0;
+	const char *raw = dx_header_get(h, "subject");
+	const char *subject = NULL;
+	if (raw) {
+		subject = dx_rfc2047_decode(v->arena, v->mime->charsets, raw, strlen(raw));
+		if (!subject)
+			return -1;
+		if (dx_bounce_subject(raw, strlen(raw)) || dx_bounce_subject(subject, strlen(subject)))
+			return 0;
+	}
+	if (!dx_autoreply_header(h) && !(subject && dx_autoreply_subject(subject, strlen(subject))))
+		return 0;
+
+	char *addr = dx_addr_extract(v->arena, from, strlen(from));
+	if (!addr)
+		return 0;
+	dx_rcpt *r = dx_bounce_add(b, v->arena, addr);
+	if (!r)
+		return b->dropped_rcpts ? 0 : -1;
+	r->reason = "vacation";
+	if (subject) {
+		char *d = dx_squeeze(v->arena, subject, strlen(subject));
+		if (!d)
+			return -1;
+		r->diagnostic = d[0] ? d : NULL;
+	}
+	/* The message replied to: its author is the auto-reply's To, its
+	 * Message-ID the In-Reply-To, its subject what follows the prefix. */
+	const char *to = dx_header_get(h, "to");
+	const char *irt = dx_header_get(h, "in-reply-to");
+	const char *osubj = NULL;
+	if (subject) {
+		const char *colon = strchr(subject, ':');
+		const char *fw = strstr(subject, "\xef\xbc\x9a"); /* full-width colon */
+		if (fw && (!colon || fw < colon))
+			osubj = fw + 3;
+		else if (colon)
+			osubj = colon + 1;
+		while (osubj && *osubj == ' ')
+			osubj++;
+	}
+	char buf[2048];
+	int k = snprintf(buf, sizeof buf, "%s%.*s%s%s%.*s%s%s%.*s%s", to ? "From: " : "", to ? 600 : 0, to ? to : "",
+			 to ? "\n" : "", osubj && *osubj ? "Subject: " : "", osubj && *osubj ? 600 : 0,
+			 osubj ? osubj : "", osubj && *osubj ? "\n" : "", irt ? "Message-ID: " : "", irt ? 600 : 0,
+			 irt ? irt : "", irt ? "\n" : "");
+	if (k > 0 && (size_t)k < sizeof buf) {
+		char *hdr = dx_arena_strndup(v->arena, buf, (size_t)k);
+		if (!hdr)
+			return -1;
+		b->original_headers.p = hdr;
+		b->original_headers.n = (size_t)k;
+	}
+	b->decoder = "rfc3834";
+	return 1;
+}

@@ -1,0 +1,1163 @@
+/* test_decoders_extra.c: the JSON parser (core/json.h) on valid and
+ * invalid input, and three decoders through the public API (dx_decode on
+ * whole inline messages): ARF feedback reports (arf.c), automatic replies
+ * (rfc3834.c) and Amazon SES notifications (dsn_amazonses.c), including
+ * delivery reports that must not be taken for auto-replies and malformed
+ * JSON that must give no record. */
+#include "helpers.h"
+
+#include "arena.h"
+#include "dsnidx.h"
+#include "json.h"
+
+/* ==== JSON ==================================================================== */
+
+typedef struct jfix {
+	dx_arena a;
+} jfix;
+
+static int jsetup(void **state)
+{
+	jfix *f = calloc(1, sizeof *f);
+	if (!f)
+		return -1;
+	dx_arena_init(&f->a, 0);
+	*state = f;
+	return 0;
+}
+
+static int jteardown(void **state)
+{
+	jfix *f = *state;
+	dx_arena_free(&f->a);
+	free(f);
+	return 0;
+}
+
+static const dx_json *parse_ok(jfix *f, const char *s)
+{
+	dx_json_error err = {DX_JSON_ESYNTAX, 99};
+	const dx_json *j = dx_json_parse(&f->a, s, strlen(s), &err);
+	if (!j)
+		fail_msg("rejected (code %d at %zu): %s", (int)err.code, err.offset, s);
+	assert_int_equal(err.code, DX_JSON_OK);
+	assert_int_equal(err.offset, 0);
+	return j;
+}
+
+/* Asserts that s is refused with the given code at the given offset. */
+static void parse_bad(jfix *f, const char *s, size_t n, dx_json_errcode code, size_t offset)
+{
+	dx_json_error err = {DX_JSON_OK, 0};
+	const dx_json *j = dx_json_parse(&f->a, s, n, &err);
+	if (j)
+		fail_msg("accepted: %.*s", (int)(n < 80 ? n : 80), s);
+	if (err.code != code || err.offset != offset)
+		fail_msg("%.*s: code %d at %zu, expected %d at %zu", (int)(n < 80 ? n : 80), s, (int)err.code,
+			 err.offset, (int)code, offset);
+}
+
+static void test_json_document(void **state)
+{
+	jfix *f = *state;
+	const dx_json *j = parse_ok(f, " {\"name\": \"SES\", \"n\": -12.5e+3, \"ok\": true, \"no\": false,\n"
+				       "\t\"nil\": null, \"list\": [1, \"two\", [], {}], \"empty\": \"\"}\r\n");
+	assert_int_equal(j->type, DX_JSON_OBJECT);
+	assert_int_equal(dx_json_len(j), 7);
+	assert_null(j->key);
+
+	const dx_json *v = dx_json_get(j, "name");
+	assert_non_null(v);
+	assert_int_equal(v->type, DX_JSON_STRING);
+	assert_string_equal(v->str, "SES");
+	assert_int_equal(v->len, 3);
+	assert_string_equal(v->key, "name");
+	assert_int_equal(v->key_len, 4);
+	assert_string_equal(dx_json_get_str(j, "name"), "SES");
+
+	v = dx_json_get(j, "n");
+	assert_int_equal(v->type, DX_JSON_NUMBER);
+	assert_string_equal(v->str, "-12.5e+3");
+	assert_int_equal(v->len, 8);
+	assert_null(dx_json_str(v));
+
+	assert_int_equal(dx_json_get(j, "ok")->type, DX_JSON_TRUE);
+	assert_string_equal(dx_json_get(j, "ok")->str, "true");
+	assert_int_equal(dx_json_get(j, "no")->type, DX_JSON_FALSE);
+	assert_int_equal(dx_json_get(j, "nil")->type, DX_JSON_NULL);
+	assert_string_equal(dx_json_get(j, "nil")->str, "null");
+	assert_string_equal(dx_json_get_str(j, "empty"), "");
+	assert_int_equal(dx_json_get(j, "empty")->len, 0);
+
+	const dx_json *l = dx_json_get(j, "list");
+	assert_int_equal(l->type, DX_JSON_ARRAY);
+	assert_int_equal(dx_json_len(l), 4);
+	assert_string_equal(dx_json_at(l, 0)->str, "1");
+	assert_null(dx_json_at(l, 0)->key);
+	assert_string_equal(dx_json_str(dx_json_at(l, 1)), "two");
+	assert_int_equal(dx_json_at(l, 2)->type, DX_JSON_ARRAY);
+	assert_int_equal(dx_json_len(dx_json_at(l, 2)), 0);
+	assert_int_equal(dx_json_at(l, 3)->type, DX_JSON_OBJECT);
+	assert_int_equal(dx_json_len(dx_json_at(l, 3)), 0);
+	assert_null(dx_json_at(l, 4));
+	/* Siblings are linked in order. */
+	assert_ptr_equal(dx_json_at(l, 0)->next, dx_json_at(l, 1));
+	assert_null(dx_json_at(l, 3)->next);
+	/* Members are reachable by index too, in document order. */
+	assert_string_equal(dx_json_at(j, 6)->key, "empty");
+
+	/* Scalars at the top level. */
+	assert_int_equal(parse_ok(f, "0")->type, DX_JSON_NUMBER);
+	assert_string_equal(parse_ok(f, " \"x\" ")->str, "x");
+	assert_int_equal(parse_ok(f, "null")->type, DX_JSON_NULL);
+	assert_string_equal(parse_ok(f, "-0")->str, "-0");
+	assert_string_equal(parse_ok(f, "1E5")->str, "1E5");
+	assert_string_equal(parse_ok(f, "0.25e-2")->str, "0.25e-2");
+}
+
+static void test_json_lookups(void **state)
+{
+	jfix *f = *state;
+	const dx_json *j = parse_ok(f, "{\"a\":1,\"a\":2,\"b\":{\"c\":[\"d\"]},\"k\\u00e9\":3}");
+	/* The first of two members with one name. */
+	assert_string_equal(dx_json_get(j, "a")->str, "1");
+	/* Keys are compared after decoding. */
+	assert_string_equal(dx_json_get(j, "k\xc3\xa9")->str, "3");
+	assert_null(dx_json_get(j, "k"));
+	assert_null(dx_json_get(j, "A"));
+	/* Chains through missing members and wrong types give NULL or 0. */
+	assert_string_equal(dx_json_str(dx_json_at(dx_json_get(dx_json_get(j, "b"), "c"), 0)), "d");
+	assert_null(dx_json_get(dx_json_get(j, "x"), "c"));
+	assert_null(dx_json_get(dx_json_get(j, "a"), "c"));
+	assert_null(dx_json_get(j, NULL));
+	assert_null(dx_json_get(NULL, "a"));
+	assert_null(dx_json_at(NULL, 0));
+	assert_null(dx_json_at(dx_json_get(j, "a"), 0));
+	assert_int_equal(dx_json_len(NULL), 0);
+	assert_int_equal(dx_json_len(dx_json_get(j, "a")), 0);
+	assert_null(dx_json_str(NULL));
+	assert_null(dx_json_str(dx_json_get(j, "b")));
+	assert_null(dx_json_get_str(j, "a"));
+	assert_null(dx_json_get_str(NULL, "a"));
+}
+
+static void test_json_strings(void **state)
+{
+	jfix *f = *state;
+	assert_string_equal(parse_ok(f, "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"")->str, "\"\\/\b\f\n\r\t");
+	assert_string_equal(parse_ok(f, "\"caf\\u00e9 \\u20AC\"")->str, "caf\xc3\xa9 \xe2\x82\xac");
+	assert_string_equal(parse_ok(f, "\"\\u0041\\u007f\\u0080\\u07ff\\u0800\\uffff\"")->str,
+			    "A\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf");
+	/* A surrogate pair is one character of four bytes. */
+	const dx_json *v = parse_ok(f, "\"\\ud83d\\ude00!\"");
+	assert_string_equal(v->str, "\xf0\x9f\x98\x80!");
+	assert_int_equal(v->len, 5);
+	assert_string_equal(parse_ok(f, "\"\\uDBFF\\uDFFF\"")->str, "\xf4\x8f\xbf\xbf");
+	/* Raw UTF-8 is copied as it is. */
+	assert_string_equal(parse_ok(f, "\"\xe8\x87\xaa\xe5\x8b\x95\"")->str, "\xe8\x87\xaa\xe5\x8b\x95");
+	/* \u0000 is kept: len tells it from the end. */
+	v = parse_ok(f, "\"a\\u0000b\"");
+	assert_int_equal(v->len, 3);
+	assert_memory_equal(v->str, "a\0b", 4);
+
+	/* Invalid escapes become U+FFFD. */
+	assert_string_equal(parse_ok(f, "\"a\\xb\"")->str, "a\xef\xbf\xbd" "b");
+	assert_string_equal(parse_ok(f, "\"\\u12G4\"")->str, "\xef\xbf\xbd" "12G4");
+	assert_string_equal(parse_ok(f, "\"\\u12\"")->str, "\xef\xbf\xbd" "12");
+	assert_string_equal(parse_ok(f, "\"\\u\"")->str, "\xef\xbf\xbd");
+	/* Lone surrogates, high or low, and a high one followed by a non-low. */
+	assert_string_equal(parse_ok(f, "\"\\ud800x\"")->str, "\xef\xbf\xbdx");
+	assert_string_equal(parse_ok(f, "\"\\udc00\"")->str, "\xef\xbf\xbd");
+	assert_string_equal(parse_ok(f, "\"\\ud800\\u0041\"")->str, "\xef\xbf\xbd" "A");
+	assert_string_equal(parse_ok(f, "\"\\ud800\\ud800\"")->str, "\xef\xbf\xbd\xef\xbf\xbd");
+	/* A backslash before a non-ASCII byte: the byte is kept. */
+	assert_string_equal(parse_ok(f, "\"\\\xc3\xa9\"")->str, "\xef\xbf\xbd\xc3\xa9");
+	/* The worst cases for the output size: every escape invalid, or a
+	 * backslash before every non-ASCII byte (two bytes out per byte in). */
+	assert_string_equal(parse_ok(f, "\"\\q\\q\\q\"")->str, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	enum { PAIRS = 1000 };
+	char *in = malloc(2 * PAIRS + 3), *want = malloc(4 * PAIRS + 1);
+	assert_non_null(in);
+	assert_non_null(want);
+	in[0] = '"';
+	for (size_t i = 0; i < PAIRS; i++) {
+		in[1 + 2 * i] = '\\';
+		in[2 + 2 * i] = '\xff';
+		memcpy(want + 4 * i, "\xef\xbf\xbd\xff", 4);
+	}
+	in[2 * PAIRS + 1] = '"';
+	in[2 * PAIRS + 2] = '\0';
+	want[4 * PAIRS] = '\0';
+	v = parse_ok(f, in);
+	assert_int_equal(v->len, 4 * PAIRS);
+	assert_string_equal(v->str, want);
+	/* What follows in the arena is intact. */
+	const dx_json *after = parse_ok(f, "\"next\"");
+	assert_string_equal(after->str, "next");
+	assert_string_equal(v->str, want);
+	free(in);
+	free(want);
+}
+
+static void test_json_invalid(void **state)
+{
+	jfix *f = *state;
+	static const struct {
+		const char *text;
+		size_t offset;
+	} bad[] = {
+		{"", 0},
+		{"   ", 3},
+		{"{", 1},
+		{"[", 1},
+		{"[1,]", 3},
+		{"[1 2]", 3},
+		{"{\"a\":}", 5},
+		{"{\"a\" 1}", 5},
+		{"{\"a\":1,}", 7},
+		{"{a:1}", 1},
+		{"{'a':1}", 1},
+		{"{\"a\":1", 6},
+		{"{\"a\":1]", 6},
+		{"[1}", 2},
+		{"tru", 0},
+		{"nul", 0},
+		{"True", 0},
+		{"NaN", 0},
+		{"\"abc", 0},
+		{"\"a\nb\"", 2},
+		{"\"a\tb\"", 2},
+		{"\"a\\", 2},
+		{"\"\\\n\"", 1},
+		{"01", 1},
+		{"1.", 2},
+		{".5", 0},
+		{"-", 1},
+		{"1e", 2},
+		{"1e+", 3},
+		{"+1", 0},
+		{"0x10", 1},
+		{"[1]x", 3},
+		{"{} {}", 3},
+		{"\"a\" \"b\"", 4},
+	};
+	for (size_t i = 0; i < NELEM(bad); i++)
+		parse_bad(f, bad[i].text, strlen(bad[i].text), DX_JSON_ESYNTAX, bad[i].offset);
+	/* The length is explicit: nothing past it is read, a NUL is a byte. */
+	parse_bad(f, "[1]", 2, DX_JSON_ESYNTAX, 2);
+	parse_bad(f, "\"ab\"", 3, DX_JSON_ESYNTAX, 0);
+	parse_bad(f, "[1]\0", 4, DX_JSON_ESYNTAX, 3);
+	parse_bad(f, "tr", 2, DX_JSON_ESYNTAX, 0);
+	/* NULL input. */
+	dx_json_error err;
+	assert_null(dx_json_parse(&f->a, NULL, 3, &err));
+	assert_int_equal(err.code, DX_JSON_ESYNTAX);
+	/* The error argument is optional. */
+	assert_null(dx_json_parse(&f->a, "[", 1, NULL));
+}
+
+static void test_json_prefix(void **state)
+{
+	jfix *f = *state;
+	static const char text[] = "\n\n{\"a\":[1,2]}\n\n--\nIf you wish to stop receiving notifications";
+	size_t used = 99;
+	dx_json_error err;
+	const dx_json *j = dx_json_parse_prefix(&f->a, text, strlen(text), &used, &err);
+	assert_non_null(j);
+	assert_int_equal(err.code, DX_JSON_OK);
+	assert_int_equal(used, 13);
+	assert_int_equal(dx_json_len(dx_json_get(j, "a")), 2);
+	/* The whole text is not JSON. */
+	parse_bad(f, text, strlen(text), DX_JSON_ESYNTAX, 15);
+	/* A bad value is bad as a prefix too. */
+	used = 99;
+	assert_null(dx_json_parse_prefix(&f->a, "{\"a\":x}", 7, &used, &err));
+	assert_int_equal(err.code, DX_JSON_ESYNTAX);
+	assert_int_equal(err.offset, 5);
+	assert_int_equal(used, 0);
+	/* used is optional. */
+	assert_non_null(dx_json_parse_prefix(&f->a, "1 2", 3, NULL, NULL));
+}
+
+/* "[[[...]]]" with `depth` levels, malloc'd. */
+static char *nested(size_t depth, char open, char close)
+{
+	char *s = malloc(2 * depth + 1);
+	assert_non_null(s);
+	memset(s, open, depth);
+	memset(s + depth, close, depth);
+	s[2 * depth] = '\0';
+	return s;
+}
+
+static void test_json_depth(void **state)
+{
+	jfix *f = *state;
+	char *s = nested(DX_JSON_MAX_DEPTH, '[', ']');
+	const dx_json *j = parse_ok(f, s);
+	for (int d = 1; d < DX_JSON_MAX_DEPTH; d++)
+		j = dx_json_at(j, 0);
+	assert_non_null(j);
+	assert_int_equal(j->type, DX_JSON_ARRAY);
+	assert_int_equal(dx_json_len(j), 0);
+	free(s);
+
+	s = nested(DX_JSON_MAX_DEPTH + 1, '[', ']');
+	parse_bad(f, s, strlen(s), DX_JSON_EDEPTH, DX_JSON_MAX_DEPTH);
+	free(s);
+	s = nested(1000, '[', ']');
+	parse_bad(f, s, strlen(s), DX_JSON_EDEPTH, DX_JSON_MAX_DEPTH);
+	free(s);
+	/* Unclosed: the depth limit comes first. */
+	s = nested(100000, '[', ']');
+	parse_bad(f, s, 100000, DX_JSON_EDEPTH, DX_JSON_MAX_DEPTH);
+	free(s);
+
+	/* Objects count as levels too: {"a":{"a":...}}. */
+	size_t levels = DX_JSON_MAX_DEPTH + 1;
+	char *o = malloc(levels * 6 + 2);
+	assert_non_null(o);
+	size_t k = 0;
+	for (size_t i = 0; i < levels; i++) {
+		memcpy(o + k, "{\"a\":", 5);
+		k += 5;
+	}
+	o[k++] = '1';
+	memset(o + k, '}', levels);
+	k += levels;
+	parse_bad(f, o, k, DX_JSON_EDEPTH, (DX_JSON_MAX_DEPTH) * 5);
+	free(o);
+}
+
+static void test_json_limits(void **state)
+{
+	jfix *f = *state;
+	/* Too long: refused before reading. */
+	size_t big = DX_JSON_MAX_SIZE + 1;
+	char *s = malloc(big);
+	assert_non_null(s);
+	memset(s, ' ', big);
+	s[0] = '0';
+	parse_bad(f, s, big, DX_JSON_ELIMIT, 0);
+	/* Exactly the size limit is fine. */
+	assert_non_null(dx_json_parse(&f->a, s, DX_JSON_MAX_SIZE, NULL));
+	free(s);
+
+	/* Values: an array of MAX_NODES - 1 elements is MAX_NODES values. */
+	size_t count = DX_JSON_MAX_NODES - 1;
+	s = malloc(2 * (count + 1) + 2);
+	assert_non_null(s);
+	size_t k = 0;
+	s[k++] = '[';
+	for (size_t i = 0; i < count; i++) {
+		s[k++] = '0';
+		s[k++] = ',';
+	}
+	s[k - 1] = ']';
+	const dx_json *j = dx_json_parse(&f->a, s, k, NULL);
+	assert_non_null(j);
+	assert_int_equal(dx_json_len(j), count);
+	assert_string_equal(dx_json_at(j, count - 1)->str, "0");
+	/* One more is too many. */
+	s[k - 1] = ',';
+	s[k++] = '0';
+	s[k++] = ']';
+	dx_json_error err;
+	assert_null(dx_json_parse(&f->a, s, k, &err));
+	assert_int_equal(err.code, DX_JSON_ELIMIT);
+	assert_int_equal(err.offset, k - 2);
+	free(s);
+}
+
+static void test_json_nomem(void **state)
+{
+	(void)state;
+	/* An arena that cannot grow past its first chunk. */
+	dx_arena a;
+	dx_arena_init(&a, 64 * 1024);
+	char *s = malloc(200000);
+	assert_non_null(s);
+	size_t k = 0;
+	s[k++] = '[';
+	while (k < 199990) {
+		memcpy(s + k, "\"abc\",", 6);
+		k += 6;
+	}
+	s[k - 1] = ']';
+	dx_json_error err;
+	assert_null(dx_json_parse(&a, s, k, &err));
+	assert_int_equal(err.code, DX_JSON_ENOMEM);
+	free(s);
+	dx_arena_free(&a);
+}
+
+/* ==== decoders through dx_decode ================================================= */
+
+#define MAX_RECS 8
+
+typedef struct collected {
+	dx_record recs[MAX_RECS];
+	unsigned n;
+	unsigned ndiags;
+} collected;
+
+static char *dup_str(const char *s)
+{
+	assert_non_null(s);
+	char *d = strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+static int collect(void *arg, const dx_record *r)
+{
+	collected *c = arg;
+	assert_true(c->n < MAX_RECS);
+	dx_record *d = &c->recs[c->n++];
+	*d = *r;
+	d->source = dup_str(r->source);
+	d->recipient = dup_str(r->recipient);
+	d->domain = dup_str(r->domain);
+	d->action = dup_str(r->action);
+	d->status = dup_str(r->status);
+	d->reason = dup_str(r->reason);
+	d->reporting_mta = dup_str(r->reporting_mta);
+	d->remote_mta = dup_str(r->remote_mta);
+	d->diagnostic = dup_str(r->diagnostic);
+	d->sender = dup_str(r->sender);
+	d->subject = dup_str(r->subject);
+	d->message_id = dup_str(r->message_id);
+	d->decoder = dup_str(r->decoder);
+	return 0;
+}
+
+static void on_diag(void *arg, const dx_diag *dg)
+{
+	(void)dg;
+	collected *c = arg;
+	c->ndiags++;
+}
+
+static void collected_free(collected *c)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		dx_record *d = &c->recs[i];
+		const char *strs[] = {d->source, d->recipient, d->domain, d->action, d->status,
+				      d->reason, d->reporting_mta, d->remote_mta, d->diagnostic,
+				      d->sender, d->subject, d->message_id, d->decoder};
+		for (size_t k = 0; k < NELEM(strs); k++)
+			free((char *)strs[k]);
+	}
+	memset(c, 0, sizeof *c);
+}
+
+typedef struct fixture {
+	dx_engine *engine;
+	dx_dctx *dctx;
+	collected c;
+} fixture;
+
+static int make_fixture(void **state, int include_delivered)
+{
+	fixture *f = calloc(1, sizeof *f);
+	if (!f)
+		return -1;
+	dx_options o;
+	dx_options_default(&o);
+	o.include_delivered = include_delivered;
+	dx_error err;
+	if (dx_engine_new(&o, &f->engine, &err) != DX_OK) {
+		free(f);
+		return -1;
+	}
+	f->dctx = dx_dctx_new(f->engine);
+	if (!f->dctx) {
+		dx_engine_free(f->engine);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return make_fixture(state, 0);
+}
+
+static int setup_delivered(void **state)
+{
+	return make_fixture(state, 1);
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	collected_free(&f->c);
+	dx_dctx_free(f->dctx);
+	dx_engine_free(f->engine);
+	free(f);
+	return 0;
+}
+
+/* Decodes a message (after forgetting the previous one's records) and
+ * checks that dx_decode's count agrees with the records seen. */
+static dx_outcome decode_len(fixture *f, const char *data, size_t len)
+{
+	collected_free(&f->c);
+	dx_message m = {.source = "extra.eml", .offset = 0, .data = data, .len = len};
+	unsigned n = 999;
+	dx_outcome o = dx_decode(f->dctx, &m, collect, &f->c, on_diag, &n);
+	assert_int_equal(n, f->c.n);
+	return o;
+}
+
+static dx_outcome decode(fixture *f, const char *data)
+{
+	return decode_len(f, data, strlen(data));
+}
+
+/* The fields every record of a report that is not a failure has. */
+static void assert_not_failure(const dx_record *r)
+{
+	assert_string_equal(r->status, "");
+	assert_int_equal(r->reply_code, 0);
+	assert_int_equal(r->hard_bounce, 0);
+	assert_string_equal(r->remote_mta, "");
+	/* A complaint or an auto-reply is no delivery attempt: no action. */
+	assert_string_equal(r->action, "");
+}
+
+/* ---- ARF ------------------------------------------------------------------------ */
+
+static const char arf_two[] =
+	"Date: Wed, 06 Mar 2024 12:00:00 +0000\n"
+	"From: Feedback Loop <fbl@isp.example.net>\n"
+	"To: abuse-desk@example.com\n"
+	"Subject: Abuse report\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=feedback-report;\n"
+	"\tboundary=\"ARFB\"\n"
+	"\n"
+	"--ARFB\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"A user of isp.example.net reported this message as spam.\n"
+	"\n"
+	"--ARFB\n"
+	"Content-Type: message/feedback-report\n"
+	"\n"
+	"Feedback-Type: abuse\n"
+	"User-Agent: TestFBL/1.0\n"
+	"Version: 1\n"
+	"Original-Mail-From: <list@example.com>\n"
+	"Original-Rcpt-To: <First.User@example.net>\n"
+	"\n"
+	"Original-Rcpt-To: second.user@example.org\n"
+	"Original-Rcpt-To: first.user@example.net\n"
+	"Arrival-Date: Tue, 05 Mar 2024 08:30:00 +0000\n"
+	"Reporting-MTA: dns; MTA1.isp.example.net\n"
+	"Source-IP: 192.0.2.7\n"
+	"\n"
+	"--ARFB\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: List Sender <list@example.com>\n"
+	"To: undisclosed-recipients:;\n"
+	"Subject: Spring offers\n"
+	"Message-ID: <offer-1@example.com>\n"
+	"\n"
+	"Buy now.\n"
+	"\n"
+	"--ARFB--\n";
+
+static void test_arf_two_recipients(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, arf_two), DX_DECODED);
+	/* The third Original-Rcpt-To repeats the first: taken once. */
+	assert_int_equal(f->c.n, 2);
+	assert_int_equal(f->c.ndiags, 0);
+	static const char *const rcpt[] = {"first.user@example.net", "second.user@example.org"};
+	static const char *const dom[] = {"example.net", "example.org"};
+	for (unsigned i = 0; i < 2; i++) {
+		const dx_record *r = &f->c.recs[i];
+		assert_int_equal(r->index, i + 1);
+		assert_string_equal(r->source, "extra.eml");
+		assert_int_equal(r->timestamp, 1709726400); /* the report's Date */
+		assert_string_equal(r->recipient, rcpt[i]);
+		assert_string_equal(r->domain, dom[i]);
+		assert_string_equal(r->reason, "feedback");
+		assert_string_equal(r->decoder, "arf");
+		assert_string_equal(r->diagnostic, "abuse");
+		assert_string_equal(r->reporting_mta, "mta1.isp.example.net");
+		assert_string_equal(r->sender, "list@example.com");
+		assert_string_equal(r->subject, "Spring offers");
+		assert_string_equal(r->message_id, "offer-1@example.com");
+		assert_not_failure(r);
+	}
+}
+
+static const char arf_none[] =
+	"From: Feedback Loop <fbl@isp.example.net>\n"
+	"To: abuse-desk@example.com\n"
+	"Subject: Report\n"
+	"Content-Type: multipart/report; report-type=feedback-report; boundary=\"N\"\n"
+	"\n"
+	"--N\n"
+	"Content-Type: message/feedback-report\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	/* "Feedback-Type: Fraud\nUser-Agent: T/1\nVersion: 1\n" */
+	"RmVlZGJhY2stVHlwZTogRnJhdWQKVXNlci1BZ2VudDogVC8xClZlcnNpb246IDEK\n"
+	"\n"
+	"--N\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n"
+	"From: shop@example.com\n"
+	"To: undisclosed-recipients:;\n"
+	"Subject: Deal\n"
+	"\n"
+	"--N--\n";
+
+static void test_arf_without_recipient(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, arf_none), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	const dx_record *r = &f->c.recs[0];
+	assert_int_equal(r->index, 1);
+	assert_string_equal(r->recipient, "");
+	assert_string_equal(r->domain, "");
+	assert_string_equal(r->reason, "feedback");
+	assert_string_equal(r->decoder, "arf");
+	assert_string_equal(r->diagnostic, "fraud");
+	assert_string_equal(r->reporting_mta, "");
+	assert_string_equal(r->sender, "shop@example.com");
+	assert_string_equal(r->subject, "Deal");
+	assert_string_equal(r->message_id, "");
+	assert_int_equal(r->timestamp, DX_NO_TIME);
+	assert_not_failure(r);
+}
+
+/* Removal-Recipient when there is no Original-Rcpt-To; the original's To
+ * when there is neither; a feedback-report part in a multipart/mixed. */
+static void test_arf_fallbacks(void **state)
+{
+	fixture *f = *state;
+	static const char removal[] =
+		"From: Feedback Loop <fbl@isp.example.net>\n"
+		"Subject: Report\n"
+		"Content-Type: multipart/report; report-type=feedback-report; boundary=\"R\"\n"
+		"\n"
+		"--R\n"
+		"Content-Type: message/feedback-report\n"
+		"\n"
+		"Feedback-Type: opt-out\n"
+		"Removal-Recipient: rfc822; Leaver@Example.org\n"
+		"Removal-Recipient: not an address\n"
+		"\n"
+		"--R\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: news@example.com\n"
+		"To: someone.else@example.org\n"
+		"\n"
+		"x\n"
+		"--R--\n";
+	assert_int_equal(decode(f, removal), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].recipient, "leaver@example.org");
+	assert_string_equal(f->c.recs[0].diagnostic, "opt-out");
+	assert_string_equal(f->c.recs[0].sender, "news@example.com");
+
+	static const char original_to[] =
+		"From: postmaster@isp.example.net\n"
+		"Subject: Report\n"
+		"Content-Type: multipart/mixed; boundary=\"M\"\n"
+		"\n"
+		"--M\n"
+		"Content-Type: message/feedback-report\n"
+		"\n"
+		"Feedback-Type: abuse\n"
+		"Received-Date: 7 Mar 2024 09:00:00 +0000\n"
+		"\n"
+		"--M\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: news@example.com\n"
+		"To: \"Reader, Ann\" <Ann.Reader@example.org>, bob@example.org\n"
+		"Subject: News\n"
+		"\n"
+		"x\n"
+		"--M--\n";
+	assert_int_equal(decode(f, original_to), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].recipient, "ann.reader@example.org");
+	assert_string_equal(f->c.recs[0].decoder, "arf");
+	assert_string_equal(f->c.recs[0].reason, "feedback");
+	/* No Date: the report's Received-Date. */
+	assert_int_equal(f->c.recs[0].timestamp, 1709802000);
+}
+
+/* ---- automatic replies ------------------------------------------------------------ */
+
+static const char ooo[] =
+	"Date: Mon, 18 Mar 2024 14:00:00 +0000\n"
+	"From: Maria Keller <Maria.Keller@Example.org>\n"
+	"To: jens@example.com\n"
+	"Subject: Out of Office: Budget   review\n"
+	"Auto-Submitted: auto-replied\n"
+	"In-Reply-To: <budget@example.com>\n"
+	"\n"
+	"I am away until 25 March.\n";
+
+static void test_vacation(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, ooo), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	const dx_record *r = &f->c.recs[0];
+	assert_int_equal(r->index, 1);
+	assert_int_equal(r->timestamp, 1710770400);
+	assert_string_equal(r->recipient, "maria.keller@example.org");
+	assert_string_equal(r->domain, "example.org");
+	assert_string_equal(r->reason, "vacation");
+	assert_string_equal(r->decoder, "rfc3834");
+	assert_string_equal(r->diagnostic, "Out of Office: Budget review");
+	assert_string_equal(r->reporting_mta, "");
+	/* The message replied to: its author (the auto-reply's To), its
+	 * subject (after the prefix) and Message-ID (In-Reply-To). */
+	assert_string_equal(r->sender, "jens@example.com");
+	assert_string_equal(r->subject, "Budget   review");
+	assert_string_equal(r->message_id, "budget@example.com");
+	assert_not_failure(r);
+}
+
+/* Each sign alone is enough. */
+static void test_vacation_signs(void **state)
+{
+	fixture *f = *state;
+	static const struct {
+		const char *msg;
+		const char *recipient;
+		const char *diagnostic;
+	} cases[] = {
+		{"From: a@example.org\nSubject: Thanks\nX-Autoreply: yes\n\nAway.\n", "a@example.org", "Thanks"},
+		{"From: b@example.org\nSubject: Re: order\nX-Autorespond: Re: order\n\nAway.\n", "b@example.org",
+		 "Re: order"},
+		{"From: c@example.org\nSubject: Away\nPrecedence: auto_reply\n\nAway.\n", "c@example.org", "Away"},
+		{"From: d@example.org\nSubject: Automatic reply: Budget\n\nAway.\n", "d@example.org",
+		 "Automatic reply: Budget"},
+		{"From: e@example.org\nSubject: AUTO-REPLY : Budget\n\nAway.\n", "e@example.org", "AUTO-REPLY : Budget"},
+		{"From: f@example.org\nSubject: Abwesenheitsnotiz: Budget\n\nAway.\n", "f@example.org",
+		 "Abwesenheitsnotiz: Budget"},
+		{"From: g@example.org\nSubject: =?utf-8?Q?R=C3=A9ponse_automatique_:_Devis?=\n\nAway.\n",
+		 "g@example.org", "R\xc3\xa9ponse automatique : Devis"},
+		{"From: h@example.org\nSubject: =?utf-8?B?6Ieq5YuV6L+U5L+hOiDjgYrnn6XjgonjgZs=?=\n\nAway.\n",
+		 "h@example.org", "\xe8\x87\xaa\xe5\x8b\x95\xe8\xbf\x94\xe4\xbf\xa1: \xe3\x81\x8a\xe7\x9f\xa5\xe3\x82\x89\xe3\x81\x9b"},
+		{"From: i@example.org\nSubject: Auto: Budget\n\nAway.\n", "i@example.org", "Auto: Budget"},
+		{"From: j@example.org\nSubject: Jane Roe is out of the office.\n\nAway.\n", "j@example.org",
+		 "Jane Roe is out of the office."},
+		{"From: k@example.org\nAuto-Submitted: Auto-Replied; owner-email=\"k@example.org\"\n\nAway.\n",
+		 "k@example.org", ""},
+	};
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		if (decode(f, cases[i].msg) != DX_DECODED || f->c.n != 1)
+			fail_msg("case %zu not decoded: %s", i, cases[i].msg);
+		assert_string_equal(f->c.recs[0].recipient, cases[i].recipient);
+		assert_string_equal(f->c.recs[0].reason, "vacation");
+		assert_string_equal(f->c.recs[0].decoder, "rfc3834");
+		assert_string_equal(f->c.recs[0].diagnostic, cases[i].diagnostic);
+	}
+}
+
+/* Mail that is not an auto-reply gives no vacation record. */
+static void test_not_vacation(void **state)
+{
+	fixture *f = *state;
+	static const char *const plain[] = {
+		/* auto-generated is not auto-replied */
+		"From: robot@example.org\nSubject: Your invoice\nAuto-Submitted: auto-generated\n\nHello.\n",
+		"From: a@example.org\nSubject: Thanks\nX-Autoreply: no\n\nHi.\n",
+		"From: a@example.org\nSubject: Automatic replies are annoying\n\nHi.\n",
+		"From: a@example.org\nSubject: Autoresponder setup\nPrecedence: bulk\n\nHi.\n",
+		/* no address in From */
+		"From: Someone\nSubject: Automatic reply: x\nAuto-Submitted: auto-replied\n\nHi.\n",
+	};
+	for (size_t i = 0; i < NELEM(plain); i++) {
+		if (decode(f, plain[i]) != DX_NOT_BOUNCE || f->c.n != 0)
+			fail_msg("case %zu decoded: %s", i, plain[i]);
+	}
+}
+
+static const char dsn_auto_replied[] =
+	"Date: Tue, 19 Mar 2024 10:00:00 +0000\n"
+	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+	"To: sender@example.com\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"Auto-Submitted: auto-replied\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"D\"\n"
+	"\n"
+	"--D\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Your message could not be delivered.\n"
+	"\n"
+	"--D\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.example.net\n"
+	"\n"
+	"Final-Recipient: rfc822; gone@example.net\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n"
+	"Diagnostic-Code: smtp; 550 5.1.1 <gone@example.net>: Recipient address rejected: User unknown\n"
+	"\n"
+	"--D--\n";
+
+/* Delivery reports carry Auto-Submitted: auto-replied too. */
+static void test_dsn_is_not_vacation(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, dsn_auto_replied), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	const dx_record *r = &f->c.recs[0];
+	assert_string_equal(r->decoder, "rfc3464");
+	assert_string_equal(r->recipient, "gone@example.net");
+	assert_string_equal(r->reason, "userunknown");
+	assert_string_equal(r->status, "5.1.1");
+	assert_int_equal(r->reply_code, 550);
+	assert_int_equal(r->hard_bounce, 1);
+
+	/* Neither is a bounce without a report part: by subject, by sender, by
+	 * X-Failed-Recipients, or with a delivery-status part in a multipart. */
+	static const char *const bounces[] = {
+		"From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+		"Subject: Mail delivery failed: returning message to sender\n"
+		"Auto-Submitted: auto-replied\n\nThis message was created automatically.\n",
+		"From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+		"Subject: Automatic reply: x\nAuto-Submitted: auto-replied\n\nx\n",
+		"From: Ann <ann@example.org>\nSubject: Undeliverable: x\nAuto-Submitted: auto-replied\n\nx\n",
+		"From: Ann <ann@example.org>\nSubject: Automatic reply: x\nX-Failed-Recipients: bob@example.org\n"
+		"Auto-Submitted: auto-replied\n\nx\n",
+		"From: Ann <ann@example.org>\nSubject: Automatic reply: x\nAuto-Submitted: auto-replied\n"
+		"Content-Type: multipart/mixed; boundary=\"Q\"\n\n--Q\nContent-Type: text/plain\n\nx\n"
+		"--Q\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; a.example.org\n--Q--\n",
+	};
+	for (size_t i = 0; i < NELEM(bounces); i++) {
+		decode(f, bounces[i]);
+		for (unsigned k = 0; k < f->c.n; k++) {
+			if (strcmp(f->c.recs[k].decoder, "rfc3834") == 0 || strcmp(f->c.recs[k].reason, "vacation") == 0)
+				fail_msg("case %zu taken for a vacation notice", i);
+		}
+	}
+}
+
+/* ---- Amazon SES ------------------------------------------------------------------- */
+
+#define SNS_HEADER                                                                      \
+	"Date: Fri, 15 Mar 2024 10:21:07 +0000\n"                                       \
+	"From: AWS Notifications <no-reply@sns.amazonaws.com>\n"                        \
+	"To: ses-notices@example.com\n"                                                 \
+	"Subject: AWS Notification Message\n"                                           \
+	"Content-Type: text/plain; charset=UTF-8\n"                                     \
+	"x-amz-sns-message-id: 6f1d2c3b-4a5e-5f60-8172-93a4b5c6d7e8\n"                   \
+	"\n"
+
+#define SNS_FOOTER                                                                      \
+	"\n\n--\nIf you wish to stop receiving notifications from this topic, please "  \
+	"click or visit the link below to unsubscribe:\nhttps://sns.example.com/u\n"
+
+#define SES_MAIL                                                                        \
+	"\"mail\":{\"timestamp\":\"2024-03-15T10:21:04.902Z\",\"source\":\"orders@example.com\","  \
+	"\"messageId\":\"0100018e3b2f7b55-000000\",\"commonHeaders\":{\"from\":[\"Example Store " \
+	"<Orders@Example.com>\"],\"to\":[\"ada@example.org\"],\"messageId\":\"<order-48213@example.com>\"," \
+	"\"subject\":\"Your order #48213\\nhas shipped\"}}"
+
+static const char ses_bounce[] =
+	SNS_HEADER
+	"\n"
+	"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"General\","
+	"\"bouncedRecipients\":[{\"emailAddress\":\"Ada@Example.org\",\"action\":\"failed\",\"status\":\"5.1.1\","
+	"\"diagnosticCode\":\"smtp; 550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown\"},"
+	"{\"emailAddress\":\"Charles Babbage <charles@example.net>\",\"action\":\"failed\",\"status\":\"5.0.0\","
+	"\"diagnosticCode\":\"smtp;  552   5.2.2 Mailbox full\"}],"
+	"\"timestamp\":\"2024-03-15T10:21:06.418Z\",\"remoteMtaIp\":\"198.51.100.17\","
+	"\"reportingMTA\":\"dsn; A48-110.smtp-out.example.com\"}," SES_MAIL "}"
+	SNS_FOOTER;
+
+static void test_ses_bounce(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, ses_bounce), DX_DECODED);
+	assert_int_equal(f->c.n, 2);
+	assert_int_equal(f->c.ndiags, 0);
+	static const struct {
+		const char *recipient, *domain, *status;
+		int reply_code;
+		const char *reason;
+		int hard;
+		const char *diagnostic;
+	} want[] = {
+		{"ada@example.org", "example.org", "5.1.1", 550, "userunknown", 1,
+		 "550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown"},
+		/* The generic 5.0.0 gives way to the diagnostic's 5.2.2. */
+		{"charles@example.net", "example.net", "5.2.2", 552, "mailboxfull", 0, "552 5.2.2 Mailbox full"},
+	};
+	for (unsigned i = 0; i < 2; i++) {
+		const dx_record *r = &f->c.recs[i];
+		assert_int_equal(r->index, i + 1);
+		assert_int_equal(r->timestamp, 1710498066); /* bounce.timestamp */
+		assert_string_equal(r->recipient, want[i].recipient);
+		assert_string_equal(r->domain, want[i].domain);
+		assert_string_equal(r->action, "failed");
+		assert_string_equal(r->status, want[i].status);
+		assert_int_equal(r->reply_code, want[i].reply_code);
+		assert_string_equal(r->reason, want[i].reason);
+		assert_int_equal(r->hard_bounce, want[i].hard);
+		assert_string_equal(r->reporting_mta, "a48-110.smtp-out.example.com");
+		assert_string_equal(r->remote_mta, "198.51.100.17");
+		assert_string_equal(r->diagnostic, want[i].diagnostic);
+		assert_string_equal(r->sender, "orders@example.com");
+		/* A newline in the JSON subject cannot break the header. */
+		assert_string_equal(r->subject, "Your order #48213 has shipped");
+		assert_string_equal(r->message_id, "order-48213@example.com");
+		assert_string_equal(r->decoder, "amazonses");
+	}
+}
+
+static void test_ses_variants(void **state)
+{
+	fixture *f = *state;
+	/* Transient without an action is delayed; no commonHeaders: the
+	 * headers list, then mail.source; the mail timestamp when the bounce
+	 * has none; a split line joined again. */
+	static const char transient[] =
+		SNS_HEADER
+		"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\",\"bouncedRecipients\":"
+		"[{\"emailAddress\":\"full@example.org\",\"diagnosticCode\":\"452 4.2.2 Over quota\"}]},"
+		"\"mail\":{\"timestamp\":\"2024-03-15T10:21:04Z\",\"source\":\"src@example.com\",\"head!\n"
+		" ers\":[{\"name\":\"subject\",\"value\":\"Hello\"},{\"name\":\"Message-Id\",\"value\":\"abc@example.com\"}]}}\n";
+	assert_int_equal(decode(f, transient), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	const dx_record *r = &f->c.recs[0];
+	assert_string_equal(r->recipient, "full@example.org");
+	assert_string_equal(r->action, "delayed");
+	assert_string_equal(r->status, "4.2.2");
+	assert_int_equal(r->reply_code, 452);
+	assert_string_equal(r->diagnostic, "452 4.2.2 Over quota");
+	assert_int_equal(r->timestamp, 1710498064);
+	assert_string_equal(r->sender, "src@example.com");
+	assert_string_equal(r->subject, "Hello");
+	assert_string_equal(r->message_id, "abc@example.com");
+	assert_string_equal(r->reporting_mta, "");
+	assert_string_equal(r->remote_mta, "");
+
+	/* An SNS envelope whose Message is the notification as a string;
+	 * eventType (event publishing) instead of notificationType. */
+	static const char envelope[] =
+		SNS_HEADER
+		"{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : \"1d2e3f\",\n"
+		"  \"Message\" : \"{\\\"eventType\\\":\\\"Bounce\\\",\\\"bounce\\\":{\\\"bounceType\\\":\\\"Permanent\\\","
+		"\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":\\\"nobody@example.net\\\",\\\"status\\\":\\\"5.1.1\\\"}],"
+		"\\\"timestamp\\\":\\\"2024-03-16T07:45:10Z\\\"}}\"\n}\n" SNS_FOOTER;
+	assert_int_equal(decode(f, envelope), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	r = &f->c.recs[0];
+	assert_string_equal(r->recipient, "nobody@example.net");
+	assert_string_equal(r->action, "failed");
+	assert_string_equal(r->status, "5.1.1");
+	assert_int_equal(r->reply_code, 0);
+	assert_string_equal(r->diagnostic, "");
+	assert_int_equal(r->timestamp, 1710575110);
+	assert_string_equal(r->sender, "");
+	assert_string_equal(r->decoder, "amazonses");
+
+	/* Other event types, and a bounce without recipients, are not read. */
+	static const char *const others[] = {
+		SNS_HEADER "{\"notificationType\":\"Received\",\"receipt\":{}}\n",
+		SNS_HEADER "{\"eventType\":\"Open\",\"open\":{}}\n",
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":[]}}\n",
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":[{\"emailAddress\":\"x\"}]}}\n",
+		SNS_HEADER "[{\"notificationType\":\"Bounce\"}]\n",
+		SNS_HEADER "Hello, notificationType is a word.\n",
+	};
+	for (size_t i = 0; i < NELEM(others); i++) {
+		if (decode(f, others[i]) != DX_NOT_BOUNCE || f->c.n != 0)
+			fail_msg("case %zu decoded", i);
+	}
+}
+
+static const char ses_complaint[] =
+	SNS_HEADER
+	"{\"notificationType\":\"Complaint\",\"complaint\":{\"complainedRecipients\":"
+	"[{\"emailAddress\":\"Grumpy@Example.net\"}],\"timestamp\":\"2024-03-16T07:45:09.000Z\","
+	"\"feedbackId\":\"0100018e\",\"userAgent\":\"ExampleISP FBL\",\"complaintFeedbackType\":\"abuse\"},"
+	SES_MAIL "}" SNS_FOOTER;
+
+static void test_ses_complaint(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, ses_complaint), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	const dx_record *r = &f->c.recs[0];
+	assert_int_equal(r->timestamp, 1710575109);
+	assert_string_equal(r->recipient, "grumpy@example.net");
+	assert_string_equal(r->domain, "example.net");
+	assert_string_equal(r->reason, "feedback");
+	assert_string_equal(r->diagnostic, "abuse");
+	assert_string_equal(r->reporting_mta, "");
+	assert_string_equal(r->sender, "orders@example.com");
+	assert_string_equal(r->subject, "Your order #48213 has shipped");
+	assert_string_equal(r->message_id, "order-48213@example.com");
+	assert_string_equal(r->decoder, "amazonses");
+	assert_not_failure(r);
+}
+
+static const char ses_delivery[] =
+	SNS_HEADER
+	"{\"notificationType\":\"Delivery\"," SES_MAIL ",\"delivery\":{\"timestamp\":\"2024-03-15T10:21:06.1Z\","
+	"\"processingTimeMillis\":1200,\"recipients\":[\"ada@example.org\"],"
+	"\"smtpResponse\":\"250 Ok: queued as 4QpB9c3\",\"remoteMtaIp\":\"198.51.100.17\","
+	"\"reportingMTA\":\"a48-110.smtp-out.example.com\"}}" SNS_FOOTER;
+
+/* Without include_delivered: decoded, but no record. */
+static void test_ses_delivery_hidden(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, ses_delivery), DX_DECODED);
+	assert_int_equal(f->c.n, 0);
+}
+
+static void test_ses_delivery(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, ses_delivery), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	const dx_record *r = &f->c.recs[0];
+	assert_int_equal(r->timestamp, 1710498066);
+	assert_string_equal(r->recipient, "ada@example.org");
+	assert_string_equal(r->action, "delivered");
+	assert_string_equal(r->status, "2.6.0");
+	assert_int_equal(r->reply_code, 250);
+	assert_string_equal(r->reason, "delivered");
+	assert_int_equal(r->hard_bounce, 0);
+	assert_string_equal(r->diagnostic, "250 Ok: queued as 4QpB9c3");
+	assert_string_equal(r->reporting_mta, "a48-110.smtp-out.example.com");
+	assert_string_equal(r->remote_mta, "198.51.100.17");
+	assert_string_equal(r->sender, "orders@example.com");
+	assert_string_equal(r->decoder, "amazonses");
+
+	/* A status in the response is taken instead of 2.6.0. */
+	static const char with_status[] =
+		SNS_HEADER "{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[\"b@example.org\"],"
+		"\"smtpResponse\":\"250 2.0.0 OK 1710498066\"}}\n";
+	assert_int_equal(decode(f, with_status), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].status, "2.0.0");
+	assert_int_equal(f->c.recs[0].reply_code, 250);
+	assert_int_equal(f->c.recs[0].timestamp, 1710498067); /* the message's Date */
+}
+
+/* Broken JSON: no record, no crash. */
+static void test_ses_malformed(void **state)
+{
+	fixture *f = *state;
+	/* Truncated at every length. */
+	const char *body = strstr(ses_bounce, "\n\n{") + 2;
+	size_t head = (size_t)(body - ses_bounce);
+	size_t json_len = (size_t)(strstr(body, "}\n\n--") + 1 - body);
+	for (size_t cut = 0; cut < json_len; cut++) {
+		if (decode_len(f, ses_bounce, head + cut) != DX_NOT_BOUNCE || f->c.n != 0)
+			fail_msg("truncated at %zu decoded", cut);
+	}
+
+	/* Nested 1000 levels deep, in the notification and in the SNS
+	 * envelope's string. */
+	static const char pre[] = SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":";
+	size_t depth = 1000;
+	char *m = malloc(sizeof pre + 2 * depth + 8);
+	assert_non_null(m);
+	memcpy(m, pre, sizeof pre - 1);
+	size_t k = sizeof pre - 1;
+	memset(m + k, '[', depth);
+	k += depth;
+	memset(m + k, ']', depth);
+	k += depth;
+	memcpy(m + k, "}\n", 3);
+	assert_int_equal(decode(f, m), DX_NOT_BOUNCE);
+	assert_int_equal(f->c.n, 0);
+	free(m);
+
+	static const char env_pre[] = SNS_HEADER "{\"Type\":\"Notification\",\"Message\":\"{\\\"eventType\\\":\\\"Bounce\\\",\\\"x\\\":";
+	m = malloc(sizeof env_pre + 2 * depth + 8);
+	assert_non_null(m);
+	memcpy(m, env_pre, sizeof env_pre - 1);
+	k = sizeof env_pre - 1;
+	/* {\"a\":{\"a\":{ ... }}} inside the string: 125 levels, closed. */
+	size_t levels = depth / 8;
+	m[k++] = '{';
+	for (size_t i = 1; i < levels; i++) {
+		memcpy(m + k, "\\\"a\\\":{", 7);
+		k += 7;
+	}
+	memset(m + k, '}', levels);
+	k += levels;
+	memcpy(m + k, "\"}\n", 4);
+	assert_int_equal(decode(f, m), DX_NOT_BOUNCE);
+	assert_int_equal(f->c.n, 0);
+	free(m);
+
+	/* Invalid escapes: where they make the JSON malformed, and where they
+	 * spoil the type or the address. */
+	static const char *const bad[] = {
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":"
+			   "[{\"emailAddress\":\"a@example.org\\\"}]}}\n",
+		SNS_HEADER "{\"notificationType\":\"Bo\\unce\",\"bounce\":{\"bouncedRecipients\":"
+			   "[{\"emailAddress\":\"a@example.org\"}]}}\n",
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":"
+			   "[{\"emailAddress\":\"\\x\\ud800\\q\"}]}}\n",
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounced\\Recipients\":"
+			   "[{\"emailAddress\":\"a@example.org\"}]}}\n",
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":"
+			   "[{\"emailAddress\":\"a@example.org\"}]}\\u}\n",
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":"
+			   "[{\"emailAddress\":\"a@example.org\",}]}}\n",
+		SNS_HEADER "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":"
+			   "[{\"emailAddress\":\"a@exa\nmple.org\"}]}}\n",
+	};
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		if (decode(f, bad[i]) != DX_NOT_BOUNCE || f->c.n != 0)
+			fail_msg("case %zu decoded", i);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_json_document, jsetup, jteardown),
+		cmocka_unit_test_setup_teardown(test_json_lookups, jsetup, jteardown),
+		cmocka_unit_test_setup_teardown(test_json_strings, jsetup, jteardown),
+		cmocka_unit_test_setup_teardown(test_json_invalid, jsetup, jteardown),
+		cmocka_unit_test_setup_teardown(test_json_prefix, jsetup, jteardown),
+		cmocka_unit_test_setup_teardown(test_json_depth, jsetup, jteardown),
+		cmocka_unit_test_setup_teardown(test_json_limits, jsetup, jteardown),
+		cmocka_unit_test(test_json_nomem),
+		cmocka_unit_test_setup_teardown(test_arf_two_recipients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arf_without_recipient, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arf_fallbacks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vacation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vacation_signs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_vacation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dsn_is_not_vacation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ses_bounce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ses_variants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ses_complaint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ses_delivery_hidden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ses_delivery, setup_delivered, teardown),
+		cmocka_unit_test_setup_teardown(test_ses_malformed, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
