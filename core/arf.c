@@ -26,7 +26,6 @@
 #include "dsnidx.h"
 #include "text.h"
 
-
 static int is_feedback_report(const dx_mime_part *root)
 {
 	return dx_mime_is(root, "multipart", "report") && root->report_type &&

@@ -37,7 +37,6 @@
 #include "json.h"
 #include "text.h"
 
-
 /* The text that should hold the JSON. Returns 1, 0 when there is none, -1
  * on memory exhaustion. */
 static int notification_text(dx_view *v, dx_text *out)
