@@ -1,23 +1,27 @@
 /* pipeline.c: dx_run(), the multithreaded path from files to records.
  *
- *   reader thread          workers (N threads)           caller's thread
- *   walk paths, read,  ->  split batches into messages -> reorder batches by
- *   cut batches at         dx_decode() each, keep the      sequence number,
- *   message boundaries     records and diagnostics in      pass records and
- *                          the batch                       diagnostics to the sink
+ *   reader          splitter             workers (N)            caller's thread
+ *   walk paths,  -> cut the bytes of  -> split batches into  -> reorder batches by
+ *   read bytes      each source into      messages, dx_decode   sequence number, pass
+ *   (later:         batches at message    each, keep records    records and diagnostics
+ *   decompress)     boundaries            in the batch          to the sink
  *
- * A batch is one buffer of raw bytes holding whole messages (one or more
- * segments: runs of mbox messages or single-message files), plus, after a
- * worker has been at it, the records and diagnostics they gave. Batches are
- * the unit of work, of memory and of ordering: the reader may not start a
- * new batch until fewer than `max_inflight` exist, so memory is bounded by
- * batch size times that count, whatever the size of the input, and the
- * writer releases them strictly in reading order, so output is identical
- * for any number of threads.
+ * The reader hands the splitter chunks of raw bytes through a bounded
+ * queue; the splitter hands the workers batches: one buffer holding whole
+ * messages (one or more segments: runs of mbox messages or single-message
+ * files), plus, after a worker has been at it, the records and diagnostics
+ * they gave. Batches are the unit of work, of memory and of ordering: the
+ * splitter may not start a new batch until fewer than `max_inflight` exist,
+ * and the reader may not be more than CHUNKS_AHEAD chunks ahead of it, so
+ * memory is bounded whatever the size of the input; and the writer releases
+ * batches strictly in reading order, so output is identical for any number
+ * of threads.
  *
- * Who owns what: the reader owns a batch while filling it; the work queue,
- * then one worker, then the done queue, then the writer, which frees it.
- * Source names are reference-counted because one source spans batches.
+ * Who owns what: a chunk belongs to the reader until pushed, then to the
+ * splitter, which frees it once copied. A batch belongs to the splitter
+ * while filled; then the work queue, one worker, the done queue and the
+ * writer, which frees it. Source names are reference-counted because one
+ * source spans chunks and batches.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,6 +41,7 @@
 enum {
 	BATCH_TARGET = 2u << 20,   /* cut a batch once it holds this much */
 	READ_CHUNK = 256u << 10,   /* bytes asked of a stream at once */
+	CHUNKS_AHEAD = 8,          /* chunks the reader may read ahead */
 	DETECT_BYTES = 4096,       /* bytes needed to tell mbox from message */
 	MAX_SEGMENTS = 4096,       /* small files packed into one batch */
 };
@@ -247,6 +252,116 @@ static void queue_close(queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
+/* ---- chunks: the reader's bytes, on their way to the splitter ------------------ */
+
+typedef enum chunk_kind {
+	CH_START,                  /* a source begins (src set) */
+	CH_DATA,                   /* bytes of the current source */
+	CH_ERROR,                  /* the current source failed to read: message */
+	CH_END,                    /* the current source ends */
+	CH_NOTICE                  /* a path could not be walked or opened: message */
+} chunk_kind;
+
+typedef struct chunk {
+	chunk_kind kind;
+	source *src;               /* CH_START, CH_NOTICE (may be NULL) */
+	char *data;                /* CH_DATA */
+	size_t len;
+	char *message;             /* CH_ERROR, CH_NOTICE */
+	struct chunk *next;
+} chunk;
+
+static void chunk_free(chunk *c)
+{
+	if (!c)
+		return;
+	source_unref(c->src);
+	free(c->data);
+	free(c->message);
+	free(c);
+}
+
+/* A queue that holds at most `cap` chunks: the reader waits when the
+ * splitter is behind. Closing wakes both sides; a push to a closed queue
+ * fails, a pop from a closed, empty one returns NULL. */
+typedef struct chunk_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
+	chunk *head, *tail;
+	unsigned n, cap;
+	int closed;
+} chunk_queue;
+
+static void cq_init(chunk_queue *q, unsigned cap)
+{
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+	q->head = q->tail = NULL;
+	q->n = 0;
+	q->cap = cap;
+	q->closed = 0;
+}
+
+static void cq_destroy(chunk_queue *q)
+{
+	while (q->head) {
+		chunk *c = q->head;
+		q->head = c->next;
+		chunk_free(c);
+	}
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+}
+
+static int cq_push(chunk_queue *q, chunk *c)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->n >= q->cap && !q->closed)
+		pthread_cond_wait(&q->not_full, &q->mu);
+	if (q->closed) {
+		pthread_mutex_unlock(&q->mu);
+		return -1;
+	}
+	c->next = NULL;
+	if (q->tail)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->n++;
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+static chunk *cq_pop(chunk_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (!q->head && !q->closed)
+		pthread_cond_wait(&q->not_empty, &q->mu);
+	chunk *c = q->head;
+	if (c) {
+		q->head = c->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->n--;
+		pthread_cond_signal(&q->not_full);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return c;
+}
+
+static void cq_close(chunk_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->not_empty);
+	pthread_cond_broadcast(&q->not_full);
+	pthread_mutex_unlock(&q->mu);
+}
+
 /* ---- the run ---------------------------------------------------------------- */
 
 typedef struct run {
@@ -257,7 +372,8 @@ typedef struct run {
 	const char *const *paths;
 	size_t npaths;
 
-	queue work, done;
+	chunk_queue chunks;        /* reader -> splitter */
+	queue work, done;          /* splitter -> workers -> writer */
 	atomic_int aborted;
 	atomic_int nomem;
 	atomic_int workers_left;
@@ -293,18 +409,161 @@ static void release_slot(run *r)
 static void abort_run(run *r)
 {
 	atomic_store(&r->aborted, 1);
+	cq_close(&r->chunks);
 	pthread_mutex_lock(&r->mu);
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* ---- reader --------------------------------------------------------------- */
+/* ---- reader: paths to chunks of bytes -------------------------------------- */
 
-typedef struct reader {
+static int push_chunk(run *r, chunk_kind kind, source *src, char *data, size_t len, const char *message)
+{
+	chunk *c = calloc(1, sizeof *c);
+	char *m = message ? strdup(message) : NULL;
+	if (!c || (message && !m)) {
+		free(c);
+		free(m);
+		free(data);
+		return -1;
+	}
+	c->kind = kind;
+	c->src = src ? source_ref(src) : NULL;
+	c->data = data;
+	c->len = len;
+	c->message = m;
+	if (cq_push(&r->chunks, c) < 0) {
+		chunk_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads one source into chunks. Returns -1 when the run must stop (the
+ * queue was closed by an abort, or memory ran out). */
+static int read_source(run *r, const char *path, char *err, size_t errsz)
+{
+	source *src = source_new(path);
+	if (!src)
+		return -1;
+	dx_stream *st = dx_stream_open(path, err, errsz);
+	if (!st) {
+		int ok = push_chunk(r, CH_NOTICE, src, NULL, 0, err);
+		source_unref(src);
+		return ok;
+	}
+	int ok = push_chunk(r, CH_START, src, NULL, 0, NULL);
+	while (ok == 0) {
+		char *data = malloc(READ_CHUNK);
+		if (!data) {
+			ok = -1;
+			break;
+		}
+		ssize_t got = dx_stream_read(st, data, READ_CHUNK, err, errsz);
+		if (got <= 0) {
+			free(data);
+			if (got < 0)
+				ok = push_chunk(r, CH_ERROR, NULL, NULL, 0, err);
+			break;
+		}
+		ok = push_chunk(r, CH_DATA, NULL, data, (size_t)got, NULL);
+	}
+	if (ok == 0)
+		ok = push_chunk(r, CH_END, NULL, NULL, 0, NULL);
+	dx_stream_close(st);
+	source_unref(src);
+	return ok;
+}
+
+static void *reader_main(void *arg)
+{
+	run *r = arg;
+	char err[600];
+	dx_walk *w = dx_walk_new(r->paths, r->npaths);
+	int ok = w ? 0 : -1;
+	while (ok == 0 && !atomic_load(&r->aborted)) {
+		const char *path;
+		int got = dx_walk_next(w, &path, err, sizeof err);
+		if (got == 0)
+			break;
+		if (got < 0)
+			ok = push_chunk(r, CH_NOTICE, NULL, NULL, 0, err);
+		else
+			ok = read_source(r, path, err, sizeof err);
+	}
+	dx_walk_free(w);
+	if (ok < 0 && !atomic_load(&r->aborted)) {
+		atomic_store(&r->nomem, 1);
+		abort_run(r);
+	}
+	/* No more chunks: the splitter ends when it has taken the last. */
+	cq_close(&r->chunks);
+	return NULL;
+}
+
+/* ---- splitter: chunks to batches of whole messages ---------------------------- */
+
+typedef struct splitter {
 	run *r;
 	batch *cur;
+	chunk *ch;                 /* the chunk being taken, or NULL */
+	size_t pos;                /* how much of it is taken */
+	int at_end;                /* the current source's CH_END was taken */
 	char err[600];
-} reader;
+} splitter;
+
+/* Reads up to n bytes of the current source from the reader's chunks, like
+ * read(2): the count, 0 at the source's end, -1 when reading it failed
+ * (the message in sp->err). */
+static ssize_t chunk_read(splitter *sp, char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n && !sp->at_end) {
+		if (!sp->ch) {
+			sp->ch = cq_pop(&sp->r->chunks);
+			sp->pos = 0;
+			if (!sp->ch) {
+				sp->at_end = 1; /* closed early (an abort): an end */
+				break;
+			}
+		}
+		chunk *c = sp->ch;
+		if (c->kind == CH_DATA) {
+			size_t k = c->len - sp->pos < n - got ? c->len - sp->pos : n - got;
+			memcpy(buf + got, c->data + sp->pos, k);
+			got += k;
+			sp->pos += k;
+			if (sp->pos == c->len) {
+				chunk_free(c);
+				sp->ch = NULL;
+			}
+			continue;
+		}
+		if (got)
+			break; /* report the end or the error on the next call */
+		sp->ch = NULL;
+		if (c->kind == CH_ERROR) {
+			snprintf(sp->err, sizeof sp->err, "%s", c->message ? c->message : "read error");
+			chunk_free(c);
+			return -1;
+		}
+		/* CH_END (or a stray kind: end the source all the same). */
+		chunk_free(c);
+		sp->at_end = 1;
+	}
+	return (ssize_t)got;
+}
+
+/* Takes the rest of the current source, unread. */
+static void drain_source(splitter *sp)
+{
+	char sink[16384];
+	while (!sp->at_end) {
+		ssize_t n = chunk_read(sp, sink, sizeof sink);
+		if (n > 0 && sp->cur)
+			sp->cur->delta.bytes += (uint64_t)n;
+	}
+}
 
 static batch *fresh_batch(run *r)
 {
@@ -320,20 +579,20 @@ static batch *fresh_batch(run *r)
 }
 
 /* Hands the current batch to the workers and starts another. */
-static int ship(reader *rd)
+static int ship(splitter *sp)
 {
-	batch *b = rd->cur;
-	rd->cur = NULL;
-	b->seq = rd->r->next_seq++;
-	queue_push(&rd->r->work, b);
-	rd->cur = fresh_batch(rd->r);
-	return rd->cur ? 0 : -1;
+	batch *b = sp->cur;
+	sp->cur = NULL;
+	b->seq = sp->r->next_seq++;
+	queue_push(&sp->r->work, b);
+	sp->cur = fresh_batch(sp->r);
+	return sp->cur ? 0 : -1;
 }
 
-static void nomem(reader *rd)
+static void nomem(splitter *sp)
 {
-	atomic_store(&rd->r->nomem, 1);
-	abort_run(rd->r);
+	atomic_store(&sp->r->nomem, 1);
+	abort_run(sp->r);
 }
 
 /* Reads and discards until a From_ line, then appends the bytes from it on
@@ -341,14 +600,14 @@ static void nomem(reader *rd)
  * From_ line may straddle the cut); only line starts after its first byte
  * are considered. Returns 1 when found (*found_len bytes appended), 0 at the
  * end of the stream, -1 on a read error (reported) or memory exhaustion. */
-static int skip_to_boundary(reader *rd, dx_stream *st, const char *path, const char *tail, size_t tail_len,
-			    uint64_t *file_pos, size_t *found_len)
+static int skip_to_boundary(splitter *sp, const char *path, const char *tail, size_t tail_len, uint64_t *file_pos,
+			    size_t *found_len)
 {
 	enum { KEEP = DX_MBOX_MAX_FROM_LINE + 1 };
 	size_t cap = READ_CHUNK + KEEP;
 	char *buf = malloc(cap);
 	if (!buf) {
-		nomem(rd);
+		nomem(sp);
 		return -1;
 	}
 	size_t have = tail_len < KEEP ? tail_len : KEEP;
@@ -368,13 +627,13 @@ static int skip_to_boundary(reader *rd, dx_stream *st, const char *path, const c
 			}
 		}
 		if (at && !undecided) {
-			if (batch_reserve(rd->cur, have - at) < 0) {
+			if (batch_reserve(sp->cur, have - at) < 0) {
 				free(buf);
-				nomem(rd);
+				nomem(sp);
 				return -1;
 			}
-			memcpy(rd->cur->data + rd->cur->len, buf + at, have - at);
-			rd->cur->len += have - at;
+			memcpy(sp->cur->data + sp->cur->len, buf + at, have - at);
+			sp->cur->len += have - at;
 			*found_len = have - at;
 			free(buf);
 			return 1;
@@ -387,11 +646,11 @@ static int skip_to_boundary(reader *rd, dx_stream *st, const char *path, const c
 		size_t keep_from = undecided ? at - 1 : (have > KEEP ? have - KEEP : 0);
 		memmove(buf, buf + keep_from, have - keep_from);
 		have -= keep_from;
-		ssize_t got = dx_stream_read(st, buf + have, cap - have, rd->err, sizeof rd->err);
+		ssize_t got = chunk_read(sp, buf + have, cap - have);
 		if (got < 0) {
-			rd->cur->delta.input_errors++;
-			if (batch_diag(rd->cur, DX_DIAG_ERROR, path, (int64_t)*file_pos, rd->err) < 0)
-				nomem(rd);
+			sp->cur->delta.input_errors++;
+			if (batch_diag(sp->cur, DX_DIAG_ERROR, path, (int64_t)*file_pos, sp->err) < 0)
+				nomem(sp);
 			free(buf);
 			return -1;
 		}
@@ -399,114 +658,99 @@ static int skip_to_boundary(reader *rd, dx_stream *st, const char *path, const c
 			eof = 1;
 		have += (size_t)got;
 		*file_pos += (uint64_t)got;
-		rd->cur->delta.bytes += (uint64_t)got;
+		sp->cur->delta.bytes += (uint64_t)got;
 	}
 }
 
-static void read_source(reader *rd, const char *path)
+/* Cuts one source, from its CH_START to its CH_END, into batches. */
+static void split_source(splitter *sp, source *src)
 {
-	run *r = rd->r;
+	run *r = sp->r;
 	size_t max_msg = r->limits->max_message_size;
-	source *src = source_new(path);
-	if (!src) {
-		nomem(rd);
-		return;
-	}
-	rd->cur->delta.sources++;
-	dx_stream *st = dx_stream_open(path, rd->err, sizeof rd->err);
-	if (!st) {
-		rd->cur->delta.input_errors++;
-		if (batch_diag(rd->cur, DX_DIAG_ERROR, path, -1, rd->err) < 0)
-			nomem(rd);
-		source_unref(src);
-		return;
-	}
+	const char *path = src->name;
+	sp->cur->delta.sources++;
+	sp->at_end = 0;
 
 	enum { UNKNOWN, MBOX, SINGLE } kind = UNKNOWN;
-	size_t seg_start = rd->cur->len;   /* where this source's pending data begins */
+	size_t seg_start = sp->cur->len;   /* where this source's pending data begins */
 	uint64_t file_pos = 0;             /* bytes read from the source */
 	int eof = 0, truncated = 0;
 
 /* The source offset of batch position x (a byte of this source). */
-#define OFFSET_OF(x) (file_pos - (uint64_t)(rd->cur->len - (x)))
+#define OFFSET_OF(x) (file_pos - (uint64_t)(sp->cur->len - (x)))
 
 	while (!eof && !atomic_load(&r->aborted)) {
-		if (batch_reserve(rd->cur, READ_CHUNK) < 0) {
-			nomem(rd);
+		if (batch_reserve(sp->cur, READ_CHUNK) < 0) {
+			nomem(sp);
 			break;
 		}
-		ssize_t got = dx_stream_read(st, rd->cur->data + rd->cur->len, READ_CHUNK, rd->err, sizeof rd->err);
+		ssize_t got = chunk_read(sp, sp->cur->data + sp->cur->len, READ_CHUNK);
 		if (got < 0) {
 			/* Keep what was read; the message cut short is decoded as far as it goes. */
-			rd->cur->delta.input_errors++;
-			if (batch_diag(rd->cur, DX_DIAG_ERROR, path, (int64_t)file_pos, rd->err) < 0)
-				nomem(rd);
+			sp->cur->delta.input_errors++;
+			if (batch_diag(sp->cur, DX_DIAG_ERROR, path, (int64_t)file_pos, sp->err) < 0)
+				nomem(sp);
 			eof = 1;
 			got = 0;
 		}
 		if (got == 0)
 			eof = 1;
-		rd->cur->len += (size_t)got;
+		sp->cur->len += (size_t)got;
 		file_pos += (uint64_t)got;
-		rd->cur->delta.bytes += (uint64_t)got;
+		sp->cur->delta.bytes += (uint64_t)got;
 
-		size_t pending = rd->cur->len - seg_start;
+		size_t pending = sp->cur->len - seg_start;
 		if (kind == UNKNOWN) {
 			if (!eof && pending < DETECT_BYTES)
 				continue;
 			size_t skip;
-			kind = dx_mbox_detect(rd->cur->data + seg_start, pending, &skip) ? MBOX : SINGLE;
+			kind = dx_mbox_detect(sp->cur->data + seg_start, pending, &skip) ? MBOX : SINGLE;
 			if (kind == MBOX)
 				seg_start += skip;
-			pending = rd->cur->len - seg_start;
+			pending = sp->cur->len - seg_start;
 		}
 		if (kind == SINGLE) {
 			if (pending > max_msg) {
 				/* Keep the head, where the report parts are; drain the rest. */
-				rd->cur->len = seg_start + max_msg;
+				sp->cur->len = seg_start + max_msg;
 				truncated = 1;
-				char sink[16384];
-				ssize_t n;
-				while ((n = dx_stream_read(st, sink, sizeof sink, rd->err, sizeof rd->err)) > 0) {
-					file_pos += (uint64_t)n;
-					rd->cur->delta.bytes += (uint64_t)n;
-				}
+				drain_source(sp);
 				eof = 1;
 			}
 			continue;
 		}
 		/* mbox: cut when the batch is full, at the last complete message. */
-		if (eof || rd->cur->len < BATCH_TARGET)
+		if (eof || sp->cur->len < BATCH_TARGET)
 			continue;
-		size_t cut = dx_mbox_last(rd->cur->data + seg_start, pending, 0);
+		size_t cut = dx_mbox_last(sp->cur->data + seg_start, pending, 0);
 		if (cut > 0) {
-			batch *b = rd->cur;
+			batch *b = sp->cur;
 			uint64_t base = OFFSET_OF(seg_start);
 			size_t tail = pending - cut;
 			if (batch_add_segment(b, src, base, seg_start, cut, 1, 0) < 0) {
-				nomem(rd);
+				nomem(sp);
 				break;
 			}
 			b->len = seg_start + cut;
 			/* The next batch begins with the unfinished message. */
 			char *carry = malloc(tail ? tail : 1);
 			if (!carry) {
-				nomem(rd);
+				nomem(sp);
 				break;
 			}
 			memcpy(carry, b->data + seg_start + cut, tail);
-			if (ship(rd) < 0) {
+			if (ship(sp) < 0) {
 				free(carry);
 				break;
 			}
-			if (batch_reserve(rd->cur, tail + READ_CHUNK) < 0) {
+			if (batch_reserve(sp->cur, tail + READ_CHUNK) < 0) {
 				free(carry);
-				nomem(rd);
+				nomem(sp);
 				break;
 			}
-			memcpy(rd->cur->data, carry, tail);
+			memcpy(sp->cur->data, carry, tail);
 			free(carry);
-			rd->cur->len = tail;
+			sp->cur->len = tail;
 			seg_start = 0;
 			continue;
 		}
@@ -514,93 +758,93 @@ static void read_source(reader *rd, const char *path)
 			/* One message bigger than the limit: keep its head as a
 			 * truncated message of its own and skip to the next one. */
 			uint64_t base = OFFSET_OF(seg_start);
-			if (batch_add_segment(rd->cur, src, base, seg_start, max_msg, 0, 1) < 0) {
-				nomem(rd);
+			if (batch_add_segment(sp->cur, src, base, seg_start, max_msg, 0, 1) < 0) {
+				nomem(sp);
 				break;
 			}
 			char w[200];
 			snprintf(w, sizeof w, "message larger than max_message_size (%zu bytes); only its start is read",
 				 max_msg);
-			if (batch_diag(rd->cur, DX_DIAG_WARNING, path, (int64_t)base, w) < 0)
-				nomem(rd);
-			rd->cur->delta.limits_hit++;
+			if (batch_diag(sp->cur, DX_DIAG_WARNING, path, (int64_t)base, w) < 0)
+				nomem(sp);
+			sp->cur->delta.limits_hit++;
 			/* The bytes past the cut are dropped, but the search for the
 			 * next message starts among them. */
-			size_t old_len = rd->cur->len;
+			size_t old_len = sp->cur->len;
 			size_t cut_at = seg_start + max_msg;
 			size_t tail_len = old_len - seg_start;
 			char *tail = malloc(tail_len > DX_MBOX_MAX_FROM_LINE + 1 ? DX_MBOX_MAX_FROM_LINE + 1 : tail_len);
 			if (!tail) {
-				nomem(rd);
+				nomem(sp);
 				break;
 			}
 			size_t tl = tail_len > DX_MBOX_MAX_FROM_LINE + 1 ? DX_MBOX_MAX_FROM_LINE + 1 : tail_len;
-			memcpy(tail, rd->cur->data + old_len - tl, tl);
-			rd->cur->len = cut_at;
+			memcpy(tail, sp->cur->data + old_len - tl, tl);
+			sp->cur->len = cut_at;
 			size_t found;
-			int got2 = skip_to_boundary(rd, st, path, tail, tl, &file_pos, &found);
+			int got2 = skip_to_boundary(sp, path, tail, tl, &file_pos, &found);
 			free(tail);
-			seg_start = rd->cur->len;
+			seg_start = sp->cur->len;
 			if (got2 <= 0) {
 				eof = 1;
 				continue;
 			}
-			seg_start = rd->cur->len - found;
+			seg_start = sp->cur->len - found;
 		}
 	}
 	/* What remains of the source is its last segment. */
-	if (!atomic_load(&r->aborted) && rd->cur && rd->cur->len > seg_start) {
-		size_t pending = rd->cur->len - seg_start;
+	if (!atomic_load(&r->aborted) && sp->cur && sp->cur->len > seg_start) {
+		size_t pending = sp->cur->len - seg_start;
 		/* A single message always starts at 0; an mbox run where the
 		 * bytes after it end, since nothing after seg_start was dropped. */
 		uint64_t base = kind == MBOX ? OFFSET_OF(seg_start) : 0;
-		if (batch_add_segment(rd->cur, src, base, seg_start, pending, kind == MBOX, truncated) < 0)
-			nomem(rd);
+		if (batch_add_segment(sp->cur, src, base, seg_start, pending, kind == MBOX, truncated) < 0)
+			nomem(sp);
 		else if (truncated) {
 			char w[200];
 			snprintf(w, sizeof w, "message larger than max_message_size (%zu bytes); only its start is read",
 				 max_msg);
-			if (batch_diag(rd->cur, DX_DIAG_WARNING, path, 0, w) < 0)
-				nomem(rd);
-			rd->cur->delta.limits_hit++;
+			if (batch_diag(sp->cur, DX_DIAG_WARNING, path, 0, w) < 0)
+				nomem(sp);
+			sp->cur->delta.limits_hit++;
 		}
 	}
 #undef OFFSET_OF
-	dx_stream_close(st);
-	source_unref(src);
-	if (rd->cur && !atomic_load(&r->aborted) && (rd->cur->len >= BATCH_TARGET || rd->cur->nsegs >= MAX_SEGMENTS))
-		ship(rd);
+	drain_source(sp);
+	if (sp->cur && !atomic_load(&r->aborted) && (sp->cur->len >= BATCH_TARGET || sp->cur->nsegs >= MAX_SEGMENTS))
+		ship(sp);
 }
 
-static void *reader_main(void *arg)
+static void *splitter_main(void *arg)
 {
 	run *r = arg;
-	reader rd = {.r = r};
-	dx_walk *w = dx_walk_new(r->paths, r->npaths);
-	rd.cur = fresh_batch(r);
-	if (!w)
-		nomem(&rd);
-	while (w && rd.cur && !atomic_load(&r->aborted)) {
-		const char *path;
-		int got = dx_walk_next(w, &path, rd.err, sizeof rd.err);
-		if (got == 0)
-			break;
-		if (got < 0) {
-			rd.cur->delta.input_errors++;
-			if (batch_diag(rd.cur, DX_DIAG_ERROR, NULL, -1, rd.err) < 0)
-				nomem(&rd);
-			continue;
+	splitter sp = {.r = r};
+	sp.cur = fresh_batch(r);
+	chunk *c;
+	while (sp.cur && !atomic_load(&r->aborted) && (c = cq_pop(&r->chunks)) != NULL) {
+		if (c->kind == CH_START) {
+			split_source(&sp, c->src);
+		} else if (c->kind == CH_NOTICE) {
+			/* A path that could not be walked, or a source not opened. */
+			if (c->src)
+				sp.cur->delta.sources++;
+			sp.cur->delta.input_errors++;
+			if (batch_diag(sp.cur, DX_DIAG_ERROR, NULL, -1, c->message) < 0)
+				nomem(&sp);
 		}
-		read_source(&rd, path);
+		chunk_free(c);
 	}
-	dx_walk_free(w);
-	if (rd.cur) {
+	if (sp.ch) {
+		chunk_free(sp.ch);
+		sp.ch = NULL;
+	}
+	if (sp.cur) {
 		if (atomic_load(&r->aborted)) {
-			batch_free(rd.cur);
+			batch_free(sp.cur);
 			release_slot(r);
 		} else {
-			rd.cur->seq = r->next_seq++;
-			queue_push(&r->work, rd.cur);
+			sp.cur->seq = r->next_seq++;
+			queue_push(&r->work, sp.cur);
 		}
 	}
 	queue_close(&r->work);
@@ -781,6 +1025,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	r.paths = paths;
 	r.npaths = npaths;
 	r.max_inflight = 2 * threads + 2;
+	cq_init(&r.chunks, CHUNKS_AHEAD);
 	queue_init(&r.work);
 	queue_init(&r.done);
 	pthread_mutex_init(&r.mu, NULL);
@@ -789,9 +1034,9 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	atomic_init(&r.nomem, 0);
 	atomic_init(&r.workers_left, (int)threads);
 
-	pthread_t rd, *wk = calloc(threads, sizeof *wk);
+	pthread_t rd, sp, *wk = calloc(threads, sizeof *wk);
 	unsigned started = 0;
-	int reader_started = 0;
+	int reader_started = 0, splitter_started = 0;
 	if (!wk)
 		goto fail_threads;
 	for (; started < threads; started++)
@@ -801,10 +1046,15 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		goto fail_threads;
 	if (started < threads) /* run with the workers we could start */
 		atomic_fetch_sub(&r.workers_left, (int)(threads - started));
-	if (pthread_create(&rd, NULL, reader_main, &r) != 0) {
+	if (pthread_create(&sp, NULL, splitter_main, &r) != 0) {
 		queue_close(&r.work);
-	} else
-		reader_started = 1;
+	} else {
+		splitter_started = 1;
+		if (pthread_create(&rd, NULL, reader_main, &r) != 0)
+			cq_close(&r.chunks); /* the splitter sees no input and ends */
+		else
+			reader_started = 1;
+	}
 
 	/* Batches arrive in any order; they leave in reading order. */
 	batch *pending = NULL;
@@ -858,6 +1108,8 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	}
 	if (reader_started)
 		pthread_join(rd, NULL);
+	if (splitter_started)
+		pthread_join(sp, NULL);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(wk[i], NULL);
 	free(wk);
@@ -866,6 +1118,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		r.work.head = b->next;
 		batch_free(b);
 	}
+	cq_destroy(&r.chunks);
 	queue_destroy(&r.work);
 	queue_destroy(&r.done);
 	pthread_mutex_destroy(&r.mu);
@@ -887,10 +1140,10 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		}
 		return DX_ERR_ABORTED;
 	}
-	if (!reader_started) {
+	if (!reader_started || !splitter_started) {
 		if (err) {
 			err->code = DX_ERR_NOMEM;
-			snprintf(err->message, sizeof err->message, "cannot start the reader thread");
+			snprintf(err->message, sizeof err->message, "cannot start the reader or splitter thread");
 		}
 		return DX_ERR_NOMEM;
 	}
@@ -898,6 +1151,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 
 fail_threads:
 	free(wk);
+	cq_destroy(&r.chunks);
 	queue_destroy(&r.work);
 	queue_destroy(&r.done);
 	pthread_mutex_destroy(&r.mu);
