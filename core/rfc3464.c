@@ -214,6 +214,8 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 		} else if (!r->diagnostic)
 			r->diagnostic = t->diagnostic;
 		r->status = dx_better_status(r->status, t->status);
+		if (r->summary && r->diagnostic && strcmp(r->summary, r->diagnostic) == 0)
+			r->summary = NULL; /* the text only repeats the diagnostic */
 		if (!r->remote_mta)
 			r->remote_mta = t->remote_mta;
 		if (!r->command)
