@@ -308,6 +308,18 @@ const char *dx_typed_value(const char *v)
 	return r;
 }
 
+char *dx_join(dx_arena *a, const char *x, const char *sep, const char *y)
+{
+	size_t lx = strlen(x), ls = strlen(sep), ly = strlen(y);
+	char *o = dx_arena_alloc(a, lx + ls + ly + 1);
+	if (!o)
+		return NULL;
+	memcpy(o, x, lx);
+	memcpy(o + lx, sep, ls);
+	memcpy(o + lx + ls, y, ly + 1);
+	return o;
+}
+
 char *dx_squeeze(dx_arena *a, const char *p, size_t n)
 {
 	char *o = dx_arena_alloc(a, n + 1);

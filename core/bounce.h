@@ -113,6 +113,8 @@ const char *dx_typed_value(const char *v);
 /* Joins a multi-line SMTP reply: "550-5.7.26 a 550-5.7.26 b 550 5.7.26 c"
  * becomes "550 5.7.26 a b c" (in the arena; NULL on memory). */
 char *dx_join_reply(dx_arena *a, const char *s);
+/* x, sep and y joined, in the arena; NULL on memory. */
+char *dx_join(dx_arena *a, const char *x, const char *sep, const char *y);
 /* Collapses runs of whitespace to one space and trims; in the arena. */
 char *dx_squeeze(dx_arena *a, const char *p, size_t n);
 /* A lower-case copy of a host name, without brackets or a trailing dot;

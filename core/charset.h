@@ -10,6 +10,7 @@
 #define DX_CHARSET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 
@@ -23,6 +24,9 @@ void dx_charset_free(dx_charset_ctx *c);
 int dx_to_utf8(dx_charset_ctx *c, dx_arena *a, const char *charset, const char *p, size_t n,
 	       char **out, size_t *outlen);
 
+/* Writes the UTF-8 encoding of a code point (1 to 4 bytes) to out and
+ * returns its length; a surrogate or a value past U+10FFFF gives U+FFFD. */
+size_t dx_utf8_encode(char *out, uint32_t cp);
 /* Length of the valid UTF-8 prefix of p[0..n). */
 size_t dx_utf8_valid_prefix(const char *p, size_t n);
 /* Copies p[0..n) replacing invalid UTF-8 and control characters other than

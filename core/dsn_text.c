@@ -930,14 +930,8 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 				 * introduce it ("because:", a sentence naming it), or adds
 				 * the remote's answer; a recipient with its own full
 				 * explanation keeps it alone. */
-				size_t l2 = strlen(shared);
-				char *both = dx_arena_alloc(a, tl + l2 + 2);
-				if (!both)
+				if (!(txt = dx_join(a, txt, " ", shared)))
 					return -1;
-				memcpy(both, txt, tl);
-				both[tl] = ' ';
-				memcpy(both + tl + 1, shared, l2 + 1);
-				txt = both;
 			}
 		}
 		if (!txt || !*txt) {
@@ -951,14 +945,8 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			if (g < rn) {
 				size_t ge = dx_line_end(t.p, rn, g);
 				char *reply = dx_squeeze(a, t.p + g, ge - g);
-				size_t tl2 = strlen(txt), rl = reply ? strlen(reply) : 0;
-				char *both = reply ? dx_arena_alloc(a, tl2 + rl + 2) : NULL;
-				if (!both)
+				if (!reply || !(txt = dx_join(a, reply, " ", txt)))
 					return -1;
-				memcpy(both, reply, rl);
-				both[rl] = ' ';
-				memcpy(both + rl + 1, txt, tl2 + 1);
-				txt = both;
 			}
 		}
 		r->command = s.f[i].command;

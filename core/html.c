@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charset.h"
 #include "text.h"
 
 static int tag_is(const char *t, size_t n, const char *name)
@@ -29,33 +30,6 @@ static int block_tag(const char *t, size_t n)
 	return 0;
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp >= 0xd800 && cp <= 0xdfff)
-		cp = 0xfffd;
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	if (cp > 0x10ffff)
-		return put_utf8(o, 0xfffd);
-	o[0] = (char)(0xf0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
 
 /* Decodes the entity at p[0..n) (p[0] == '&'); returns its length, 0 if
  * it is not one, with the text in out (at most 4 bytes). */
@@ -80,12 +54,12 @@ static size_t entity(const char *p, size_t n, char *out, size_t *outn)
 				return 0;
 			cp = cp * (hex ? 16 : 10) + (uint32_t)d;
 		}
-		*outn = put_utf8(out, cp ? cp : 0xfffd);
+		*outn = dx_utf8_encode(out, cp ? cp : 0xfffd);
 		return e + 1;
 	}
 	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
 		if (strlen(named[i].name) == e - 1 && memcmp(p + 1, named[i].name, e - 1) == 0) {
-			*outn = put_utf8(out, named[i].cp);
+			*outn = dx_utf8_encode(out, named[i].cp);
 			return e + 1;
 		}
 	return 0;

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "charset.h"
+
 typedef struct parser {
 	dx_arena *a;
 	const char *p;
@@ -82,29 +84,6 @@ static long hex4(const char *s)
 	return v;
 }
 
-static size_t put_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
 
 enum { REPLACEMENT = 0xfffd };
 
@@ -113,7 +92,7 @@ enum { REPLACEMENT = 0xfffd };
 static size_t unescape(const char *s, size_t end, char *o, size_t *out_len)
 {
 	if (end < 2) { /* cannot happen: the closing quote follows */
-		*out_len = put_utf8(o, REPLACEMENT);
+		*out_len = dx_utf8_encode(o, REPLACEMENT);
 		return 1;
 	}
 	static const char from[] = "\"\\/bfnrt";
@@ -125,31 +104,31 @@ static size_t unescape(const char *s, size_t end, char *o, size_t *out_len)
 		return 2;
 	}
 	if (s[1] != 'u') {
-		*out_len = put_utf8(o, REPLACEMENT);
+		*out_len = dx_utf8_encode(o, REPLACEMENT);
 		/* An ASCII letter is part of the bad escape; a non-ASCII byte
 		 * starts a character of its own and is kept. */
 		return (unsigned char)s[1] < 0x80 ? 2 : 1;
 	}
 	long cp = end >= 6 ? hex4(s + 2) : -1;
 	if (cp < 0) {
-		*out_len = put_utf8(o, REPLACEMENT);
+		*out_len = dx_utf8_encode(o, REPLACEMENT);
 		return 2;
 	}
 	if (cp >= 0xd800 && cp <= 0xdbff) {
 		long lo = end >= 12 && s[6] == '\\' && s[7] == 'u' ? hex4(s + 8) : -1;
 		if (lo >= 0xdc00 && lo <= 0xdfff) {
 			unsigned long c = 0x10000 + (((unsigned long)cp - 0xd800) << 10) + ((unsigned long)lo - 0xdc00);
-			*out_len = put_utf8(o, c);
+			*out_len = dx_utf8_encode(o, (uint32_t)c);
 			return 12;
 		}
-		*out_len = put_utf8(o, REPLACEMENT);
+		*out_len = dx_utf8_encode(o, REPLACEMENT);
 		return 6;
 	}
 	if (cp >= 0xdc00 && cp <= 0xdfff) {
-		*out_len = put_utf8(o, REPLACEMENT);
+		*out_len = dx_utf8_encode(o, REPLACEMENT);
 		return 6;
 	}
-	*out_len = put_utf8(o, (unsigned long)cp);
+	*out_len = dx_utf8_encode(o, (uint32_t)cp);
 	return 6;
 }
 

@@ -194,14 +194,8 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 		if (!r->summary || (t->text && r->summary && strlen(r->summary) < 64)) {
 			/* The text part says more than a status comment. */
 			if (r->summary && t->text) {
-				size_t l1 = strlen(t->text), l2 = strlen(r->summary);
-				char *both = dx_arena_alloc(v->arena, l1 + l2 + 3);
-				if (!both)
+				if (!(r->summary = dx_join(v->arena, t->text, "; ", r->summary)))
 					return -1;
-				memcpy(both, t->text, l1);
-				memcpy(both + l1, "; ", 2);
-				memcpy(both + l1 + 2, r->summary, l2 + 1);
-				r->summary = both;
 			} else if (t->text)
 				r->summary = t->text;
 		}

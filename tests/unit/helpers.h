@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 
+#include "dsnidx.h"
+
 /* Number of elements of an array. */
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -30,6 +32,33 @@ static inline char *slurp_stream(FILE *f)
 	size_t got = fread(s, 1, (size_t)len, f);
 	s[got] = '\0';
 	return s;
+}
+
+/* A record whose strings outlive the callback: each is strdup'd. */
+static inline dx_record record_copy(const dx_record *r)
+{
+	dx_record d = *r;
+	const char **strs[] = {&d.source, &d.recipient, &d.domain, &d.action, &d.status, &d.reason,
+			       &d.reporting_mta, &d.remote_mta, &d.diagnostic, &d.sender, &d.subject,
+			       &d.message_id, &d.decoder};
+	for (size_t k = 0; k < NELEM(strs); k++) {
+		assert_non_null(*strs[k]);
+		char *copy = strdup(*strs[k]);
+		assert_non_null(copy);
+		*strs[k] = copy;
+	}
+	return d;
+}
+
+/* Frees the strings of a record_copy(). */
+static inline void record_free(dx_record *d)
+{
+	const char *strs[] = {d->source, d->recipient, d->domain, d->action, d->status, d->reason,
+			      d->reporting_mta, d->remote_mta, d->diagnostic, d->sender, d->subject,
+			      d->message_id, d->decoder};
+	for (size_t k = 0; k < NELEM(strs); k++)
+		free((char *)strs[k]);
+	memset(d, 0, sizeof *d);
 }
 
 /* Deterministic xorshift64 generator for differential tests. */

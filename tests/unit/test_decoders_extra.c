@@ -401,33 +401,11 @@ typedef struct collected {
 	unsigned ndiags;
 } collected;
 
-static char *dup_str(const char *s)
-{
-	assert_non_null(s);
-	char *d = strdup(s);
-	assert_non_null(d);
-	return d;
-}
-
 static int collect(void *arg, const dx_record *r)
 {
 	collected *c = arg;
 	assert_true(c->n < MAX_RECS);
-	dx_record *d = &c->recs[c->n++];
-	*d = *r;
-	d->source = dup_str(r->source);
-	d->recipient = dup_str(r->recipient);
-	d->domain = dup_str(r->domain);
-	d->action = dup_str(r->action);
-	d->status = dup_str(r->status);
-	d->reason = dup_str(r->reason);
-	d->reporting_mta = dup_str(r->reporting_mta);
-	d->remote_mta = dup_str(r->remote_mta);
-	d->diagnostic = dup_str(r->diagnostic);
-	d->sender = dup_str(r->sender);
-	d->subject = dup_str(r->subject);
-	d->message_id = dup_str(r->message_id);
-	d->decoder = dup_str(r->decoder);
+	c->recs[c->n++] = record_copy(r);
 	return 0;
 }
 
@@ -440,14 +418,8 @@ static void on_diag(void *arg, const dx_diag *dg)
 
 static void collected_free(collected *c)
 {
-	for (unsigned i = 0; i < c->n; i++) {
-		dx_record *d = &c->recs[i];
-		const char *strs[] = {d->source, d->recipient, d->domain, d->action, d->status,
-				      d->reason, d->reporting_mta, d->remote_mta, d->diagnostic,
-				      d->sender, d->subject, d->message_id, d->decoder};
-		for (size_t k = 0; k < NELEM(strs); k++)
-			free((char *)strs[k]);
-	}
+	for (unsigned i = 0; i < c->n; i++)
+		record_free(&c->recs[i]);
 	memset(c, 0, sizeof *c);
 }
 
