@@ -303,6 +303,13 @@ static int convert_with(iconv_t cd, dx_arena *a, const char *p, size_t n, char *
 		iconv(cd, NULL, NULL, NULL, NULL);
 	}
 	size_t k = (size_t)(op - o);
+	/* A C1 control (U+0080..U+009F) in the output means the charset took
+	 * a stray byte for one (EUC-JP does): count it as a miss, so that the
+	 * Japanese family fallback does not prefer a reading that drops bytes. */
+	for (size_t i = 0; i + 1 < k; i++)
+		if ((unsigned char)o[i] == 0xc2 && (unsigned char)o[i + 1] >= 0x80 &&
+		    (unsigned char)o[i + 1] <= 0x9f)
+			(*errors)++;
 	*out = dx_utf8_clean(a, o, k); /* iconv output is UTF-8; drop controls */
 	if (!*out)
 		return -1;
