@@ -36,7 +36,7 @@ CMD_OBJ  := $(BUILD)/cmd/dsnidx.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e sisimai conformance demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers sisimai conformance demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -79,7 +79,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(BUILD)/libdsnidx.a | $(B
 test: deps
 	$(MAKE) check
 
-check: all unit e2e sisimai
+check: all unit e2e containers sisimai
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -87,9 +87,16 @@ unit: $(UNIT_BIN)
 e2e: $(BUILD)/dsnidx
 	DSNIDX=$(BUILD)/dsnidx sh tests/e2e.sh
 
-sisimai: $(BUILD)/dsnidx
+# Archives and compressed forms of corpus/, built at test time.
+$(BUILD)/tests/mkarchive: tests/tools/mkarchive.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LDLIBS_ALL)
+
+containers: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
+	DSNIDX=$(BUILD)/dsnidx MKARCHIVE=$(BUILD)/tests/mkarchive sh tests/containers.sh
+
+sisimai: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
 	@if [ -d "$(SISIMAI_CORPUS)" ]; then \
-	  DSNIDX=$(BUILD)/dsnidx sh tests/sisimai.sh "$(SISIMAI_CORPUS)"; \
+	  DSNIDX=$(BUILD)/dsnidx MKARCHIVE=$(BUILD)/tests/mkarchive sh tests/sisimai.sh "$(SISIMAI_CORPUS)"; \
 	else echo "sisimai: $(SISIMAI_CORPUS) not found; skipped (it is CI-only data)"; fi
 
 # Agreement per field with a corpus of real bounces whose results are known

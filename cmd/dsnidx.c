@@ -93,7 +93,9 @@ static const char help_main[] =
 	"      --max-recipients N        recipients read from one bounce (default 10000)\n"  \
 	"      --max-mime-depth N        nesting of MIME parts (default 32)\n"              \
 	"      --max-mime-parts N        MIME parts in one message (default 1000)\n"        \
-	"      --max-header-fields N     header fields per header block (default 1000)\n"
+	"      --max-header-fields N     header fields per header block (default 1000)\n"      \
+	"      --max-nesting N           compression and archive layers in one input\n"      \
+	"                                (default 8)\n"
 
 static const char help_parse[] =
 	"Usage: dsnidx parse [OPTION]... PATH...\n"
@@ -194,6 +196,7 @@ enum {
 	OPT_MAX_MIME_DEPTH,
 	OPT_MAX_MIME_PARTS,
 	OPT_MAX_HEADER_FIELDS,
+	OPT_MAX_NESTING,
 };
 
 typedef struct decode_args {
@@ -233,6 +236,7 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 	case OPT_MAX_MIME_DEPTH:
 	case OPT_MAX_MIME_PARTS:
 	case OPT_MAX_HEADER_FIELDS:
+	case OPT_MAX_NESTING:
 		if (parse_uint(optarg, 1000000000, &v, 0) < 0 || v == 0)
 			return usage_error(cmd, "expected a positive number, got '%s'", optarg), -1;
 		if (c == OPT_MAX_RECIPIENTS)
@@ -241,6 +245,8 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 			a->opts.limits.max_mime_depth = (unsigned)v;
 		else if (c == OPT_MAX_MIME_PARTS)
 			a->opts.limits.max_mime_parts = (unsigned)v;
+		else if (c == OPT_MAX_NESTING)
+			a->opts.limits.max_nesting = (unsigned)v;
 		else
 			a->opts.limits.max_header_fields = (unsigned)v;
 		return 1;
@@ -257,7 +263,8 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 	{"max-recipients", required_argument, NULL, OPT_MAX_RECIPIENTS},   \
 	{"max-mime-depth", required_argument, NULL, OPT_MAX_MIME_DEPTH},   \
 	{"max-mime-parts", required_argument, NULL, OPT_MAX_MIME_PARTS},   \
-	{"max-header-fields", required_argument, NULL, OPT_MAX_HEADER_FIELDS}
+	{"max-header-fields", required_argument, NULL, OPT_MAX_HEADER_FIELDS}, \
+	{"max-nesting", required_argument, NULL, OPT_MAX_NESTING}
 
 /* ---- running decode commands ---------------------------------------------- */
 

@@ -70,6 +70,7 @@ void dx_limits_default(dx_limits *l)
 	l->max_mime_parts = 1000;
 	l->max_recipients = 10000;
 	l->max_header_fields = 1000;
+	l->max_nesting = 8;
 }
 
 void dx_options_default(dx_options *o)

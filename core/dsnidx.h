@@ -121,6 +121,7 @@ typedef struct dx_limits {
 	unsigned max_mime_parts;   /* parts in one message */
 	unsigned max_recipients;   /* recipients taken from one bounce */
 	unsigned max_header_fields;/* header fields indexed per header block */
+	unsigned max_nesting;      /* compression and archive layers in one input */
 } dx_limits;
 
 void dx_limits_default(dx_limits *l);

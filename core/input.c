@@ -233,54 +233,160 @@ int dx_walk_next(dx_walk *w, const char **out, char *err, size_t errsz)
 
 /* ---- streams --------------------------------------------------------------- */
 
+/* Enough for every magic number and a tar header's "ustar" at offset 257. */
+enum { PEEK_MAX = 4096 };
+
 struct dx_stream {
+	const dx_stream_ops *ops;
+	void *impl;
+	dx_stream *under;
+	char peek[PEEK_MAX];
+	size_t peek_len, peek_pos;
+	int peeked;
+	int fd;                  /* a file's descriptor, or -1 */
+	int failed;              /* a read failed: every later read repeats why */
+	char why[400];
+};
+
+typedef struct fd_stream {
 	int fd;
 	int owned;
 	char *name;
-};
+} fd_stream;
+
+static ssize_t fd_read(void *impl, char *buf, size_t n, char *err, size_t errsz)
+{
+	fd_stream *f = impl;
+	for (;;) {
+		ssize_t r = read(f->fd, buf, n);
+		if (r >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		snprintf(err, errsz, "read error: %s", strerror(errno));
+		return -1;
+	}
+}
+
+static void fd_close(void *impl)
+{
+	fd_stream *f = impl;
+	if (f->owned && f->fd >= 0)
+		close(f->fd);
+	free(f->name);
+	free(f);
+}
+
+static const dx_stream_ops fd_ops = {fd_read, fd_close};
+
+dx_stream *dx_stream_new(const dx_stream_ops *ops, void *impl, dx_stream *under)
+{
+	dx_stream *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->ops = ops;
+	s->impl = impl;
+	s->under = under;
+	s->fd = -1;
+	return s;
+}
 
 dx_stream *dx_stream_open(const char *path, char *err, size_t errsz)
 {
-	dx_stream *s = calloc(1, sizeof *s);
-	if (!s) {
+	fd_stream *f = calloc(1, sizeof *f);
+	if (!f) {
 		snprintf(err, errsz, "%s: out of memory", path);
 		return NULL;
 	}
 	if (strcmp(path, "-") == 0) {
-		s->fd = STDIN_FILENO;
-		s->owned = 0;
+		f->fd = STDIN_FILENO;
+		f->owned = 0;
 	} else {
-		s->fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (s->fd < 0) {
+		f->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (f->fd < 0) {
 			snprintf(err, errsz, "%s: %s", path, strerror(errno));
-			free(s);
+			free(f);
 			return NULL;
 		}
-		s->owned = 1;
+		f->owned = 1;
 #ifdef POSIX_FADV_SEQUENTIAL
-		posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
 	}
-	s->name = strdup(path);
-	if (!s->name) {
-		dx_stream_close(s);
+	f->name = strdup(path);
+	dx_stream *s = f->name ? dx_stream_new(&fd_ops, f, NULL) : NULL;
+	if (!s) {
+		fd_close(f);
 		snprintf(err, errsz, "%s: out of memory", path);
 		return NULL;
 	}
+	struct stat st;
+	if (fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode))
+		s->fd = f->fd;
 	return s;
+}
+
+int dx_stream_fd(const dx_stream *s)
+{
+	return s->fd;
+}
+
+/* One read of the layer below, retried on EINTR by the layer itself. */
+static ssize_t raw_read(dx_stream *s, char *buf, size_t n, char *err, size_t errsz)
+{
+	return s->ops->read(s->impl, buf, n, err, errsz);
+}
+
+int dx_stream_peek(dx_stream *s, size_t n, const char **p, size_t *len, char *err, size_t errsz)
+{
+	if (n > PEEK_MAX)
+		n = PEEK_MAX;
+	if (!s->peeked) {
+		s->peeked = 1;
+		while (s->peek_len < n) {
+			ssize_t r = raw_read(s, s->peek + s->peek_len, n - s->peek_len, err, errsz);
+			if (r < 0) {
+				s->failed = 1;
+				snprintf(s->why, sizeof s->why, "%s", err);
+				if (s->peek_len)
+					break; /* the bytes before the error are still read */
+				return -1;
+			}
+			if (r == 0)
+				break;
+			s->peek_len += (size_t)r;
+		}
+	}
+	*p = s->peek + s->peek_pos;
+	*len = s->peek_len - s->peek_pos;
+	return 0;
 }
 
 ssize_t dx_stream_read(dx_stream *s, char *buf, size_t n, char *err, size_t errsz)
 {
 	size_t got = 0;
-	/* Fill the request: pipes return short reads, and a full buffer means
-	 * fewer trips through the caller's framing logic. */
+	if (s->failed) {
+		snprintf(err, errsz, "%s", s->why);
+		return -1;
+	}
+	/* What was peeked comes first. */
+	if (s->peek_pos < s->peek_len) {
+		size_t k = s->peek_len - s->peek_pos < n ? s->peek_len - s->peek_pos : n;
+		memcpy(buf, s->peek + s->peek_pos, k);
+		s->peek_pos += k;
+		got = k;
+	}
+	/* Fill the request: pipes and decompressors return short reads, and a
+	 * full buffer means fewer trips through the caller's framing logic. */
 	while (got < n) {
-		ssize_t r = read(s->fd, buf + got, n - got);
+		ssize_t r = raw_read(s, buf + got, n - got, err, errsz);
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errsz, "%s: read error: %s", s->name, strerror(errno));
+			/* What was read is returned; the error comes with the next
+			 * call, in the same words. */
+			s->failed = 1;
+			snprintf(s->why, sizeof s->why, "%s", err);
+			if (got)
+				break;
 			return -1;
 		}
 		if (r == 0)
@@ -294,8 +400,8 @@ void dx_stream_close(dx_stream *s)
 {
 	if (!s)
 		return;
-	if (s->owned && s->fd >= 0)
-		close(s->fd);
-	free(s->name);
+	if (s->ops && s->ops->close)
+		s->ops->close(s->impl);
+	dx_stream_close(s->under);
 	free(s);
 }

@@ -7,8 +7,9 @@
  * by name, hidden entries and symbolic links to directories skipped; "-" is
  * standard input.
  *
- * A dx_stream reads one source's bytes. Issue-by-issue it grows
- * decompression and archives; callers only see bytes and a name.
+ * A dx_stream reads one source's bytes: a file, standard input, or (with
+ * container.h) decompressed data or an archive member; callers only see
+ * bytes.
  *
  * On bad input: a path that cannot be opened or read gives an error message
  * naming it, and the walk goes on with the next.
@@ -29,13 +30,30 @@ void dx_walk_free(dx_walk *w);
  * and why) for a path that cannot be walked; call again to go on. */
 int dx_walk_next(dx_walk *w, const char **path, char *err, size_t errsz);
 
+/* A source's bytes. Streams layer: a file's bytes, then a decompressor
+ * over them, then an archive member over that (container.h). Every stream
+ * can be peeked at before it is read, so that its content tells what it is. */
 typedef struct dx_stream dx_stream;
 
-/* Opens a source for reading; NULL with a message in err on failure. */
+typedef struct dx_stream_ops {
+	/* Reads up to n bytes: the count, 0 at the end, -1 with a message. */
+	ssize_t (*read)(void *impl, char *buf, size_t n, char *err, size_t errsz);
+	void (*close)(void *impl);
+} dx_stream_ops;
+
+/* Opens a path ("-": standard input); NULL with a message in err. */
 dx_stream *dx_stream_open(const char *path, char *err, size_t errsz);
-/* Reads up to n bytes; returns the count, 0 at the end, -1 on error with a
- * message in err. */
+/* A stream over any reader; `under`, if given, is closed with it. */
+dx_stream *dx_stream_new(const dx_stream_ops *ops, void *impl, dx_stream *under);
+/* Reads up to n bytes, filling the request unless the stream ends or
+ * fails: the count, 0 at the end, -1 with a message in err. */
 ssize_t dx_stream_read(dx_stream *s, char *buf, size_t n, char *err, size_t errsz);
+/* The first bytes (up to n) without consuming them; *len gets how many
+ * there are (fewer at a short stream). -1 on a read error. */
+int dx_stream_peek(dx_stream *s, size_t n, const char **p, size_t *len, char *err, size_t errsz);
+/* Whether the stream is a regular file that can seek (7z needs it), and
+ * its file descriptor. */
+int dx_stream_fd(const dx_stream *s);
 void dx_stream_close(dx_stream *s);
 
 #endif

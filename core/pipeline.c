@@ -34,6 +34,7 @@
 
 #include "arena.h"
 #include "dsnidx.h"
+#include "container.h"
 #include "input.h"
 #include "mbox.h"
 #include "scan.h"
@@ -377,6 +378,7 @@ typedef struct run {
 	atomic_int aborted;
 	atomic_int nomem;
 	atomic_int workers_left;
+	atomic_int nesting_hits;   /* inputs not read for max_nesting */
 
 	/* In-flight batches, for bounded memory. */
 	pthread_mutex_t mu;
@@ -439,19 +441,13 @@ static int push_chunk(run *r, chunk_kind kind, source *src, char *data, size_t l
 	return 0;
 }
 
-/* Reads one source into chunks. Returns -1 when the run must stop (the
- * queue was closed by an abort, or memory ran out). */
-static int read_source(run *r, const char *path, char *err, size_t errsz)
+/* Reads a plain source (mail) into chunks: start, data, an error if
+ * reading failed, end. Returns -1 when the run must stop. */
+static int read_plain(run *r, dx_stream *st, const char *name, char *err, size_t errsz)
 {
-	source *src = source_new(path);
+	source *src = source_new(name);
 	if (!src)
 		return -1;
-	dx_stream *st = dx_stream_open(path, err, errsz);
-	if (!st) {
-		int ok = push_chunk(r, CH_NOTICE, src, NULL, 0, err);
-		source_unref(src);
-		return ok;
-	}
 	int ok = push_chunk(r, CH_START, src, NULL, 0, NULL);
 	while (ok == 0) {
 		char *data = malloc(READ_CHUNK);
@@ -470,9 +466,105 @@ static int read_source(run *r, const char *path, char *err, size_t errsz)
 	}
 	if (ok == 0)
 		ok = push_chunk(r, CH_END, NULL, NULL, 0, NULL);
-	dx_stream_close(st);
 	source_unref(src);
 	return ok;
+}
+
+/* A problem with an input that is not one message's: reported with the
+ * input's name, then what (a layer like "gzip", or NULL) and why. */
+static int notice(run *r, const char *name, const char *what, const char *why)
+{
+	size_t n = strlen(name) + (what ? strlen(what) : 0) + strlen(why) + 8;
+	char *msg = malloc(n);
+	if (!msg)
+		return -1;
+	snprintf(msg, n, "%s: %s%s%s", name, what ? what : "", what ? ": " : "", why);
+	int ok = push_chunk(r, CH_NOTICE, NULL, NULL, 0, msg);
+	free(msg);
+	return ok;
+}
+
+/* Reads whatever the stream holds: mail, or a compressed stream or an
+ * archive to open and read in turn. Takes the stream over (closes it).
+ * `name` is the source's name: a path, then "archive:member" inside an
+ * archive; decompression keeps the name. Returns -1 when the run must stop. */
+static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, char *err, size_t errsz)
+{
+	int kind = dx_stream_kind(st, err, errsz);
+	if (kind < 0) {
+		int ok = notice(r, name, NULL, err);
+		dx_stream_close(st);
+		return ok;
+	}
+	if (kind != DX_KIND_PLAIN && depth >= r->limits->max_nesting) {
+		char why[128];
+		snprintf(why, sizeof why, "compression and archives nested deeper than max_nesting (%u); not read",
+			 r->limits->max_nesting);
+		int ok = notice(r, name, NULL, why);
+		atomic_fetch_add(&r->nesting_hits, 1);
+		dx_stream_close(st);
+		return ok;
+	}
+	if (kind == DX_KIND_PLAIN) {
+		int ok = read_plain(r, st, name, err, errsz);
+		dx_stream_close(st);
+		return ok;
+	}
+	if (kind == DX_KIND_ZSTD || kind == DX_KIND_COMPRESSED) {
+		const char *what = dx_kind_name(st, (dx_kind)kind);
+		dx_stream *inner = dx_decompress(st, (dx_kind)kind, err, errsz);
+		if (!inner)
+			return notice(r, name, what, err);
+		return read_tree(r, inner, name, depth + 1, err, errsz);
+	}
+	const char *what = dx_kind_name(st, (dx_kind)kind);
+	char what_copy[16];
+	snprintf(what_copy, sizeof what_copy, "%s", what);
+	dx_archive *ar = dx_archive_open(st, (dx_kind)kind, err, errsz);
+	if (!ar)
+		return notice(r, name, what_copy, err);
+	int ok = 0;
+	const char *mpath = NULL;
+	char last[512] = "";
+	for (;;) {
+		dx_stream *member;
+		int got = dx_archive_next(ar, &mpath, &member, err, errsz);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			char why[1200];
+			if (last[0])
+				snprintf(why, sizeof why, "%s (after member %s)", err, last);
+			else
+				snprintf(why, sizeof why, "%s", err);
+			ok = notice(r, name, what_copy, why);
+			break;
+		}
+		snprintf(last, sizeof last, "%s", mpath);
+		size_t nl = strlen(name) + 1 + strlen(mpath) + 1;
+		char *mname = malloc(nl);
+		if (!mname) {
+			dx_stream_close(member);
+			ok = -1;
+			break;
+		}
+		snprintf(mname, nl, "%s:%s", name, mpath);
+		ok = read_tree(r, member, mname, depth + 1, err, errsz);
+		free(mname);
+		if (ok < 0)
+			break;
+	}
+	dx_archive_close(ar);
+	return ok;
+}
+
+/* Reads one path named by the walk. */
+static int read_source(run *r, const char *path, char *err, size_t errsz)
+{
+	dx_stream *st = dx_stream_open(path, err, errsz);
+	if (!st)
+		return push_chunk(r, CH_NOTICE, NULL, NULL, 0, err);
+	return read_tree(r, st, path, 0, err, errsz);
 }
 
 static void *reader_main(void *arg)
@@ -1033,6 +1125,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	atomic_init(&r.aborted, 0);
 	atomic_init(&r.nomem, 0);
 	atomic_init(&r.workers_left, (int)threads);
+	atomic_init(&r.nesting_hits, 0);
 
 	pthread_t rd, sp, *wk = calloc(threads, sizeof *wk);
 	unsigned started = 0;

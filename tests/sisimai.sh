@@ -55,6 +55,32 @@ for v in crlf cr; do
 	fi
 done
 
+# Archived and compressed, the samples give the same records. The archives
+# are built by tests/tools/mkarchive (libarchive), at test time.
+MKARCHIVE=${MKARCHIVE:-build/tests/mkarchive}
+case $MKARCHIVE in /*) ;; *) MKARCHIVE=$(pwd)/$MKARCHIVE ;; esac
+if [ -x "$MKARCHIVE" ]; then
+	(cd "$tmp/lf" && "$DSNIDX" parse --quiet --delivered --format jsonl . 2> /dev/null |
+		sed 's/^{"source":"\.\//{"source":"/' | sort) > "$tmp/loose.jsonl"
+	for form in "tar zstd" "tar gzip" "zip none" "7z none"; do
+		set -- $form
+		"$MKARCHIVE" "$1" "$2" "$tmp/eml.$1.$2" -C "$tmp/lf" $(cd "$tmp/lf" && ls)
+		"$DSNIDX" parse --quiet --delivered --format jsonl "$tmp/eml.$1.$2" 2> /dev/null |
+			sed "s|^{\"source\":\"$tmp/eml.$1.$2:|{\"source\":\"|" | sort > "$tmp/arch.jsonl"
+		if cmp -s "$tmp/loose.jsonl" "$tmp/arch.jsonl"; then
+			echo "sisimai: a $1 archive ($2) of the samples gives the same $(wc -l < "$tmp/loose.jsonl") records"
+		else
+			echo "FAIL a $1 archive ($2) of the samples gives other records:"
+			diff "$tmp/loose.jsonl" "$tmp/arch.jsonl" | head -n 6
+			failed=1
+		fi
+	done
+	"$MKARCHIVE" raw zstd "$tmp/mbox-0.zst" -C "$corpus" mbox-0
+	"$DSNIDX" parse --quiet --delivered --format jsonl "$corpus/mbox-0" 2> /dev/null | sed 's/^{"source":"[^"]*",//' > "$tmp/m1"
+	"$DSNIDX" parse --quiet --delivered --format jsonl "$tmp/mbox-0.zst" 2> /dev/null | sed 's/^{"source":"[^"]*",//' > "$tmp/m2"
+	if cmp -s "$tmp/m1" "$tmp/m2"; then echo "sisimai: mbox-0 compressed with zstd gives the same records"; else echo "FAIL mbox-0.zst differs"; failed=1; fi
+fi
+
 # Statuses of the RFC 3464 samples, recipient by recipient, in order.
 checked=0
 wrong=0

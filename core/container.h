@@ -1,0 +1,57 @@
+/* container.h: what a stream holds, and the streams inside it.
+ *
+ * Mail after an outage comes as whatever the backup made: a gzip'd mbox, a
+ * tar of Maildirs, a zip of .eml files, a tar holding mbox.zst files. This
+ * module tells them apart by content (magic numbers, never file names) and
+ * opens them as streams in turn:
+ *   - zstd, through libzstd's streaming API (the fast path);
+ *   - gzip, bzip2, xz, lz4, lzip, compress (.Z), through libarchive's
+ *     filters;
+ *   - tar (any of those compressions), zip, cpio, and 7z (from a regular
+ *     file, since 7z needs to seek), through libarchive, member by member.
+ * Nothing is read whole and nothing is written to disk: a member is read
+ * while the archive is read.
+ *
+ * On bad input: a corrupt or truncated stream makes the read that meets it
+ * fail with a message saying what failed (the data before it was read); an
+ * archive that cannot go on makes dx_archive_next() fail the same way.
+ */
+#ifndef DX_CONTAINER_H
+#define DX_CONTAINER_H
+
+#include <stddef.h>
+
+#include "input.h"
+
+typedef enum dx_kind {
+	DX_KIND_PLAIN,       /* mail: an mbox or a message */
+	DX_KIND_ZSTD,        /* a zstd stream */
+	DX_KIND_COMPRESSED,  /* gzip, bzip2, xz, lz4, lzip, compress */
+	DX_KIND_ARCHIVE,     /* tar, zip, cpio */
+	DX_KIND_7Z           /* 7z: an archive that needs to seek */
+} dx_kind;
+
+/* What the stream holds, from its first bytes (not consumed); -1 when they
+ * cannot be read (message in err). */
+int dx_stream_kind(dx_stream *s, char *err, size_t errsz);
+/* The name of a kind, for messages ("gzip", "zstd", "tar"...): the format
+ * as libarchive or the magic number says. */
+const char *dx_kind_name(dx_stream *s, dx_kind kind);
+
+/* A stream of the decompressed bytes of s, which it takes over (closed with
+ * it, or at once on failure). NULL with a message on failure. */
+dx_stream *dx_decompress(dx_stream *s, dx_kind kind, char *err, size_t errsz);
+
+typedef struct dx_archive dx_archive;
+
+/* Opens the archive in s, which it takes over. NULL with a message. */
+dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, char *err, size_t errsz);
+/* The next member worth reading (regular files; not the Maildir tmp/ of a
+ * Maildir seen in the archive, not macOS resource-fork clutter): 1 with its
+ * path and a stream of its bytes, to be closed before the next call; 0 at
+ * the end, or after a member whose data was damaged (its reads said so);
+ * -1 with a message when the archive cannot be read further. */
+int dx_archive_next(dx_archive *ar, const char **path, dx_stream **member, char *err, size_t errsz);
+void dx_archive_close(dx_archive *ar);
+
+#endif
