@@ -310,6 +310,19 @@ static int convert_with(iconv_t cd, dx_arena *a, const char *p, size_t n, char *
 		if ((unsigned char)o[i] == 0xc2 && (unsigned char)o[i + 1] >= 0x80 &&
 		    (unsigned char)o[i + 1] <= 0x9f)
 			(*errors)++;
+	/* Line ends in a charset like UTF-16 were hidden from the byte-level
+	 * normalisation done before decoding: CRLF and CR become LF here, in
+	 * place (it only shrinks), before the cleaning drops other controls. */
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (o[i] == '\r') {
+			o[w++] = '\n';
+			if (i + 1 < k && o[i + 1] == '\n')
+				i++;
+		} else
+			o[w++] = o[i];
+	}
+	k = w;
 	*out = dx_utf8_clean(a, o, k); /* iconv output is UTF-8; drop controls */
 	if (!*out)
 		return -1;

@@ -538,6 +538,17 @@ size_t dx_qp_decode(const char *in, size_t n, char *out, int underscore_is_space
 	return k;
 }
 
+/* UTF-16 and UTF-32 text has zero bytes beside its CR and LF: normalising
+ * line ends byte by byte would double every one, so it waits until the
+ * text is converted. */
+static int wide_charset(const char *cs)
+{
+	return cs && (dx_strncasecmp(cs, "utf-16", 6) == 0 || dx_strncasecmp(cs, "utf-32", 6) == 0 ||
+		      dx_strncasecmp(cs, "ucs-2", 5) == 0 || dx_strncasecmp(cs, "ucs-4", 5) == 0 ||
+		      dx_strncasecmp(cs, "utf16", 5) == 0 || dx_strncasecmp(cs, "utf32", 5) == 0 ||
+		      dx_strncasecmp(cs, "unicode", 7) == 0);
+}
+
 int dx_mime_body(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out)
 {
 	int b64 = strcmp(m->encoding, "base64") == 0;
@@ -552,6 +563,11 @@ int dx_mime_body(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out)
 		return -1;
 	size_t k = b64 ? dx_base64_decode(m->body, m->body_len, o) : dx_qp_decode(m->body, m->body_len, o, 0);
 	o[k] = '\0';
+	if (wide_charset(m->charset)) {
+		out->p = o;
+		out->n = k;
+		return 0;
+	}
 	return dx_normalise_eol(c->arena, o, k, out);
 }
 

@@ -95,7 +95,7 @@ same "7z on standard input redirected from a file" "$tmp/loose.jsonl" "$tmp/got.
 
 # ---- damage ----------------------------------------------------------------------------------
 # A copy cut at 60%: exit 1, a message naming it, the records before kept.
-for f in mail.tar.none mail.tar.gzip mail.tar.bzip2 mail.zip.none mail.cpio.none mail.tar.zstd mail.tar.xz; do
+for f in mail.tar.none mail.tar.gzip mail.tar.bzip2 mail.tar.xz mail.tar.lz4 mail.tar.zstd mail.zip.none mail.7z.none mail.cpio.none; do
 	size=$(wc -c < "$tmp/$f")
 	head -c $((size * 6 / 10)) "$tmp/$f" > "$tmp/cut-$f"
 	"$DSNIDX" parse --format jsonl "$tmp/cut-$f" > "$tmp/got.jsonl" 2> "$tmp/err"
@@ -106,11 +106,51 @@ for f in mail.tar.none mail.tar.gzip mail.tar.bzip2 mail.zip.none mail.cpio.none
 		not_ok "truncated $f: exit 1 and a message naming it" "exit $st: $(cat "$tmp/err")"
 	fi
 	case $f in
-	*.zstd | *.xz | *.bzip2) ;; # block-compressed: the cut may fall in the first block
+	*.zstd | *.xz | *.bzip2 | *.lz4 | *.7z.none) ;; # block-compressed: the cut may fall in the first block
 	*)
 		if [ "$(wc -l < "$tmp/got.jsonl")" -gt 0 ]; then ok "truncated $f: records before the damage kept"; else not_ok "truncated $f: records before the damage kept"; fi ;;
 	esac
 done
+# A single compressed mbox cut short: the messages before the cut are kept.
+# Decompressors hand out whole blocks (bzip2's are 900 KB; libarchive's
+# filters fill 64 KB and drop the one being filled when the input ends), so
+# the mbox is made larger than a few blocks, with a header field of random
+# text in each message so that it does not compress to nothing.
+for round in 1 2 3 4; do
+	for f in mail/*.eml; do
+		echo "From MAILER-DAEMON Thu Jan  1 00:00:00 2026"
+		printf 'X-Noise: %s\n' "$(head -c 6000 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+		sed 's/^From />From /' "$f"
+		echo
+	done
+done > "$tmp/big.mbox"
+"$DSNIDX" parse --format jsonl "$tmp/big.mbox" 2> /dev/null | sed 's/^{"source":"[^"]*"//' > "$tmp/big.jsonl"
+whole=$(wc -l < "$tmp/big.jsonl")
+for filter in gzip bzip2 xz zstd; do
+	"$MKARCHIVE" raw $filter "$tmp/big.mbox.$filter" -C "$tmp" big.mbox
+	size=$(wc -c < "$tmp/big.mbox.$filter")
+	head -c $((size * 7 / 10)) "$tmp/big.mbox.$filter" > "$tmp/cut-big.mbox.$filter"
+	"$DSNIDX" parse --format jsonl "$tmp/cut-big.mbox.$filter" > "$tmp/got.jsonl" 2> "$tmp/err"
+	st=$?
+	if [ $st -eq 1 ] && grep -q "cut-big.mbox.$filter" "$tmp/err"; then ok "a truncated mbox ($filter): exit 1 and a message naming it"; else not_ok "a truncated mbox ($filter): exit 1 and a message naming it" "exit $st: $(cat "$tmp/err")"; fi
+	kept=$(wc -l < "$tmp/got.jsonl")
+	# The records kept are the first ones of the whole mbox, in order (the
+	# last may come from the message the cut fell in, so it is not compared).
+	sed 's/^{"source":"[^"]*"//' "$tmp/got.jsonl" | head -n $((kept - 1)) > "$tmp/got-head"
+	head -n $((kept - 1)) "$tmp/big.jsonl" > "$tmp/want-head"
+	if [ "$kept" -gt 1 ] && [ "$kept" -lt "$whole" ] && cmp -s "$tmp/got-head" "$tmp/want-head"; then
+		ok "a truncated mbox ($filter): the first $kept of $whole records kept"
+	else
+		not_ok "a truncated mbox ($filter) keeps the records before the cut" "kept $kept of $whole; $(diff "$tmp/got-head" "$tmp/want-head" | head -n 5)"
+	fi
+done
+
+# ---- told apart by content, not by name -------------------------------------------------
+cp "$tmp/mail.tar.gzip" "$tmp/misnamed.eml"
+parse_as "a tar.gz named .eml" "$tmp/misnamed.eml:" "" "$tmp/misnamed.eml"
+cp "$tmp/mail.zip.none" "$tmp/misnamed.tar.xz"
+parse_as "a zip named .tar.xz" "$tmp/misnamed.tar.xz:" "" "$tmp/misnamed.tar.xz"
+
 # A corrupt zstd frame: the magic number, then a frame header that is not
 # one (zstd frames need not carry a checksum, so damage to the data itself
 # may go unseen; damage to the structure may not).

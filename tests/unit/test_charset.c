@@ -85,6 +85,8 @@ static void test_unknown_and_invalid(void **state)
 	assert_string_equal(convert(cs, &a, "shift_jis", "A\x82", 2), "A\xef\xbf\xbd");
 	/* Control characters other than tab and newline are replaced too. */
 	assert_string_equal(convert(cs, &a, "us-ascii", "a\x01\tb\n", 5), "a\xef\xbf\xbd\tb\n");
+	/* Line ends that only appear after conversion (UTF-16) become LF. */
+	assert_string_equal(convert(cs, &a, "utf-16le", "a\0\r\0\n\0b\0\r\0c\0", 12), "a\nb\nc");
 	dx_arena_free(&a);
 	dx_charset_free(cs);
 }
