@@ -45,8 +45,8 @@ parse_as() {
 }
 
 # ---- single compressed files --------------------------------------------------
-for filter in gzip bzip2 xz lz4 zstd; do
-	case $filter in gzip) ext=.gz ;; bzip2) ext=.bz2 ;; xz) ext=.xz ;; lz4) ext=.lz4 ;; zstd) ext=.zst ;; esac
+for filter in gzip bzip2 xz lz4 zstd lzip compress; do
+	case $filter in gzip) ext=.gz ;; bzip2) ext=.bz2 ;; xz) ext=.xz ;; lz4) ext=.lz4 ;; zstd) ext=.zst ;; lzip) ext=.lz ;; compress) ext=.Z ;; esac
 	rm -rf "$tmp/single"
 	(cd mail && find . -type f) | while read -r f; do
 		mkdir -p "$tmp/single/mail/$(dirname "$f")"

@@ -4,7 +4,7 @@
  *   mkarchive FORMAT FILTER OUT [-C DIR] PATH...
  *
  * FORMAT: tar, zip, 7z, cpio, or raw (one file, only compressed).
- * FILTER: none, gzip, bzip2, xz, lz4, zstd.
+ * FILTER: none, gzip, bzip2, xz, lz4, zstd, lzip, compress.
  * PATHs (files or directories, walked recursively) are stored relative to
  * DIR (default "."), as given. Exits 0, or 1 with a message.
  */
@@ -119,6 +119,10 @@ int main(int argc, char **argv)
 		rc = archive_write_add_filter_lz4(a);
 	else if (!strcmp(filter, "zstd"))
 		rc = archive_write_add_filter_zstd(a);
+	else if (!strcmp(filter, "lzip"))
+		rc = archive_write_add_filter_lzip(a);
+	else if (!strcmp(filter, "compress"))
+		rc = archive_write_add_filter_compress(a);
 	else if (strcmp(filter, "none") != 0) {
 		fprintf(stderr, "mkarchive: unknown filter %s\n", filter);
 		return 2;
