@@ -62,7 +62,7 @@ case $MKARCHIVE in /*) ;; *) MKARCHIVE=$(pwd)/$MKARCHIVE ;; esac
 if [ -x "$MKARCHIVE" ]; then
 	(cd "$tmp/lf" && "$DSNIDX" parse --quiet --delivered --format jsonl . 2> /dev/null |
 		sed 's/^{"source":"\.\//{"source":"/' | sort) > "$tmp/loose.jsonl"
-	for form in "tar zstd" "tar gzip" "zip none" "7z none"; do
+	for form in "tar none" "tar gzip" "tar bzip2" "tar xz" "tar lz4" "tar zstd" "zip none" "7z none" "cpio none"; do
 		set -- $form
 		"$MKARCHIVE" "$1" "$2" "$tmp/eml.$1.$2" -C "$tmp/lf" $(cd "$tmp/lf" && ls)
 		"$DSNIDX" parse --quiet --delivered --format jsonl "$tmp/eml.$1.$2" 2> /dev/null |
@@ -75,10 +75,26 @@ if [ -x "$MKARCHIVE" ]; then
 			failed=1
 		fi
 	done
-	"$MKARCHIVE" raw zstd "$tmp/mbox-0.zst" -C "$corpus" mbox-0
+	# Nested: each sample gzip'd, in a tar.xz; that in a zip, read from stdin.
+	mkdir -p "$tmp/gz"
+	for f in $(cd "$tmp/lf" && ls); do "$MKARCHIVE" raw gzip "$tmp/gz/$f" -C "$tmp/lf" "$f"; done
+	"$MKARCHIVE" tar xz "$tmp/gz.tar.xz" -C "$tmp/gz" $(cd "$tmp/gz" && ls)
+	"$MKARCHIVE" zip none "$tmp/outer.zip" -C "$tmp" gz.tar.xz
+	"$DSNIDX" parse --quiet --delivered --format jsonl - < "$tmp/outer.zip" 2> /dev/null |
+		sed 's|^{"source":"-:gz.tar.xz:|{"source":"|' | sort > "$tmp/arch.jsonl"
+	if cmp -s "$tmp/loose.jsonl" "$tmp/arch.jsonl"; then
+		echo "sisimai: gzip'd samples in a tar.xz in a zip, on standard input, give the same records"
+	else
+		echo "FAIL gzip'd samples in a tar.xz in a zip give other records:"
+		diff "$tmp/loose.jsonl" "$tmp/arch.jsonl" | head -n 6
+		failed=1
+	fi
 	"$DSNIDX" parse --quiet --delivered --format jsonl "$corpus/mbox-0" 2> /dev/null | sed 's/^{"source":"[^"]*",//' > "$tmp/m1"
-	"$DSNIDX" parse --quiet --delivered --format jsonl "$tmp/mbox-0.zst" 2> /dev/null | sed 's/^{"source":"[^"]*",//' > "$tmp/m2"
-	if cmp -s "$tmp/m1" "$tmp/m2"; then echo "sisimai: mbox-0 compressed with zstd gives the same records"; else echo "FAIL mbox-0.zst differs"; failed=1; fi
+	for filter in gzip bzip2 xz lz4 zstd lzip compress; do
+		"$MKARCHIVE" raw $filter "$tmp/mbox-0.$filter" -C "$corpus" mbox-0
+		"$DSNIDX" parse --quiet --delivered --format jsonl "$tmp/mbox-0.$filter" 2> /dev/null | sed 's/^{"source":"[^"]*",//' > "$tmp/m2"
+		if cmp -s "$tmp/m1" "$tmp/m2"; then echo "sisimai: mbox-0 compressed with $filter gives the same $(wc -l < "$tmp/m1") records"; else echo "FAIL mbox-0 compressed with $filter differs"; failed=1; fi
+	done
 fi
 
 # Statuses of the RFC 3464 samples, recipient by recipient, in order.
