@@ -98,7 +98,10 @@ static const char help_main[] =
 	"      --max-mime-parts N        MIME parts in one message (default 1000)\n"        \
 	"      --max-header-fields N     header fields per header block (default 1000)\n"      \
 	"      --max-nesting N           compression and archive layers in one input\n"      \
-	"                                (default 8)\n"
+	"                                (default 8)\n"                                         \
+	"      --max-7z-memory SIZE      bytes of a 7z archive held in memory when it is\n"    \
+	"                                not a regular file (a pipe, or inside another\n"    \
+	"                                archive; 7z cannot be streamed) (default 256M)\n"
 
 static const char help_parse[] =
 	"Usage: dsnidx parse [OPTION]... PATH...\n"
@@ -200,6 +203,7 @@ enum {
 	OPT_MAX_MIME_PARTS,
 	OPT_MAX_HEADER_FIELDS,
 	OPT_MAX_NESTING,
+	OPT_MAX_7Z_MEMORY,
 };
 
 typedef struct decode_args {
@@ -235,6 +239,11 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 			return usage_error(cmd, "--max-message-size: expected 1K to 2G, got '%s'", optarg), -1;
 		a->opts.limits.max_message_size = (size_t)v;
 		return 1;
+	case OPT_MAX_7Z_MEMORY:
+		if (parse_uint(optarg, 1ull << 40, &v, 1) < 0)
+			return usage_error(cmd, "--max-7z-memory: expected 0 to 1024G, got '%s'", optarg), -1;
+		a->opts.limits.max_7z_memory = v;
+		return 1;
 	case OPT_MAX_RECIPIENTS:
 	case OPT_MAX_MIME_DEPTH:
 	case OPT_MAX_MIME_PARTS:
@@ -267,7 +276,8 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 	{"max-mime-depth", required_argument, NULL, OPT_MAX_MIME_DEPTH},   \
 	{"max-mime-parts", required_argument, NULL, OPT_MAX_MIME_PARTS},   \
 	{"max-header-fields", required_argument, NULL, OPT_MAX_HEADER_FIELDS}, \
-	{"max-nesting", required_argument, NULL, OPT_MAX_NESTING}
+	{"max-nesting", required_argument, NULL, OPT_MAX_NESTING},         \
+	{"max-7z-memory", required_argument, NULL, OPT_MAX_7Z_MEMORY}
 
 /* ---- running decode commands ---------------------------------------------- */
 

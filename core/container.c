@@ -322,8 +322,9 @@ enum { MAX_MAILDIRS = 64 };
 
 struct dx_archive {
 	struct archive *a;
-	la_source *src;          /* NULL for a 7z read from its file */
+	la_source *src;          /* NULL for a 7z */
 	dx_stream *file;         /* the 7z's stream, kept for its descriptor */
+	char *spool;             /* a 7z that came through a pipe, in memory */
 	char path[4096];
 	int failed;
 	int member_failed;       /* a member's data was damaged: the end */
@@ -357,8 +358,62 @@ static void member_close(void *impl)
 
 static const dx_stream_ops member_ops = {member_read, member_close};
 
-dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, char *err, size_t errsz)
+/* Reads all of s into memory, up to max bytes: 0 with the bytes in *out,
+ * -1 with a message (*too_big set when max was the reason). */
+static int spool(dx_stream *s, uint64_t max, char **out, size_t *outlen, int *too_big, char *err, size_t errsz)
 {
+	size_t limit = max > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)max;
+	size_t cap = 0, len = 0;
+	char *buf = NULL;
+	for (;;) {
+		if (len == cap) {
+			if (len >= limit) {
+				/* Full: one more byte means too big. */
+				char probe;
+				ssize_t r = dx_stream_read(s, &probe, 1, err, errsz);
+				if (r == 0)
+					break;
+				free(buf);
+				if (r > 0) {
+					*too_big = 1;
+					snprintf(err, errsz,
+						 "a 7z archive that is not a regular file of its own (a pipe, or inside "
+						 "another container) is held in memory, and this one is larger than "
+						 "max_7z_memory (%llu bytes); not read",
+						 (unsigned long long)max);
+				}
+				return -1;
+			}
+			size_t ncap = cap ? cap * 2 : 4 * (size_t)BUF_SIZE;
+			if (ncap > limit)
+				ncap = limit;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				snprintf(err, errsz, "out of memory holding a 7z archive of %zu bytes", len);
+				return -1;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = dx_stream_read(s, buf + len, cap - len, err, errsz);
+		if (r < 0) {
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, int *too_big, char *err,
+			    size_t errsz)
+{
+	*too_big = 0;
 	dx_archive *ar = calloc(1, sizeof *ar);
 	struct archive *a = archive_read_new();
 	if (!ar || !a) {
@@ -370,23 +425,30 @@ dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, char *err, size_t errsz)
 	}
 	ar->a = a;
 	if (kind == DX_KIND_7Z) {
-		/* 7z keeps its index at the end: it can be read only from a file
-		 * that can seek, not from a pipe or another archive. */
+		/* 7z keeps its index at the end, so it is read from a file that
+		 * can seek; from a pipe or inside another container it is held
+		 * in memory, up to a limit, since nothing goes to disk. */
 		int fd = dx_stream_fd(s);
-		if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0) {
-			snprintf(err, errsz, "a 7z archive can be read only from a regular file, not from a pipe, "
-					     "standard input or inside another archive");
-			archive_read_free(a);
-			dx_stream_close(s);
-			free(ar);
-			return NULL;
-		}
+		int rc;
 		archive_read_support_format_7zip(a);
-		if (archive_read_open_fd(a, fd, BUF_SIZE) != ARCHIVE_OK) {
+		if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0) {
+			rc = archive_read_open_fd(a, fd, BUF_SIZE);
+		} else {
+			size_t len;
+			if (spool(s, max_7z_memory, &ar->spool, &len, too_big, err, errsz) < 0) {
+				archive_read_free(a);
+				dx_stream_close(s);
+				free(ar);
+				return NULL;
+			}
+			rc = archive_read_open_memory(a, ar->spool, len);
+		}
+		if (rc != ARCHIVE_OK) {
 			const char *m = archive_error_string(a);
 			snprintf(err, errsz, "%s", m && *m ? m : "unreadable 7z archive");
 			archive_read_free(a);
 			dx_stream_close(s);
+			free(ar->spool);
 			free(ar);
 			return NULL;
 		}
@@ -520,6 +582,7 @@ void dx_archive_close(dx_archive *ar)
 	archive_read_free(ar->a);
 	la_source_free(ar->src);
 	dx_stream_close(ar->file);
+	free(ar->spool);
 	for (unsigned i = 0; i < ar->nmaildirs; i++)
 		free(ar->maildirs[i]);
 	free(ar);

@@ -7,10 +7,12 @@
  *   - zstd, through libzstd's streaming API (the fast path);
  *   - gzip, bzip2, xz, lz4, lzip, compress (.Z), through libarchive's
  *     filters;
- *   - tar (any of those compressions), zip, cpio, and 7z (from a regular
- *     file, since 7z needs to seek), through libarchive, member by member.
+ *   - tar (any of those compressions), zip, cpio, and 7z through
+ *     libarchive, member by member.
  * Nothing is read whole and nothing is written to disk: a member is read
- * while the archive is read.
+ * while the archive is read. The exception is 7z, whose index is at the
+ * end: it is read from its file when it is a regular file, and otherwise
+ * (a pipe, a member of another archive) held in memory up to a limit.
  *
  * On bad input: a corrupt or truncated stream makes the read that meets it
  * fail with a message saying what failed (the data before it was read); an
@@ -20,6 +22,7 @@
 #define DX_CONTAINER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "input.h"
 
@@ -44,8 +47,11 @@ dx_stream *dx_decompress(dx_stream *s, dx_kind kind, char *err, size_t errsz);
 
 typedef struct dx_archive dx_archive;
 
-/* Opens the archive in s, which it takes over. NULL with a message. */
-dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, char *err, size_t errsz);
+/* Opens the archive in s, which it takes over. NULL with a message, and
+ * *too_big set when the reason is a 7z larger than max_7z_memory that had
+ * to be held in memory (it did not come from a regular file). */
+dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, int *too_big, char *err,
+			    size_t errsz);
 /* The next member worth reading (regular files; not the Maildir tmp/ of a
  * Maildir seen in the archive, not macOS resource-fork clutter): 1 with its
  * path and a stream of its bytes, to be closed before the next call; 0 at

@@ -71,6 +71,7 @@ void dx_limits_default(dx_limits *l)
 	l->max_recipients = 10000;
 	l->max_header_fields = 1000;
 	l->max_nesting = 8;
+	l->max_7z_memory = (uint64_t)256 << 20;
 }
 
 void dx_options_default(dx_options *o)

@@ -122,6 +122,10 @@ typedef struct dx_limits {
 	unsigned max_recipients;   /* recipients taken from one bounce */
 	unsigned max_header_fields;/* header fields indexed per header block */
 	unsigned max_nesting;      /* compression and archive layers in one input */
+	uint64_t max_7z_memory;    /* bytes of a 7z held in memory when it cannot be
+				    * read from its own file (a pipe, or inside
+				    * another container): 7z keeps its index at
+				    * the end, so it is not streamed */
 } dx_limits;
 
 void dx_limits_default(dx_limits *l);

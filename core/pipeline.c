@@ -260,7 +260,8 @@ typedef enum chunk_kind {
 	CH_DATA,                   /* bytes of the current source */
 	CH_ERROR,                  /* the current source failed to read: message */
 	CH_END,                    /* the current source ends */
-	CH_NOTICE                  /* a path could not be walked or opened: message */
+	CH_NOTICE,                 /* a path could not be walked or opened: message */
+	CH_LIMIT                   /* an input skipped for a limit: message */
 } chunk_kind;
 
 typedef struct chunk {
@@ -268,7 +269,7 @@ typedef struct chunk {
 	source *src;               /* CH_START, CH_NOTICE (may be NULL) */
 	char *data;                /* CH_DATA */
 	size_t len;
-	char *message;             /* CH_ERROR, CH_NOTICE */
+	char *message;             /* CH_ERROR, CH_NOTICE, CH_LIMIT */
 	struct chunk *next;
 } chunk;
 
@@ -378,7 +379,6 @@ typedef struct run {
 	atomic_int aborted;
 	atomic_int nomem;
 	atomic_int workers_left;
-	atomic_int nesting_hits;   /* inputs not read for max_nesting */
 
 	/* In-flight batches, for bounded memory. */
 	pthread_mutex_t mu;
@@ -471,17 +471,23 @@ static int read_plain(run *r, dx_stream *st, const char *name, char *err, size_t
 }
 
 /* A problem with an input that is not one message's: reported with the
- * input's name, then what (a layer like "gzip", or NULL) and why. */
-static int notice(run *r, const char *name, const char *what, const char *why)
+ * input's name, then what (a layer like "gzip", or NULL) and why; an error,
+ * or with kind CH_LIMIT a warning counted as a limit hit. */
+static int notice_as(run *r, chunk_kind kind, const char *name, const char *what, const char *why)
 {
 	size_t n = strlen(name) + (what ? strlen(what) : 0) + strlen(why) + 8;
 	char *msg = malloc(n);
 	if (!msg)
 		return -1;
 	snprintf(msg, n, "%s: %s%s%s", name, what ? what : "", what ? ": " : "", why);
-	int ok = push_chunk(r, CH_NOTICE, NULL, NULL, 0, msg);
+	int ok = push_chunk(r, kind, NULL, NULL, 0, msg);
 	free(msg);
 	return ok;
+}
+
+static int notice(run *r, const char *name, const char *what, const char *why)
+{
+	return notice_as(r, CH_NOTICE, name, what, why);
 }
 
 /* Reads whatever the stream holds: mail, or a compressed stream or an
@@ -500,8 +506,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, ch
 		char why[128];
 		snprintf(why, sizeof why, "compression and archives nested deeper than max_nesting (%u); not read",
 			 r->limits->max_nesting);
-		int ok = notice(r, name, NULL, why);
-		atomic_fetch_add(&r->nesting_hits, 1);
+		int ok = notice_as(r, CH_LIMIT, name, NULL, why);
 		dx_stream_close(st);
 		return ok;
 	}
@@ -520,9 +525,10 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, ch
 	const char *what = dx_kind_name(st, (dx_kind)kind);
 	char what_copy[16];
 	snprintf(what_copy, sizeof what_copy, "%s", what);
-	dx_archive *ar = dx_archive_open(st, (dx_kind)kind, err, errsz);
+	int too_big = 0;
+	dx_archive *ar = dx_archive_open(st, (dx_kind)kind, r->limits->max_7z_memory, &too_big, err, errsz);
 	if (!ar)
-		return notice(r, name, what_copy, err);
+		return notice_as(r, too_big ? CH_LIMIT : CH_NOTICE, name, what_copy, err);
 	int ok = 0;
 	const char *mpath = NULL;
 	char last[512] = "";
@@ -923,6 +929,11 @@ static void *splitter_main(void *arg)
 			sp.cur->delta.input_errors++;
 			if (batch_diag(sp.cur, DX_DIAG_ERROR, NULL, -1, c->message) < 0)
 				nomem(&sp);
+		} else if (c->kind == CH_LIMIT) {
+			/* Skipped on purpose: a warning, like the other limits. */
+			sp.cur->delta.limits_hit++;
+			if (batch_diag(sp.cur, DX_DIAG_WARNING, NULL, -1, c->message) < 0)
+				nomem(&sp);
 		}
 		chunk_free(c);
 	}
@@ -1125,7 +1136,6 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	atomic_init(&r.aborted, 0);
 	atomic_init(&r.nomem, 0);
 	atomic_init(&r.workers_left, (int)threads);
-	atomic_init(&r.nesting_hits, 0);
 
 	pthread_t rd, sp, *wk = calloc(threads, sizeof *wk);
 	unsigned started = 0;
