@@ -117,6 +117,26 @@ for n in $(LC_ALL=C ls mail); do cat "expected/$n.jsonl"; done > "$tmp/all.jsonl
 same "a directory is walked in name order" "$tmp/all.jsonl" "$tmp/t1.jsonl"
 same "--threads 4 gives the output of --threads 1" "$tmp/t1.jsonl" "$tmp/t4.jsonl"
 
+# ---- odd charsets and bytes end as valid UTF-8 -----------------------------------------------------
+# The original's Subject in raw Latin-1 (no encoded word), its From in an
+# encoded word of an unknown charset, the diagnostic with a byte that is not
+# UTF-8 though the part says utf-8, a NUL and a bare escape character.
+printf '%s\n' 'From: MAILER-DAEMON@mx.example.net' 'To: s@example.net' 'Subject: Undelivered Mail Returned to Sender' \
+	'MIME-Version: 1.0' 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"' '' \
+	'--b' 'Content-Type: text/plain; charset=x-no-such-charset' '' 'Not delivered.' \
+	'--b' 'Content-Type: message/delivery-status; charset=utf-8' '' 'Reporting-MTA: dns; mx.example.net' '' \
+	'Final-Recipient: rfc822; u@example.org' 'Action: failed' 'Status: 5.1.1' > "$tmp/odd.eml"
+printf 'Diagnostic-Code: smtp; 550 5.1.1 mailbox \377unknown\000\033 here\n' >> "$tmp/odd.eml"
+printf '%s\n' '' '--b' 'Content-Type: text/rfc822-headers' '' '=?x-no-such?B?Q2Fmw6k=?= <a@example.net>' >> "$tmp/odd.eml"
+sed -i 's/^=?x-no-such/From: =?x-no-such/' "$tmp/odd.eml"
+printf 'Subject: caf\351 cr\350me\n\n--b--\n' >> "$tmp/odd.eml"
+"$DSNIDX" parse --format jsonl "$tmp/odd.eml" > "$tmp/odd.jsonl" 2> "$tmp/err"
+status_is "odd charsets: exit 0" 0 $?
+if iconv -f UTF-8 -t UTF-8 < "$tmp/odd.jsonl" > /dev/null 2>&1; then ok "odd charsets: the record is valid UTF-8"; else not_ok "odd charsets: the record is valid UTF-8" "$(od -c "$tmp/odd.jsonl" | head)"; fi
+if grep -q '"subject":"café crème"' "$tmp/odd.jsonl"; then ok "odd charsets: raw Latin-1 in a header is read as Latin-1"; else not_ok "odd charsets: raw Latin-1 in a header is read as Latin-1" "$(cat "$tmp/odd.jsonl")"; fi
+if grep -q '"diagnostic":"550 5.1.1 mailbox �unknown' "$tmp/odd.jsonl"; then ok "odd charsets: an invalid byte becomes U+FFFD, the rest is kept"; else not_ok "odd charsets: an invalid byte becomes U+FFFD, the rest is kept" "$(cat "$tmp/odd.jsonl")"; fi
+if grep -q '"sender":"a@example.net"' "$tmp/odd.jsonl"; then ok "odd charsets: an unknown charset in an encoded word does not lose the address"; else not_ok "odd charsets: an unknown charset in an encoded word does not lose the address" "$(cat "$tmp/odd.jsonl")"; fi
+
 # ---- parse, index, export and report agree ------------------------------------------------
 db=$tmp/idx.db
 "$DSNIDX" index --quiet --db "$db" mail

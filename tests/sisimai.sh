@@ -45,6 +45,13 @@ for v in lf crlf cr; do
 	(cd "$tmp/$v" && "$DSNIDX" parse --quiet --delivered --format jsonl . 2> /dev/null |
 		sed 's/^{"source":"[^"]*","offset":[0-9]*,/{/') > "$tmp/$v.jsonl"
 done
+# Whatever the charsets and damage in the samples, the output is UTF-8.
+if iconv -f UTF-8 -t UTF-8 < "$tmp/lf.jsonl" > /dev/null 2>&1; then
+	echo "sisimai: the records of every sample are valid UTF-8"
+else
+	echo "FAIL the records are not valid UTF-8"
+	failed=1
+fi
 for v in crlf cr; do
 	if cmp -s "$tmp/lf.jsonl" "$tmp/$v.jsonl"; then
 		echo "sisimai: $v copies give the same $(wc -l < "$tmp/lf.jsonl") records as LF"
