@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phrase.h"
+#include "rxlit.h"
 #include "text.h"
 
 static const char *const reasons[] = {
@@ -65,6 +67,8 @@ typedef struct dx_rule {
 	const char *file;
 	unsigned line;
 	char *text;              /* the rule as written */
+	dx_rxlit lits;           /* one of these is in every text the pattern
+				  * matches; none: always try it */
 } dx_rule;
 
 struct dx_rules {
@@ -73,11 +77,17 @@ struct dx_rules {
 	char **files;            /* names, owned */
 	size_t nfiles;
 	uint32_t max_captures;
+	/* The prefilter: every literal of every rule in one automaton, and
+	 * for each literal the rule it belongs to. Rebuilt after each add. */
+	dx_phrases *lits;
+	size_t *lit_rule;
 };
 
 struct dx_matcher {
 	const dx_rules *rules;
 	pcre2_match_data *md;
+	unsigned char *cand;     /* per rule: worth trying on the text at hand */
+	int no_prefilter;
 };
 
 dx_rules *dx_rules_new(void)
@@ -91,6 +101,7 @@ void dx_rules_free(dx_rules *r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
 		pcre2_code_free(r->v[i].re);
+		dx_rxlit_clear(&r->v[i].lits);
 		free(r->v[i].action);
 		free(r->v[i].command);
 		free(r->v[i].decoder);
@@ -100,6 +111,8 @@ void dx_rules_free(dx_rules *r)
 		free(r->files[i]);
 	free(r->files);
 	free(r->v);
+	dx_phrases_free(r->lits);
+	free(r->lit_rule);
 	free(r);
 }
 
@@ -207,6 +220,7 @@ static dx_status add_rule(dx_rules *r, dx_rule *rule, dx_error *err)
 static void rule_clear(dx_rule *rule)
 {
 	pcre2_code_free(rule->re);
+	dx_rxlit_clear(&rule->lits);
 	free(rule->action);
 	free(rule->command);
 	free(rule->decoder);
@@ -309,6 +323,11 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 			int ec;
 			PCRE2_SIZE eo;
 			rule->re = pcre2_compile((PCRE2_SPTR)pat, k, opts, &ec, &eo, NULL);
+			if (rule->re && dx_rxlit_find(pat, k, &rule->lits) < 0) {
+				free(pat);
+				rule_clear(rule);
+				return fail(err, DX_ERR_NOMEM, file, lineno, "%s", "out of memory");
+			}
 			free(pat);
 			if (!rule->re) {
 				PCRE2_UCHAR msg[256];
@@ -396,6 +415,33 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 	return DX_OK;
 }
 
+/* Puts the literals of every rule into one automaton. */
+static int build_prefilter(dx_rules *r)
+{
+	dx_phrases_free(r->lits);
+	free(r->lit_rule);
+	r->lits = NULL;
+	r->lit_rule = NULL;
+	size_t total = 0;
+	for (size_t i = 0; i < r->n; i++)
+		total += r->v[i].lits.n;
+	const char **lits = malloc((total ? total : 1) * sizeof *lits);
+	r->lit_rule = malloc((total ? total : 1) * sizeof *r->lit_rule);
+	if (!lits || !r->lit_rule) {
+		free(lits);
+		return -1;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t j = 0; j < r->v[i].lits.n; j++) {
+			lits[k] = r->v[i].lits.lit[j];
+			r->lit_rule[k++] = i;
+		}
+	r->lits = dx_phrases_new(lits, NULL, total);
+	free(lits);
+	return r->lits ? 0 : -1;
+}
+
 dx_status dx_rules_add(dx_rules *r, const char *name, const char *text, size_t n, dx_error *err)
 {
 	char **files = realloc(r->files, (r->nfiles + 1) * sizeof *files);
@@ -425,7 +471,7 @@ dx_status dx_rules_add(dx_rules *r, const char *name, const char *text, size_t n
 		}
 		i = e + 1;
 	}
-	return DX_OK;
+	return build_prefilter(r) < 0 ? fail(err, DX_ERR_NOMEM, name, 0, "%s", "out of memory") : DX_OK;
 }
 
 dx_status dx_rules_add_file(dx_rules *r, const char *path, dx_error *err)
@@ -485,11 +531,19 @@ dx_matcher *dx_matcher_new(const dx_rules *r)
 		return NULL;
 	m->rules = r;
 	m->md = pcre2_match_data_create(1, NULL);
-	if (!m->md) {
+	m->cand = malloc(r->n ? r->n : 1);
+	if (!m->md || !m->cand) {
+		pcre2_match_data_free(m->md);
+		free(m->cand);
 		free(m);
 		return NULL;
 	}
 	return m;
+}
+
+void dx_matcher_set_prefilter(dx_matcher *m, int on)
+{
+	m->no_prefilter = !on;
 }
 
 void dx_matcher_free(dx_matcher *m)
@@ -497,6 +551,7 @@ void dx_matcher_free(dx_matcher *m)
 	if (!m)
 		return;
 	pcre2_match_data_free(m->md);
+	free(m->cand);
 	free(m);
 }
 
@@ -528,6 +583,44 @@ static void verdict_from(dx_verdict *v, const dx_rule *rule, const char *matched
 	v->matched = matched;
 }
 
+static int mark_rule(void *arg, size_t id, size_t end)
+{
+	(void)end;
+	const void **ctx = arg;
+	const dx_rules *r = ctx[0];
+	unsigned char *cand = (unsigned char *)ctx[1];
+	cand[r->lit_rule[id]] = 1;
+	return 0;
+}
+
+static int fold_trap(const char *s, size_t n)
+{
+	for (const char *p = s; (p = memchr(p, 0xe2, (size_t)(s + n - p))) != NULL; p++)
+		if (s + n - p >= 3 && (unsigned char)p[1] == 0x84 && (unsigned char)p[2] == 0xaa)
+			return 1;
+	for (const char *p = s; (p = memchr(p, 0xc5, (size_t)(s + n - p))) != NULL; p++)
+		if (s + n - p >= 2 && (unsigned char)p[1] == 0xbf)
+			return 1;
+	return 0;
+}
+
+/* Which rules are worth trying on s: those with a literal in it, and those
+ * without literals. PCRE2's Unicode case folding lets 'k' and 's' match
+ * U+212A and U+017F, which no ASCII literal finds: with either in the
+ * text, every rule is tried. */
+static void candidates(dx_matcher *m, const char *s, size_t sn)
+{
+	const dx_rules *r = m->rules;
+	if (m->no_prefilter || !r->lits || fold_trap(s, sn)) {
+		memset(m->cand, 1, r->n);
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		m->cand[i] = r->v[i].lits.n == 0;
+	const void *ctx[2] = {r, m->cand};
+	dx_phrases_scan(r->lits, s, sn, mark_rule, ctx);
+}
+
 void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 {
 	const dx_rules *r = m->rules;
@@ -541,9 +634,10 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 			if (!s || !*s)
 				continue;
 			size_t sn = strlen(s);
+			candidates(m, s, sn);
 			for (size_t i = 0; i < r->n; i++) {
 				const dx_rule *rule = &r->v[i];
-				if (!rule->re || rule->weak != weak || !conditions_hold(rule, f))
+				if (!m->cand[i] || !rule->re || rule->weak != weak || !conditions_hold(rule, f))
 					continue;
 				if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
 					verdict_from(v, rule, names[t]);

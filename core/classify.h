@@ -42,8 +42,13 @@ dx_status dx_rules_add_file(dx_rules *r, const char *path, dx_error *err);
 dx_status dx_rules_add_builtin(dx_rules *r, dx_error *err);
 size_t dx_rules_count(const dx_rules *r);
 
+/* A matcher for the rules as they are now (add no rules after this). */
 dx_matcher *dx_matcher_new(const dx_rules *r);
 void dx_matcher_free(dx_matcher *m);
+/* Whether patterns are first screened by their literals (rxlit.h); on by
+ * default. Off, every pattern is tried: the same verdicts, slower (the
+ * tests check both agree). */
+void dx_matcher_set_prefilter(dx_matcher *m, int on);
 
 /* What classification looks at. Any pointer may be NULL. */
 typedef struct dx_facts {

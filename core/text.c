@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 int dx_strncasecmp(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -21,7 +25,7 @@ int dx_startswith_ci(const char *p, size_t n, const char *prefix)
 	return k <= n && dx_strncasecmp(p, prefix, k) == 0;
 }
 
-const char *dx_memcasemem(const char *p, size_t n, const char *needle)
+const char *dx_memcasemem_scalar(const char *p, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);
 	if (k == 0)
@@ -40,6 +44,54 @@ const char *dx_memcasemem(const char *p, size_t n, const char *needle)
 			return p + i;
 	}
 	return NULL;
+}
+
+#ifdef __SSE2__
+/* The needle's first and last bytes are looked for 16 positions at a time,
+ * both sides folded with OR 0x20 (which maps A-Z onto a-z, and other bytes
+ * onto some byte, the same on both sides, so no true match is missed);
+ * each position where both agree is then compared in full. Searching for
+ * the last byte too makes candidates rare in text where the first byte is
+ * common (a space, an 'e'). */
+static const char *memcasemem_sse2(const char *p, size_t n, const char *needle, size_t k)
+{
+	const __m128i fold = _mm_set1_epi8(0x20);
+	const __m128i first = _mm_set1_epi8((char)(needle[0] | 0x20));
+	const __m128i last = _mm_set1_epi8((char)(needle[k - 1] | 0x20));
+	size_t i = 0;
+	for (; i + k - 1 + 16 <= n; i += 16) {
+		__m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), fold);
+		__m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i + k - 1)), fold);
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+		while (m) {
+			unsigned bit = (unsigned)__builtin_ctz(m);
+			const char *c = p + i + bit;
+			size_t j = 0;
+			while (j < k && dx_lower(c[j]) == needle[j])
+				j++;
+			if (j == k)
+				return c;
+			m &= m - 1;
+		}
+	}
+	/* The last positions, fewer than 16. */
+	if (i + k <= n) {
+		const char *r = dx_memcasemem_scalar(p + i, n - i, needle);
+		return r;
+	}
+	return NULL;
+}
+#endif
+
+const char *dx_memcasemem(const char *p, size_t n, const char *needle)
+{
+#ifdef __SSE2__
+	size_t k = strlen(needle);
+	if (k >= 2 && k <= n)
+		return memcasemem_sse2(p, n, needle, k);
+#endif
+	return dx_memcasemem_scalar(p, n, needle);
 }
 
 void dx_ascii_lower(char *s)

@@ -15,6 +15,8 @@ int dx_strncasecmp(const char *a, const char *b, size_t n);
 int dx_startswith_ci(const char *p, size_t n, const char *prefix);
 /* First occurrence of needle (lower-case ASCII) in p[0..n), ignoring case. */
 const char *dx_memcasemem(const char *p, size_t n, const char *needle);
+/* Its scalar twin, which the SIMD version must agree with (tested). */
+const char *dx_memcasemem_scalar(const char *p, size_t n, const char *needle);
 void dx_ascii_lower(char *s);
 /* Trims whitespace on both ends of p[0..*n); returns the new start. */
 const char *dx_trim(const char *p, size_t *n);

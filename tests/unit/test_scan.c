@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include "scan.h"
+#include "text.h"
 
 static const char *const kernel_names[] = {"scalar", "sse2", "avx2"};
 
@@ -329,6 +330,51 @@ static void test_differential(void **state)
 	assert_true(blanks > 500);
 }
 
+/* dx_memcasemem (SIMD where the CPU has it) against its scalar twin, on
+ * random text over a small alphabet with both cases and the bytes that
+ * OR 0x20 folds together ('@' and '`', '[' and '{'), for needles drawn from
+ * the same alphabet, of every length from 1 to longer than the text. */
+static void test_memcasemem_differential(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "aAbB@`[{ \n5";
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	char text[200], needle[24];
+	size_t found = 0, missed = 0;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n = (size_t)(xorshift64(&rng) % sizeof text);
+		for (size_t i = 0; i < n; i++)
+			text[i] = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		size_t k = 1 + (size_t)(xorshift64(&rng) % (sizeof needle - 1));
+		for (size_t i = 0; i < k; i++)
+			needle[i] = dx_lower(alphabet[xorshift64(&rng) % (sizeof alphabet - 1)]);
+		needle[k] = '\0';
+		/* Often take the needle from the text, so that matches happen. */
+		if (n >= k && xorshift64(&rng) % 2) {
+			size_t at = (size_t)(xorshift64(&rng) % (n - k + 1));
+			for (size_t i = 0; i < k; i++)
+				needle[i] = dx_lower(text[at + i]);
+		}
+		char *p = heap_copy(text, n); /* so that reads past the end are caught */
+		const char *want = dx_memcasemem_scalar(p, n, needle);
+		const char *got = dx_memcasemem(p, n, needle);
+		assert_ptr_equal(got, want);
+		if (want)
+			found++;
+		else
+			missed++;
+		free(p);
+	}
+	assert_true(found > 2000);
+	assert_true(missed > 2000);
+	/* And known answers, beside the twins agreeing. */
+	const char *t = "Delivery to the following RECIPIENTS failed permanently";
+	assert_ptr_equal(dx_memcasemem(t, strlen(t), "recipients failed"), t + 26);
+	assert_ptr_equal(dx_memcasemem(t, strlen(t), "recipient  failed"), NULL);
+	assert_ptr_equal(dx_memcasemem(t, strlen(t), "recipients"), t + 26);
+	assert_ptr_equal(dx_memcasemem(t, strlen(t), "permanently"), t + strlen(t) - 11);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_header_fields_known),
 		cmocka_unit_test(test_header_fields_blank_positions),
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_memcasemem_differential),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

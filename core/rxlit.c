@@ -1,0 +1,469 @@
+/* rxlit.c: required literals of a PCRE2 pattern; see rxlit.h.
+ *
+ * A recursive descent over the pattern's syntax. A sequence of atoms gives
+ * candidate sets: each run of plain characters that are all required (not
+ * under ?, * or {0,...}) is a set of one, and each required group gives the
+ * set of its alternatives. The sequence keeps its best candidate: the set
+ * whose shortest literal is longest. An alternation is the union of its
+ * branches' sets, and has none if one branch has none.
+ */
+#include "rxlit.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lset {
+	int ok;                         /* a set was found */
+	size_t n;
+	uint32_t off[DX_RXLIT_MAX];     /* into the pool */
+	uint32_t len[DX_RXLIT_MAX];
+} lset;
+
+typedef struct rx {
+	const char *p;
+	size_t n, i;
+	char *pool;                     /* literal bytes, folded */
+	size_t pool_n;
+	int giveup;
+	int depth;
+} rx;
+
+typedef struct run {
+	size_t start, len;
+} run;
+
+static lset parse_alt(rx *r);
+
+static size_t shortest(const lset *s)
+{
+	size_t m = SIZE_MAX;
+	for (size_t k = 0; k < s->n; k++)
+		if (s->len[k] < m)
+			m = s->len[k];
+	return m;
+}
+
+static void consider(lset *best, const lset *c)
+{
+	if (!c->ok || c->n == 0)
+		return;
+	if (!best->ok) {
+		*best = *c;
+		return;
+	}
+	size_t a = shortest(c), b = shortest(best);
+	if (a > b || (a == b && c->n < best->n))
+		*best = *c;
+}
+
+static void flush(rx *r, run *u, lset *best)
+{
+	if (u->len) {
+		lset c = {.ok = 1, .n = 1};
+		c.off[0] = (uint32_t)u->start;
+		c.len[0] = (uint32_t)u->len;
+		consider(best, &c);
+	}
+	u->start = r->pool_n;
+	u->len = 0;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A quantifier at r->i: consumed, with *min its lower bound; 0 if none. */
+static int quantifier(rx *r, unsigned *min)
+{
+	if (r->i >= r->n)
+		return 0;
+	char c = r->p[r->i];
+	size_t j = r->i;
+	if (c == '?' || c == '*') {
+		*min = 0;
+		j++;
+	} else if (c == '+') {
+		*min = 1;
+		j++;
+	} else if (c == '{') {
+		/* {n}, {n,}, {n,m}, and {,m} (which is {0,m} in newer PCRE2 and
+		 * a literal in older ones: taken as a quantifier either way,
+		 * which can only lose a literal, never invent one). */
+		size_t k = j + 1;
+		unsigned v = 0;
+		int digits = 0;
+		while (k < r->n && is_digit(r->p[k])) {
+			if (v < 100000)
+				v = v * 10 + (unsigned)(r->p[k] - '0');
+			k++;
+			digits = 1;
+		}
+		int comma = 0;
+		if (k < r->n && r->p[k] == ',') {
+			comma = 1;
+			k++;
+			while (k < r->n && is_digit(r->p[k])) {
+				k++;
+				digits = 1;
+			}
+		}
+		if (!digits || k >= r->n || r->p[k] != '}')
+			return 0; /* a literal '{' */
+		(void)comma;
+		*min = v;
+		j = k + 1;
+	} else {
+		return 0;
+	}
+	/* Lazy or possessive. */
+	if (j < r->n && (r->p[j] == '?' || r->p[j] == '+'))
+		j++;
+	r->i = j;
+	return 1;
+}
+
+/* Skips a bracketed argument at r->i ("{...}", "<...>", "'...'"). */
+static void skip_arg(rx *r)
+{
+	if (r->i >= r->n)
+		return;
+	char open = r->p[r->i], close;
+	if (open == '{')
+		close = '}';
+	else if (open == '<')
+		close = '>';
+	else if (open == '\'')
+		close = '\'';
+	else
+		return;
+	const char *e = memchr(r->p + r->i + 1, close, r->n - r->i - 1);
+	if (!e) {
+		r->giveup = 1;
+		r->i = r->n;
+		return;
+	}
+	r->i = (size_t)(e - r->p) + 1;
+}
+
+enum atom_kind { ATOM_LITERAL, ATOM_OTHER, ATOM_ZERO_WIDTH };
+
+/* An escape at r->i (just past the backslash). Returns the kind; a literal
+ * byte goes to *c. */
+static enum atom_kind escape(rx *r, char *c)
+{
+	if (r->i >= r->n) {
+		r->giveup = 1;
+		return ATOM_OTHER;
+	}
+	char e = r->p[r->i++];
+	if ((unsigned char)e >= 0x80)
+		return ATOM_OTHER;
+	if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || is_digit(e))) {
+		*c = e; /* an escaped punctuation character stands for itself */
+		return ATOM_LITERAL;
+	}
+	switch (e) {
+	case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+		return ATOM_ZERO_WIDTH;
+	case 'x': case 'o': case 'N': case 'p': case 'P': case 'g': case 'k':
+		if (r->i < r->n && (r->p[r->i] == '{' || r->p[r->i] == '<' || r->p[r->i] == '\''))
+			skip_arg(r);
+		else if (e == 'x')
+			for (int k = 0; k < 2 && r->i < r->n && strchr("0123456789abcdefABCDEF", r->p[r->i]); k++)
+				r->i++;
+		else if ((e == 'p' || e == 'P') && r->i < r->n)
+			r->i++;
+		else if (e == 'g')
+			while (r->i < r->n && (is_digit(r->p[r->i]) || r->p[r->i] == '-' || r->p[r->i] == '+'))
+				r->i++;
+		return ATOM_OTHER;
+	case 'c':
+		if (r->i < r->n)
+			r->i++;
+		return ATOM_OTHER;
+	case 'Q':
+	case 'E':
+		/* Handled by the caller (\Q) or nothing (a stray \E). */
+		return ATOM_ZERO_WIDTH;
+	default:
+		if (is_digit(e))
+			while (r->i < r->n && is_digit(r->p[r->i]))
+				r->i++;
+		/* \s \d \w \h \v \R \X \C, their negations, \t \n \e... */
+		return ATOM_OTHER;
+	}
+}
+
+static void skip_class(rx *r)
+{
+	size_t i = r->i + 1;
+	if (i < r->n && r->p[i] == '^')
+		i++;
+	if (i < r->n && r->p[i] == ']')
+		i++;
+	while (i < r->n) {
+		char c = r->p[i];
+		if (c == '\\') {
+			i += 2;
+		} else if (c == '[' && i + 1 < r->n && r->p[i + 1] == ':') {
+			const char *e = NULL;
+			for (size_t k = i + 2; k + 1 < r->n; k++)
+				if (r->p[k] == ':' && r->p[k + 1] == ']') {
+					e = r->p + k;
+					break;
+				}
+			if (!e)
+				break;
+			i = (size_t)(e - r->p) + 2;
+		} else if (c == ']') {
+			r->i = i + 1;
+			return;
+		} else {
+			i++;
+		}
+	}
+	r->giveup = 1;
+	r->i = r->n;
+}
+
+static void append(rx *r, run *u, char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c + 32);
+	r->pool[r->pool_n++] = c;
+	u->len++;
+}
+
+/* A literal byte c just read: kept in the run unless a quantifier makes
+ * it optional; a repeat ends the run after it. */
+static void literal(rx *r, run *u, lset *best, char c)
+{
+	unsigned min;
+	if (quantifier(r, &min)) {
+		if (min == 0) {
+			flush(r, u, best);
+			return;
+		}
+		append(r, u, c);
+		flush(r, u, best);
+		return;
+	}
+	append(r, u, c);
+}
+
+static lset parse_group(rx *r)
+{
+	lset none = {0};
+	/* r->i is past '('. */
+	int discard = 0;
+	if (r->i < r->n && r->p[r->i] == '*') {
+		r->giveup = 1;
+		return none;
+	}
+	if (r->i < r->n && r->p[r->i] == '?') {
+		char t = r->i + 1 < r->n ? r->p[r->i + 1] : '\0';
+		if (t == ':' || t == '>' || t == '|') {
+			r->i += 2;
+		} else if (t == '=' || t == '!') {
+			r->i += 2;
+			discard = 1;
+		} else if (t == '<' && r->i + 2 < r->n && (r->p[r->i + 2] == '=' || r->p[r->i + 2] == '!')) {
+			r->i += 3;
+			discard = 1;
+		} else if (t == '<' || t == '\'') {
+			r->i += 1;
+			skip_arg(r);
+		} else if (t == 'P' && r->i + 2 < r->n && r->p[r->i + 2] == '<') {
+			r->i += 2;
+			skip_arg(r);
+		} else if (t == '#') {
+			const char *e = memchr(r->p + r->i, ')', r->n - r->i);
+			if (!e) {
+				r->giveup = 1;
+				return none;
+			}
+			r->i = (size_t)(e - r->p); /* at ')' */
+			discard = 1;
+			r->i++;
+			return none;
+		} else {
+			/* Inline options, conditionals, recursion, callouts. */
+			r->giveup = 1;
+			return none;
+		}
+	}
+	if (++r->depth > 64) {
+		r->giveup = 1;
+		return none;
+	}
+	lset g = parse_alt(r);
+	r->depth--;
+	if (r->i >= r->n || r->p[r->i] != ')') {
+		r->giveup = 1;
+		return none;
+	}
+	r->i++;
+	return discard ? none : g;
+}
+
+/* Whether p starts with a three-byte UTF-8 character in a script without
+ * case (kana, CJK ideographs), which matches only itself, with or without
+ * caseless matching. Other non-ASCII characters end a literal: under
+ * Unicode case folding they may match other bytes. */
+static int caseless_free(const char *p, size_t n)
+{
+	if (n < 3 || ((unsigned char)p[0] & 0xf0) != 0xe0 || ((unsigned char)p[1] & 0xc0) != 0x80 ||
+	    ((unsigned char)p[2] & 0xc0) != 0x80)
+		return 0;
+	unsigned cp = ((unsigned)(p[0] & 0x0f) << 12) | ((unsigned)(p[1] & 0x3f) << 6) | (unsigned)(p[2] & 0x3f);
+	return (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff);
+}
+
+static lset parse_seq(rx *r)
+{
+	lset best = {0};
+	run u = {r->pool_n, 0};
+	while (r->i < r->n && !r->giveup) {
+		char c = r->p[r->i];
+		if (c == '|' || c == ')')
+			break;
+		unsigned min;
+		if (c == '(') {
+			flush(r, &u, &best);
+			r->i++;
+			lset g = parse_group(r);
+			int optional = quantifier(r, &min) && min == 0;
+			if (!optional)
+				consider(&best, &g);
+			u.start = r->pool_n;
+			continue;
+		}
+		if (c == '[') {
+			flush(r, &u, &best);
+			skip_class(r);
+			quantifier(r, &min);
+			continue;
+		}
+		if (c == '\\') {
+			r->i++;
+			if (r->i < r->n && r->p[r->i] == 'Q') {
+				/* \Q...\E: every byte literal. */
+				r->i++;
+				while (r->i < r->n && !(r->p[r->i] == '\\' && r->i + 1 < r->n && r->p[r->i + 1] == 'E')) {
+					char q = r->p[r->i++];
+					if ((unsigned char)q >= 0x80)
+						flush(r, &u, &best);
+					else
+						append(r, &u, q);
+				}
+				if (r->i < r->n)
+					r->i += 2;
+				/* A quantifier after \E applies to the last byte quoted
+				 * (or its last character: then the run is lost, which
+				 * only weakens the filter). */
+				if (quantifier(r, &min)) {
+					if (u.len) {
+						u.len--;
+						r->pool_n--;
+					}
+					flush(r, &u, &best);
+				}
+				continue;
+			}
+			char lit = 0;
+			enum atom_kind k = escape(r, &lit);
+			if (k == ATOM_LITERAL) {
+				literal(r, &u, &best, lit);
+			} else {
+				flush(r, &u, &best);
+				quantifier(r, &min);
+			}
+			continue;
+		}
+		if ((unsigned char)c >= 0x80 && caseless_free(r->p + r->i, r->n - r->i)) {
+			/* A CJK character, which has no other case: its three bytes
+			 * are literal, and a quantifier applies to all of them. */
+			size_t at = r->i;
+			r->i += 3;
+			if (quantifier(r, &min) && min == 0) {
+				flush(r, &u, &best);
+				continue;
+			}
+			for (size_t k = 0; k < 3; k++)
+				append(r, &u, r->p[at + k]);
+			if (r->i > at + 3)
+				flush(r, &u, &best); /* repeated */
+			continue;
+		}
+		r->i++;
+		if (c == '.' || c == '^' || c == '$' || (unsigned char)c >= 0x80) {
+			flush(r, &u, &best);
+			quantifier(r, &min);
+			continue;
+		}
+		if (c == '*' || c == '+' || c == '?') {
+			r->giveup = 1; /* a quantifier with nothing to repeat */
+			break;
+		}
+		literal(r, &u, &best, c);
+	}
+	flush(r, &u, &best);
+	return best;
+}
+
+static lset parse_alt(rx *r)
+{
+	lset all = {.ok = 1, .n = 0};
+	for (;;) {
+		lset b = parse_seq(r);
+		if (!b.ok || all.n + b.n > DX_RXLIT_MAX)
+			all.ok = 0;
+		else if (all.ok) {
+			for (size_t k = 0; k < b.n; k++) {
+				all.off[all.n] = b.off[k];
+				all.len[all.n] = b.len[k];
+				all.n++;
+			}
+		}
+		if (r->giveup || r->i >= r->n || r->p[r->i] != '|')
+			break;
+		r->i++; /* '|' */
+	}
+	return all;
+}
+
+void dx_rxlit_clear(dx_rxlit *l)
+{
+	for (size_t k = 0; k < l->n; k++)
+		free(l->lit[k]);
+	l->n = 0;
+}
+
+int dx_rxlit_find(const char *p, size_t n, dx_rxlit *out)
+{
+	out->n = 0;
+	rx r = {.p = p, .n = n};
+	r.pool = malloc(n + 1);
+	if (!r.pool)
+		return -1;
+	lset s = parse_alt(&r);
+	if (r.giveup || r.i != n || !s.ok || s.n == 0) {
+		free(r.pool);
+		return 0;
+	}
+	for (size_t k = 0; k < s.n; k++) {
+		char *l = malloc(s.len[k] + 1);
+		if (!l) {
+			dx_rxlit_clear(out);
+			free(r.pool);
+			return -1;
+		}
+		memcpy(l, r.pool + s.off[k], s.len[k]);
+		l[s.len[k]] = '\0';
+		out->lit[out->n++] = l;
+	}
+	free(r.pool);
+	return 0;
+}

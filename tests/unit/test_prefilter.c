@@ -1,0 +1,357 @@
+/* test_prefilter.c: the literal prefilter of classification.
+ *
+ * - rxlit: the literals found for patterns with known answers, and none
+ *   where the analysis must give up;
+ * - soundness: for every built-in rule and every line and paragraph of the
+ *   project's sample mail, when the pattern matches, one of its literals is
+ *   in the text (else the prefilter would lose a verdict);
+ * - phrase: the automaton against a naive search on random texts;
+ * - classify: the same verdicts with and without the prefilter.
+ */
+#include "helpers.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <pcre2.h>
+
+#include "classify.h"
+#include "phrase.h"
+#include "rxlit.h"
+#include "text.h"
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* The literals of pattern, sorted and joined with '|', or "-" for none. */
+static char *lits_of(const char *pattern)
+{
+	dx_rxlit l;
+	assert_int_equal(dx_rxlit_find(pattern, strlen(pattern), &l), 0);
+	static char out[1024];
+	if (!l.n) {
+		strcpy(out, "-");
+		return out;
+	}
+	/* sort */
+	for (size_t i = 0; i < l.n; i++)
+		for (size_t j = i + 1; j < l.n; j++)
+			if (strcmp(l.lit[j], l.lit[i]) < 0) {
+				char *t = l.lit[i];
+				l.lit[i] = l.lit[j];
+				l.lit[j] = t;
+			}
+	out[0] = '\0';
+	for (size_t i = 0; i < l.n; i++) {
+		if (i)
+			strcat(out, "|");
+		strcat(out, l.lit[i]);
+	}
+	dx_rxlit_clear(&l);
+	return out;
+}
+
+static void test_rxlit_known(void **state)
+{
+	(void)state;
+	assert_string_equal(lits_of("user unknown"), "user unknown");
+	assert_string_equal(lits_of("\\bUser\\s+Unknown\\b"), "unknown");
+	assert_string_equal(lits_of("mailbox\\s+(?:is\\s+)?full|quota\\s+exceeded"), "exceeded|mailbox");
+	/* An optional character ends the run before it (and the longer of
+	 * the two runs is kept). */
+	assert_string_equal(lits_of("recipients?\\s+rejected"), "recipient");
+	assert_string_equal(lits_of("recipients?\\s+were\\s+rejected"), "recipient");
+	assert_string_equal(lits_of("mx?\\s+rejected"), "rejected");
+	assert_string_equal(lits_of("abcdx?"), "abcd");
+	/* A required group gives its alternatives. */
+	assert_string_equal(lits_of("\\b(?:disabled|suspended)\\b"), "disabled|suspended");
+	/* An optional group gives nothing. */
+	assert_string_equal(lits_of("(?:blocked)?\\s+x"), "x");
+	assert_string_equal(lits_of("ab(?:blocked){0,2}c"), "ab");
+	/* Escaped punctuation is literal; classes and dots end a run. */
+	assert_string_equal(lits_of("RESOLVER\\.ADR\\.RecipNotFound"), "resolver.adr.recipnotfound");
+	assert_string_equal(lits_of("5[0-9][0-9] spam"), " spam");
+	assert_string_equal(lits_of("\\Qa+b\\E"), "a+b");
+	/* An empty branch, a lookahead alone, inline options: nothing. */
+	assert_string_equal(lits_of("abc|"), "-");
+	assert_string_equal(lits_of("(?=abc)"), "-");
+	assert_string_equal(lits_of("(?i)abc"), "-");
+	assert_string_equal(lits_of("(*UTF)abc"), "-");
+	assert_string_equal(lits_of(".*"), "-");
+	/* Non-ASCII letters (which have other cases) end a run; CJK does not. */
+	assert_string_equal(lits_of("empf\xc3\xa4nger unbekannt"), "nger unbekannt");
+	assert_string_equal(lits_of("\xe5\xae\x9b\xe5\x85\x88.{0,10}\xe4\xb8\x8d\xe6\x98\x8e"),
+			    "\xe5\xae\x9b\xe5\x85\x88"); /* 宛先 or 不明, both six bytes: the first kept */
+	/* Counted repeats: {2} keeps the character, {0,3} drops it. */
+	assert_string_equal(lits_of("ab{2}c"), "ab");
+	assert_string_equal(lits_of("abc{0,3}d"), "ab");
+	/* A '{' that is not a quantifier is literal. */
+	assert_string_equal(lits_of("x{y}z"), "x{y}z");
+}
+
+/* ---- texts: lines and paragraphs of the sample mail ------------------------- */
+
+typedef struct texts {
+	char **v;
+	size_t n, cap;
+} texts;
+
+static void add_text(texts *t, const char *p, size_t n)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->v = realloc(t->v, t->cap * sizeof *t->v);
+		assert_non_null(t->v);
+	}
+	char *s = malloc(n + 1);
+	assert_non_null(s);
+	memcpy(s, p, n);
+	s[n] = '\0';
+	t->v[t->n++] = s;
+}
+
+static void add_file(texts *t, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	size_t para = 0;
+	for (size_t i = 0, start = 0; i <= n; i++) {
+		if (i == n || buf[i] == '\n') {
+			add_text(t, buf + start, i - start);
+			/* A paragraph ends at a blank line: diagnostics span lines. */
+			if (i == n || (i + 1 < n && buf[i + 1] == '\n')) {
+				add_text(t, buf + para, i - para);
+				para = i + 1;
+			}
+			start = i + 1;
+		}
+	}
+}
+
+static void add_dir(texts *t, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		add_file(t, path);
+		add_dir(t, path); /* the Maildir */
+	}
+	closedir(d);
+}
+
+static void load_texts(texts *t)
+{
+	memset(t, 0, sizeof *t);
+	add_dir(t, "corpus/mail");
+	/* Wordings with the characters the folding trap is about. */
+	static const char *const extra[] = {
+		"550 5.1.1 user unknown", "552 mailbox full", "554 5.7.1 Message rejected as spam",
+		"MAILBOX FULL", "Mailbox Is Full", "550 Requested action not taken: mailbox unavailable",
+		"421 Too many connections", "550 5.7.26 Unauthenticated email is not accepted",
+		"This user doesn't have a yahoo.com account", "Host unknown", "Name service error",
+	};
+	for (size_t i = 0; i < NELEM(extra); i++)
+		add_text(t, extra[i], strlen(extra[i]));
+	assert_true(t->n > 2000);
+}
+
+static void free_texts(texts *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i]);
+	free(t->v);
+}
+
+/* Every built-in pattern, compiled as classify.c does, with its literals. */
+static void test_rxlit_sound(void **state)
+{
+	(void)state;
+	texts t;
+	load_texts(&t);
+	FILE *f = fopen("core/rules/reasons.rules", "r");
+	assert_non_null(f);
+	char line[4096];
+	size_t patterns = 0, matches = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#')
+			continue;
+		char *a = strchr(line, '/');
+		char *b = strrchr(line, '/');
+		if (!a || a == b)
+			continue;
+		/* Unescape "\/" as the rule parser does. */
+		char pat[4096];
+		size_t k = 0;
+		for (char *p = a + 1; p < b; p++) {
+			if (*p == '\\' && p + 1 < b && p[1] == '/')
+				p++;
+			pat[k++] = *p;
+		}
+		uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
+		if (strchr(b, 'i'))
+			opts |= PCRE2_CASELESS;
+		int ec;
+		PCRE2_SIZE eo;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, k, opts, &ec, &eo, NULL);
+		assert_non_null(re);
+		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+		dx_rxlit l;
+		assert_int_equal(dx_rxlit_find(pat, k, &l), 0);
+		patterns++;
+		for (size_t i = 0; i < t.n; i++) {
+			if (pcre2_match(re, (PCRE2_SPTR)t.v[i], strlen(t.v[i]), 0, 0, md, NULL) < 0)
+				continue;
+			matches++;
+			if (!l.n)
+				continue;
+			int found = 0;
+			for (size_t j = 0; j < l.n && !found; j++)
+				found = dx_memcasemem(t.v[i], strlen(t.v[i]), l.lit[j]) != NULL;
+			if (!found)
+				fail_msg("pattern /%.*s/ matches \"%s\" which has none of its literals", (int)k, pat,
+					 t.v[i]);
+		}
+		dx_rxlit_clear(&l);
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+	}
+	fclose(f);
+	assert_true(patterns > 100);
+	assert_true(matches > 200); /* the texts exercise the patterns */
+	free_texts(&t);
+}
+
+/* ---- the automaton ---------------------------------------------------------- */
+
+typedef struct hits {
+	size_t n;
+	size_t id[4096], end[4096];
+} hits;
+
+static int collect(void *arg, size_t id, size_t end)
+{
+	hits *h = arg;
+	if (h->n < 4096) {
+		h->id[h->n] = id;
+		h->end[h->n] = end;
+		h->n++;
+	}
+	return 0;
+}
+
+static void test_phrase_differential(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "abAB \xe5\xae";
+	uint64_t rng = 42;
+	for (int iter = 0; iter < 3000; iter++) {
+		size_t np = 1 + rng_next(&rng) % 12;
+		char store[12][8];
+		const char *ph[12];
+		for (size_t i = 0; i < np; i++) {
+			size_t len = 1 + rng_next(&rng) % 5;
+			for (size_t j = 0; j < len; j++)
+				store[i][j] = dx_lower(alphabet[rng_next(&rng) % (sizeof alphabet - 1)]);
+			store[i][len] = '\0';
+			ph[i] = store[i];
+		}
+		dx_phrases *ps = dx_phrases_new(ph, NULL, np);
+		assert_non_null(ps);
+		char text[64];
+		size_t n = rng_next(&rng) % sizeof text;
+		for (size_t i = 0; i < n; i++)
+			text[i] = alphabet[rng_next(&rng) % (sizeof alphabet - 1)];
+		static hits h;
+		h.n = 0;
+		dx_phrases_scan(ps, text, n, collect, &h);
+		/* Naive: every (end, id) pair where the phrase ends, in order of
+		 * end; the automaton's order within one end is not specified, so
+		 * counts per end and membership are compared. */
+		size_t want = 0;
+		for (size_t e = 1; e <= n; e++) {
+			for (size_t i = 0; i < np; i++) {
+				size_t len = strlen(ph[i]);
+				if (len > e)
+					continue;
+				int eq = 1;
+				for (size_t j = 0; j < len && eq; j++)
+					eq = dx_lower(text[e - len + j]) == ph[i][j];
+				if (!eq)
+					continue;
+				want++;
+				int seen = 0;
+				for (size_t k = 0; k < h.n && !seen; k++)
+					seen = h.end[k] == e && h.id[k] == i;
+				assert_true(seen);
+			}
+		}
+		assert_int_equal(h.n, want);
+		for (size_t k = 1; k < h.n; k++)
+			assert_true(h.end[k] >= h.end[k - 1]);
+		size_t id, end;
+		int any = dx_phrases_any(ps, text, n, &id, &end);
+		assert_int_equal(any, want > 0);
+		if (any)
+			assert_int_equal(end, h.end[0]);
+		dx_phrases_free(ps);
+	}
+}
+
+/* ---- classify with and without ------------------------------------------------ */
+
+static void test_classify_same(void **state)
+{
+	(void)state;
+	texts t;
+	load_texts(&t);
+	dx_rules *r = dx_rules_new();
+	dx_error err;
+	assert_int_equal(dx_rules_add_builtin(r, &err), DX_OK);
+	dx_matcher *with = dx_matcher_new(r), *without = dx_matcher_new(r);
+	dx_matcher_set_prefilter(without, 0);
+	static const char *const statuses[] = {NULL, "5.1.1", "4.2.2", "5.7.1", "5.0.0"};
+	size_t decided = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		dx_facts f = {.status = statuses[i % NELEM(statuses)], .reply_code = (i % 3) ? 550 : 0,
+			      .action = "failed", .diagnostic = t.v[i], .summary = i % 2 ? t.v[(i * 7) % t.n] : NULL};
+		dx_verdict a, b;
+		dx_classify(with, &f, &a);
+		dx_classify(without, &f, &b);
+		assert_string_equal(a.reason, b.reason);
+		assert_int_equal(a.rule_line, b.rule_line);
+		if (a.rule_line)
+			decided++;
+	}
+	assert_true(decided > 1000);
+	dx_matcher_free(with);
+	dx_matcher_free(without);
+	dx_rules_free(r);
+	free_texts(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rxlit_known),
+		cmocka_unit_test(test_rxlit_sound),
+		cmocka_unit_test(test_phrase_differential),
+		cmocka_unit_test(test_classify_same),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
