@@ -2,6 +2,7 @@
 #include "bounce.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dsnidx.h"
@@ -82,62 +83,117 @@ const char *dx_better_status(const char *given, const char *from_text)
 	return text_generic && !given_generic ? given : from_text;
 }
 
-/* Phrases naming the stage, lower case, each with its command. Order
- * matters: "end of data" before "data", explicit phrases before the bare
- * command names of a transcript. */
-static const struct {
-	const char *phrase;
-	const char *command;
-} stage_phrases[] = {
-	{"in reply to end of data", "DATA"},
-	{"in reply to data", "DATA"},
-	{"in reply to rcpt to", "RCPT"},
-	{"in reply to mail from", "MAIL"},
-	{"in reply to helo", "HELO"},
-	{"in reply to ehlo", "HELO"},
-	{"in reply to starttls", "STARTTLS"},
-	{"recipient address rejected", "RCPT"},
-	{"has rejected address", "RCPT"},
-	{"rejected the recipient", "RCPT"},
-	{"after end of data", "DATA"},
-	{"after data", "DATA"},
-	{"after rcpt to", "RCPT"},
-	{"after mail from", "MAIL"},
-	{"after helo", "HELO"},
-	{"after ehlo", "HELO"},
-	{"after starttls", "STARTTLS"},
-	{"after initial connection", "CONN"},
-	{"after pipelined", "RCPT"},
-	{"after rcpt command", "RCPT"},
-	{"after data command", "DATA"},
-	{"most progress was rcpt to response", "RCPT"},
-	{"smtp:rcpt", "RCPT"},
-	{"[rcpt_to]", "RCPT"},
-	{"(state 18)", "DATA"},   /* Gmail's session states */
-	{"(state 17)", "DATA"},
-	{"(state 14)", "RCPT"},
-	{"(state 13)", "RCPT"},
-	{"(state 9)", "MAIL"},
-	{"(state 8)", "MAIL"},
-	{"(state 6)", "STARTTLS"},
-	{"did not like our final data", "DATA"},
-	{"did not like our data", "DATA"},
-	{"did not like our rcpt to", "RCPT"},
-	{"did not like our mail from", "MAIL"},
-	{"refused to talk to me", "CONN"},
-	{"greeting failed", "CONN"},
-	{"but my name was rejected", "HELO"},
-	{"but sender was rejected", "MAIL"},
-	{"rejected after data", "DATA"},
-	{"rejected after rcpt", "RCPT"},
-	{"while sending rcpt to", "RCPT"},
-	{"while sending mail from", "MAIL"},
-	{"while sending end of data", "DATA"},
-	{"while sending data", "DATA"},
-	{"does not like recipient", "RCPT"},
-	{"does not like sender", "MAIL"},
-	{"connect to ", "CONN"},
+/* Phrases naming the stage, lower case, and the command each names (by
+ * index). Order matters: "end of data" before "data", explicit phrases
+ * before the bare command names of a transcript. */
+static const char *const stage_phrases[] = {
+	"in reply to end of data",
+	"in reply to data",
+	"in reply to rcpt to",
+	"in reply to mail from",
+	"in reply to helo",
+	"in reply to ehlo",
+	"in reply to starttls",
+	"recipient address rejected",
+	"has rejected address",
+	"rejected the recipient",
+	"after end of data",
+	"after data",
+	"after rcpt to",
+	"after mail from",
+	"after helo",
+	"after ehlo",
+	"after starttls",
+	"after initial connection",
+	"after pipelined",
+	"after rcpt command",
+	"after data command",
+	"most progress was rcpt to response",
+	"smtp:rcpt",
+	"[rcpt_to]",
+	"(state 18)",   /* Gmail's session states */
+	"(state 17)",
+	"(state 14)",
+	"(state 13)",
+	"(state 9)",
+	"(state 8)",
+	"(state 6)",
+	"did not like our final data",
+	"did not like our data",
+	"did not like our rcpt to",
+	"did not like our mail from",
+	"refused to talk to me",
+	"greeting failed",
+	"but my name was rejected",
+	"but sender was rejected",
+	"rejected after data",
+	"rejected after rcpt",
+	"while sending rcpt to",
+	"while sending mail from",
+	"while sending end of data",
+	"while sending data",
+	"does not like recipient",
+	"does not like sender",
+	"connect to ",
 };
+static const char *const stage_commands[] = {
+	"DATA",
+	"DATA",
+	"RCPT",
+	"MAIL",
+	"HELO",
+	"HELO",
+	"STARTTLS",
+	"RCPT",
+	"RCPT",
+	"RCPT",
+	"DATA",
+	"DATA",
+	"RCPT",
+	"MAIL",
+	"HELO",
+	"HELO",
+	"STARTTLS",
+	"CONN",
+	"RCPT",
+	"RCPT",
+	"DATA",
+	"RCPT",
+	"RCPT",
+	"RCPT",
+	"DATA",
+	"DATA",
+	"RCPT",
+	"RCPT",
+	"MAIL",
+	"MAIL",
+	"STARTTLS",
+	"DATA",
+	"DATA",
+	"RCPT",
+	"MAIL",
+	"CONN",
+	"CONN",
+	"HELO",
+	"MAIL",
+	"DATA",
+	"RCPT",
+	"RCPT",
+	"MAIL",
+	"DATA",
+	"DATA",
+	"RCPT",
+	"MAIL",
+	"CONN",
+};
+_Static_assert(sizeof stage_phrases / sizeof stage_phrases[0] == sizeof stage_commands / sizeof stage_commands[0],
+	       "one command per stage phrase");
+
+const char *const *dx_stage_phrase_list(size_t *n)
+{
+	*n = sizeof stage_phrases / sizeof stage_phrases[0];
+	return stage_phrases;
+}
 
 /* The command of the last ">>> CMD" (or "Sent <<< CMD") line before the
  * first rejection in a session transcript. */
@@ -181,13 +237,24 @@ static const char *transcript_command(const char *p, size_t n)
 	return NULL;
 }
 
-const char *dx_smtp_command(const char *p, size_t n)
+static int lowest_id(void *arg, size_t id, size_t end)
+{
+	(void)end;
+	size_t *best = arg;
+	if (id < *best)
+		*best = id;
+	return id == 0; /* nothing comes before the first */
+}
+
+const char *dx_smtp_command(const dx_lexicon *lx, const char *p, size_t n)
 {
 	if (!p)
 		return NULL;
-	for (size_t i = 0; i < sizeof stage_phrases / sizeof stage_phrases[0]; i++)
-		if (dx_memcasemem(p, n, stage_phrases[i].phrase))
-			return stage_phrases[i].command;
+	/* The first phrase in table order that occurs, wherever it occurs. */
+	size_t best = SIZE_MAX;
+	dx_phrases_scan(dx_lexicon_get(lx, DX_LEX_STAGE), p, n, lowest_id, &best);
+	if (best != SIZE_MAX)
+		return stage_commands[best];
 	return transcript_command(p, n);
 }
 

@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "charset.h"
+#include "lexicon.h"
 #include "normalise.h"
 #include "rfc2045.h"
 #include "rfc5322.h"
@@ -61,9 +62,17 @@ typedef struct dx_view {
 	dx_text from_line;       /* the mbox From_ line, or empty */
 	int detected;            /* DX_DETECT_WEAK or DX_DETECT_STRONG (detect.h) */
 	unsigned max_recipients; /* the limit, for helpers that list recipients */
+	const dx_lexicon *lex;   /* the engine's compiled phrase sets */
 	/* Filled on first use by dx_view_plain(). */
 	dx_text plain;
 	int plain_state;         /* 0 not yet, 1 found, -1 none */
+	/* Filled on first use by dsn_text.c: where the report part of the
+	 * plain text ends and the original begins, and the SMTP stage the
+	 * whole report names. */
+	int report_state;        /* 0 not yet, 1 known */
+	size_t report_end, report_orig;
+	int report_command_state;
+	const char *report_command;
 } dx_view;
 
 /* The bounce's human-readable text in UTF-8: its first text/plain part
@@ -99,7 +108,7 @@ const char *dx_better_status(const char *given, const char *from_text);
 /* The SMTP stage a server's text says a failure answered ("in reply to
  * RCPT TO command", "after end of data", a transcript's last ">>> DATA"),
  * as a static string, or NULL. */
-const char *dx_smtp_command(const char *p, size_t n);
+const char *dx_smtp_command(const dx_lexicon *lx, const char *p, size_t n);
 /* The SMTP reply code that answers for a failure in p[0..n): the first
  * known 4xx/5xx code standing alone (a 2xx only when there is none), or a
  * remote's answer the text quotes in brackets; 0 when there is none. */

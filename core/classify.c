@@ -81,12 +81,14 @@ struct dx_rules {
 	 * for each literal the rule it belongs to. Rebuilt after each add. */
 	dx_phrases *lits;
 	size_t *lit_rule;
+	unsigned char *lit_bit;  /* the literal's index within its rule */
 };
 
 struct dx_matcher {
 	const dx_rules *rules;
 	pcre2_match_data *md;
 	unsigned char *cand;     /* per rule: worth trying on the text at hand */
+	uint64_t *present;       /* per rule: which of its literals the text has */
 	int no_prefilter;
 };
 
@@ -113,6 +115,7 @@ void dx_rules_free(dx_rules *r)
 	free(r->v);
 	dx_phrases_free(r->lits);
 	free(r->lit_rule);
+	free(r->lit_bit);
 	free(r);
 }
 
@@ -420,14 +423,17 @@ static int build_prefilter(dx_rules *r)
 {
 	dx_phrases_free(r->lits);
 	free(r->lit_rule);
+	free(r->lit_bit);
 	r->lits = NULL;
 	r->lit_rule = NULL;
+	r->lit_bit = NULL;
 	size_t total = 0;
 	for (size_t i = 0; i < r->n; i++)
 		total += r->v[i].lits.n;
 	const char **lits = malloc((total ? total : 1) * sizeof *lits);
 	r->lit_rule = malloc((total ? total : 1) * sizeof *r->lit_rule);
-	if (!lits || !r->lit_rule) {
+	r->lit_bit = malloc(total ? total : 1);
+	if (!lits || !r->lit_rule || !r->lit_bit) {
 		free(lits);
 		return -1;
 	}
@@ -435,6 +441,7 @@ static int build_prefilter(dx_rules *r)
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t j = 0; j < r->v[i].lits.n; j++) {
 			lits[k] = r->v[i].lits.lit[j];
+			r->lit_bit[k] = (unsigned char)j;
 			r->lit_rule[k++] = i;
 		}
 	r->lits = dx_phrases_new(lits, NULL, total);
@@ -532,9 +539,11 @@ dx_matcher *dx_matcher_new(const dx_rules *r)
 	m->rules = r;
 	m->md = pcre2_match_data_create(1, NULL);
 	m->cand = malloc(r->n ? r->n : 1);
-	if (!m->md || !m->cand) {
+	m->present = malloc((r->n ? r->n : 1) * sizeof *m->present);
+	if (!m->md || !m->cand || !m->present) {
 		pcre2_match_data_free(m->md);
 		free(m->cand);
+		free(m->present);
 		free(m);
 		return NULL;
 	}
@@ -552,6 +561,7 @@ void dx_matcher_free(dx_matcher *m)
 		return;
 	pcre2_match_data_free(m->md);
 	free(m->cand);
+	free(m->present);
 	free(m);
 }
 
@@ -583,13 +593,11 @@ static void verdict_from(dx_verdict *v, const dx_rule *rule, const char *matched
 	v->matched = matched;
 }
 
-static int mark_rule(void *arg, size_t id, size_t end)
+static int mark_literal(void *arg, size_t id, size_t end)
 {
 	(void)end;
-	const void **ctx = arg;
-	const dx_rules *r = ctx[0];
-	unsigned char *cand = (unsigned char *)ctx[1];
-	cand[r->lit_rule[id]] = 1;
+	dx_matcher *m = arg;
+	m->present[m->rules->lit_rule[id]] |= (uint64_t)1 << m->rules->lit_bit[id];
 	return 0;
 }
 
@@ -604,8 +612,8 @@ static int fold_trap(const char *s, size_t n)
 	return 0;
 }
 
-/* Which rules are worth trying on s: those with a literal in it, and those
- * without literals. PCRE2's Unicode case folding lets 'k' and 's' match
+/* Which rules are worth trying on s: those whose literals present allow a
+ * match (rxlit.h), and those without literals. PCRE2's Unicode case folding lets 'k' and 's' match
  * U+212A and U+017F, which no ASCII literal finds: with either in the
  * text, every rule is tried. */
 static void candidates(dx_matcher *m, const char *s, size_t sn)
@@ -615,10 +623,10 @@ static void candidates(dx_matcher *m, const char *s, size_t sn)
 		memset(m->cand, 1, r->n);
 		return;
 	}
+	memset(m->present, 0, r->n * sizeof *m->present);
+	dx_phrases_scan(r->lits, s, sn, mark_literal, m);
 	for (size_t i = 0; i < r->n; i++)
-		m->cand[i] = r->v[i].lits.n == 0;
-	const void *ctx[2] = {r, m->cand};
-	dx_phrases_scan(r->lits, s, sn, mark_rule, ctx);
+		m->cand[i] = dx_rxlit_possible(&r->v[i].lits, m->present[i]);
 }
 
 void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)

@@ -50,6 +50,7 @@ struct dx_engine {
 	dx_options opts;
 	char *rules_file;        /* owned copy of opts.rules_file */
 	dx_rules *rules;
+	dx_lexicon *lex;
 	const dx_scan_kernel *kernel;
 };
 
@@ -113,7 +114,8 @@ dx_status dx_engine_new(const dx_options *opts, dx_engine **out, dx_error *err)
 	}
 	e->kernel = dx_scan_best();
 	e->rules = dx_rules_new();
-	if (!e->rules)
+	e->lex = dx_lexicon_new();
+	if (!e->rules || !e->lex)
 		goto nomem;
 	dx_status st;
 	if (e->opts.rules_file && (st = dx_rules_add_file(e->rules, e->opts.rules_file, err)) != DX_OK) {
@@ -140,6 +142,7 @@ void dx_engine_free(dx_engine *e)
 	if (!e)
 		return;
 	dx_rules_free(e->rules);
+	dx_lexicon_free(e->lex);
 	free(e->rules_file);
 	free(e);
 }
@@ -331,6 +334,8 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 	inner->from_line.p = NULL;
 	inner->from_line.n = 0;
 	inner->plain_state = 0;
+	inner->report_state = 0;
+	inner->report_command_state = 0;
 	inner->root = dx_mime_parse(v->mime, inner->text.p, inner->text.n);
 	if (!inner->root)
 		return -1;
@@ -379,7 +384,7 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		.max_header_fields = o->limits.max_header_fields,
 	};
 	dx_view view = {.arena = a, .mime = &mime, .hdr = &hdr, .text = text, .from_line = from_line,
-			.detected = detected, .max_recipients = o->limits.max_recipients};
+			.detected = detected, .max_recipients = o->limits.max_recipients, .lex = d->engine->lex};
 	view.root = dx_mime_parse(&mime, text.p, text.n);
 	if (!view.root)
 		goto nomem;

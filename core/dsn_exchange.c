@@ -48,7 +48,7 @@ static const char *address_line(dx_arena *a, const line *l, size_t *tok_len)
 
 /* Reads the first diagnostic construct in t (one recipient's lines joined
  * with spaces) into r. */
-static int read_diagnostic(dx_arena *a, const char *t, size_t n, dx_rcpt *r)
+static int read_diagnostic(const dx_lexicon *lx, dx_arena *a, const char *t, size_t n, dx_rcpt *r)
 {
 	const char *q;
 	const char *text = NULL;
@@ -122,7 +122,7 @@ static int read_diagnostic(dx_arena *a, const char *t, size_t n, dx_rcpt *r)
 		dx_remote_reply(a, r->diagnostic, dn, &r->reply_code, &rs);
 		if (rs && !r->status)
 			r->status = rs;
-		r->command = dx_smtp_command(t, n);
+		r->command = dx_smtp_command(lx, t, n);
 		if (!r->status)
 			r->status = dx_find_status(a, r->diagnostic, dn);
 	}
@@ -166,7 +166,7 @@ int dx_decode_exchange(dx_view *v, dx_bounce *b)
 	do {                                                                                \
 		if (cur && cur_end > cur_start) {                                           \
 			char *joined = dx_squeeze(a, t.p + cur_start, cur_end - cur_start); \
-			if (!joined || read_diagnostic(a, joined, strlen(joined), cur) < 0) \
+			if (!joined || read_diagnostic(v->lex, a, joined, strlen(joined), cur) < 0) \
 				return -1;                                                  \
 		}                                                                           \
 		cur = NULL;                                                                 \

@@ -173,12 +173,10 @@ static const char *signature_of(const char *t, size_t tn, size_t limit)
 	return NULL;
 }
 
-static int is_marker(const tline *l)
+const char *const *dx_original_marker_list(size_t *n)
 {
-	for (size_t k = 0; k < sizeof original_markers / sizeof original_markers[0]; k++)
-		if (dx_memcasemem(l->p, l->n, original_markers[k]))
-			return 1;
-	return 0;
+	*n = sizeof original_markers / sizeof original_markers[0];
+	return original_markers;
 }
 
 /* A header field line of a returned original ("Received: from ..."). */
@@ -217,13 +215,40 @@ static int header_block_at(const char *t, size_t tn, size_t pos)
 
 /* The report part of the text: from the start to the line that begins the
  * original. *orig gets where the original's header block begins (or tn). */
-static size_t report_end(const char *t, size_t tn, size_t *orig)
+static size_t report_end(const dx_lexicon *lx, const char *t, size_t tn, size_t *orig);
+
+/* report_end() of the view's plain text t, worked out once per message. */
+static size_t view_report_end(dx_view *v, dx_text t, size_t *orig)
+{
+	if (!v->report_state) {
+		v->report_end = report_end(v->lex, t.p, t.n, &v->report_orig);
+		v->report_state = 1;
+	}
+	*orig = v->report_orig;
+	return v->report_end;
+}
+
+/* The SMTP stage the report part names as a whole, worked out once. */
+static const char *view_report_command(dx_view *v, dx_text t, size_t rn)
+{
+	if (!v->report_command_state) {
+		v->report_command = dx_smtp_command(v->lex, t.p, rn);
+		v->report_command_state = 1;
+	}
+	return v->report_command;
+}
+
+static size_t report_end(const dx_lexicon *lx, const char *t, size_t tn, size_t *orig)
 {
 	size_t pos = 0, start;
 	tline l;
 	*orig = tn;
+	/* The first line with a marker is the one holding the marker that
+	 * ends first (markers have no line breaks): one pass finds it. */
+	size_t marker_end = tn + 1;
+	dx_phrases_any(dx_lexicon_get(lx, DX_LEX_ORIGINAL), t, tn, NULL, &marker_end);
 	while (start = pos, next_line(t, tn, &pos, &l)) {
-		if (is_marker(&l)) {
+		if (marker_end <= pos) {
 			/* The header block follows the marker, after blank lines or a
 			 * line of dashes. */
 			size_t h = pos;
@@ -493,7 +518,7 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 
 /* Fills a recipient from its text block: the remote's reply as the
  * diagnostic, what precedes it as the summary. */
-static int fill_from_text(dx_arena *a, dx_rcpt *r, const char *text)
+static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const char *text)
 {
 	size_t n = strlen(text);
 	/* Sendmail wraps each recipient's reason: "(reason: 550 ...)". */
@@ -515,7 +540,7 @@ static int fill_from_text(dx_arena *a, dx_rcpt *r, const char *text)
 	size_t dn = strlen(d);
 	r->diagnostic = dn ? d : NULL;
 	if (!r->command)
-		r->command = dx_smtp_command(text, n);
+		r->command = dx_smtp_command(lx, text, n);
 	r->summary = summary && *summary ? summary : NULL;
 	const char *rs;
 	dx_remote_reply(a, text, n, &r->reply_code, &rs);
@@ -731,7 +756,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		return got;
 	dx_arena *a = v->arena;
 	size_t orig;
-	size_t rn = report_end(t.p, t.n, &orig);
+	size_t rn = view_report_end(v, t, &orig);
 	const char *own[3] = {NULL, NULL, NULL};
 	scan s = {0};
 	if (scan_report(a, t.p, rn, own, 0, v->max_recipients, &s) < 0)
@@ -755,7 +780,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		f[i].remote_mta = NULL;
 		f[i].command = s.f[i].command;
 		if (f[i].text) {
-			if (fill_from_text(a, &r, f[i].text) < 0)
+			if (fill_from_text(v->lex, a, &r, f[i].text) < 0)
 				return -1;
 			f[i].diagnostic = r.diagnostic;
 			f[i].status = r.status;
@@ -764,7 +789,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 			f[i].command = r.command;
 		}
 		if (!f[i].command)
-			f[i].command = dx_smtp_command(t.p, rn);
+			f[i].command = view_report_command(v, t, rn);
 	}
 	*out = f;
 	*nout = s.n;
@@ -829,7 +854,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		return got;
 	dx_arena *a = v->arena;
 	size_t orig;
-	size_t rn = report_end(t.p, t.n, &orig);
+	size_t rn = view_report_end(v, t, &orig);
 	const char *name = signature_of(t.p, rn, rn);
 	if (!name) {
 		/* Without a known signature, only a message that is a bounce by
@@ -950,12 +975,12 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			}
 		}
 		r->command = s.f[i].command;
-		if (txt && *txt && fill_from_text(a, r, txt) < 0)
+		if (txt && *txt && fill_from_text(v->lex, a, r, txt) < 0)
 			return -1;
 		if (delayed && (!r->status || r->status[0] == '4'))
 			r->action = "delayed";
 		if (!r->command)
-			r->command = dx_smtp_command(t.p, rn);
+			r->command = view_report_command(v, t, rn);
 	}
 	if (!b->reporting_mta) {
 		/* "This is the mail system at host X.", "qmail-send program at X." */

@@ -12,12 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* In a table entry: the state reached has matches. */
+#define HAS_MATCHES 0x80000000u
+
 struct dx_phrases {
 	size_t nphrases;
 	uint32_t nstates;
 	uint32_t nclass;
 	uint8_t cls[256];
-	uint32_t *delta;     /* nstates * nclass: next state */
+	uint32_t *delta;     /* nstates * nclass: the next state's row (state *
+			      * nclass), with HAS_MATCHES if it has any */
 	uint32_t *out_start; /* nstates + 1: matches of state s are out_ids[out_start[s] .. out_start[s+1]) */
 	uint32_t *out_ids;
 };
@@ -158,15 +162,30 @@ dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_
 				ps->out_ids[o++] = k - 1;
 	}
 	free(dup);
-	/* Shrink the table to the states used. */
+	/* Shrink the table to the states used, and store each next state as
+	 * its row's offset, so that the scan does no multiplication; a
+	 * state's matches are then at out_start[row / nclass]. */
 	uint32_t *shrunk = realloc(delta, (size_t)nstates * nclass * sizeof *delta);
 	ps->delta = shrunk ? shrunk : delta;
 	ps->nstates = nstates;
+	if ((uint64_t)nstates * nclass >= HAS_MATCHES)
+		goto oom_built;
+	for (size_t i = 0; i < (size_t)nstates * nclass; i++) {
+		uint32_t t = ps->delta[i];
+		ps->delta[i] = t * nclass | (count[t] ? HAS_MATCHES : 0);
+	}
 	free(fail);
 	free(own);
 	free(queue);
 	free(count);
 	return ps;
+oom_built:
+	free(fail);
+	free(own);
+	free(queue);
+	free(count);
+	dx_phrases_free(ps);
+	return NULL;
 oom:
 	free(delta);
 	free(fail);
@@ -182,13 +201,17 @@ int dx_phrases_scan(const dx_phrases *ps, const char *p, size_t n, dx_phrase_fn 
 	const uint32_t *delta = ps->delta;
 	const uint32_t *out_start = ps->out_start;
 	const uint32_t nclass = ps->nclass;
-	uint32_t s = 0;
+	const uint8_t *cls = ps->cls;
+	uint32_t row = 0;
 	for (size_t i = 0; i < n; i++) {
-		s = delta[(size_t)s * nclass + ps->cls[(unsigned char)p[i]]];
-		uint32_t a = out_start[s], b = out_start[s + 1];
-		for (; a < b; a++)
-			if (fn(arg, ps->out_ids[a], i + 1))
-				return 1;
+		uint32_t next = delta[row + cls[(unsigned char)p[i]]];
+		row = next & ~HAS_MATCHES;
+		if (next & HAS_MATCHES) {
+			uint32_t s = row / nclass;
+			for (uint32_t a = out_start[s], b = out_start[s + 1]; a < b; a++)
+				if (fn(arg, ps->out_ids[a], i + 1))
+					return 1;
+		}
 	}
 	return 0;
 }

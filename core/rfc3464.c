@@ -151,7 +151,7 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 		const char *rs;
 		dx_remote_reply(a, d, dn, &r->reply_code, &rs);
 		r->status = dx_better_status(r->status, rs ? rs : dx_find_status(a, d, dn));
-		r->command = dx_smtp_command(d, dn);
+		r->command = dx_smtp_command(v->lex, d, dn);
 	}
 	return 0;
 }

@@ -1,11 +1,12 @@
 /* rxlit.c: required literals of a PCRE2 pattern; see rxlit.h.
  *
  * A recursive descent over the pattern's syntax. A sequence of atoms gives
- * candidate sets: each run of plain characters that are all required (not
- * under ?, * or {0,...}) is a set of one, and each required group gives the
- * set of its alternatives. The sequence keeps its best candidate: the set
- * whose shortest literal is longest. An alternation is the union of its
- * branches' sets, and has none if one branch has none.
+ * sets that are all required: each run of plain characters that are all
+ * required (not under ?, * or {0,...}) is a set of one, and each required
+ * group gives the set of its alternatives. The sequence keeps its best few
+ * (the best: the set whose shortest literal is longest). Inside a group,
+ * an alternation is the union of its branches' best sets, and has none if
+ * one branch has none; at the top, each branch keeps its own sets.
  */
 #include "rxlit.h"
 
@@ -19,6 +20,14 @@ typedef struct lset {
 	uint32_t off[DX_RXLIT_MAX];     /* into the pool */
 	uint32_t len[DX_RXLIT_MAX];
 } lset;
+
+enum { KEEP = 4 };
+
+/* Sets that are all required: the best KEEP of a sequence. */
+typedef struct conj {
+	size_t n;
+	lset s[KEEP];
+} conj;
 
 typedef struct rx {
 	const char *p;
@@ -44,20 +53,41 @@ static size_t shortest(const lset *s)
 	return m;
 }
 
-static void consider(lset *best, const lset *c)
+static int better(const lset *a, const lset *b)
 {
-	if (!c->ok || c->n == 0)
-		return;
-	if (!best->ok) {
-		*best = *c;
-		return;
-	}
-	size_t a = shortest(c), b = shortest(best);
-	if (a > b || (a == b && c->n < best->n))
-		*best = *c;
+	size_t x = shortest(a), y = shortest(b);
+	return x > y || (x == y && a->n < b->n);
 }
 
-static void flush(rx *r, run *u, lset *best)
+static void consider(conj *c, const lset *x)
+{
+	if (!x->ok || x->n == 0)
+		return;
+	if (c->n < KEEP) {
+		c->s[c->n++] = *x;
+		return;
+	}
+	size_t worst = 0;
+	for (size_t k = 1; k < c->n; k++)
+		if (better(&c->s[worst], &c->s[k]))
+			worst = k;
+	if (better(x, &c->s[worst]))
+		c->s[worst] = *x;
+}
+
+static lset best_of(const conj *c)
+{
+	lset none = {0};
+	if (!c->n)
+		return none;
+	size_t b = 0;
+	for (size_t k = 1; k < c->n; k++)
+		if (better(&c->s[k], &c->s[b]))
+			b = k;
+	return c->s[b];
+}
+
+static void flush(rx *r, run *u, conj *best)
 {
 	if (u->len) {
 		lset c = {.ok = 1, .n = 1};
@@ -238,7 +268,7 @@ static void append(rx *r, run *u, char c)
 
 /* A literal byte c just read: kept in the run unless a quantifier makes
  * it optional; a repeat ends the run after it. */
-static void literal(rx *r, run *u, lset *best, char c)
+static void literal(rx *r, run *u, conj *best, char c)
 {
 	unsigned min;
 	if (quantifier(r, &min)) {
@@ -321,9 +351,9 @@ static int caseless_free(const char *p, size_t n)
 	return (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff);
 }
 
-static lset parse_seq(rx *r)
+static conj parse_seq(rx *r)
 {
-	lset best = {0};
+	conj best = {0};
 	run u = {r->pool_n, 0};
 	while (r->i < r->n && !r->giveup) {
 		char c = r->p[r->i];
@@ -417,7 +447,8 @@ static lset parse_alt(rx *r)
 {
 	lset all = {.ok = 1, .n = 0};
 	for (;;) {
-		lset b = parse_seq(r);
+		conj c = parse_seq(r);
+		lset b = best_of(&c);
 		if (!b.ok || all.n + b.n > DX_RXLIT_MAX)
 			all.ok = 0;
 		else if (all.ok) {
@@ -439,31 +470,95 @@ void dx_rxlit_clear(dx_rxlit *l)
 	for (size_t k = 0; k < l->n; k++)
 		free(l->lit[k]);
 	l->n = 0;
+	l->nsets = 0;
+	l->nbranches = 0;
+}
+
+int dx_rxlit_possible(const dx_rxlit *l, uint64_t present)
+{
+	if (!l->n)
+		return 1;
+	for (size_t b = 0, s = 0; b < l->nbranches; b++) {
+		int all = 1;
+		for (; s < l->nsets && l->branch[s] == b; s++)
+			if (!(l->set[s] & present))
+				all = 0;
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+enum { MAX_BRANCHES = DX_RXLIT_SETS };
+
+/* Copies the chosen sets out; -1 when out of memory, 1 when they do not
+ * fit (the caller tries fewer). */
+static int emit(const rx *r, const conj *br, size_t nb, dx_rxlit *out)
+{
+	size_t nlit = 0, nsets = 0;
+	for (size_t b = 0; b < nb; b++)
+		for (size_t k = 0; k < br[b].n; k++) {
+			nsets++;
+			nlit += br[b].s[k].n;
+		}
+	if (nlit > DX_RXLIT_MAX || nsets > DX_RXLIT_SETS)
+		return 1;
+	for (size_t b = 0; b < nb; b++)
+		for (size_t k = 0; k < br[b].n; k++) {
+			const lset *x = &br[b].s[k];
+			uint64_t mask = 0;
+			for (size_t j = 0; j < x->n; j++) {
+				char *l = malloc(x->len[j] + 1);
+				if (!l) {
+					dx_rxlit_clear(out);
+					return -1;
+				}
+				memcpy(l, r->pool + x->off[j], x->len[j]);
+				l[x->len[j]] = '\0';
+				mask |= (uint64_t)1 << out->n;
+				out->lit[out->n++] = l;
+			}
+			out->set[out->nsets] = mask;
+			out->branch[out->nsets++] = (unsigned char)b;
+		}
+	out->nbranches = nb;
+	return 0;
 }
 
 int dx_rxlit_find(const char *p, size_t n, dx_rxlit *out)
 {
-	out->n = 0;
+	memset(out, 0, sizeof *out);
 	rx r = {.p = p, .n = n};
 	r.pool = malloc(n + 1);
 	if (!r.pool)
 		return -1;
-	lset s = parse_alt(&r);
-	if (r.giveup || r.i != n || !s.ok || s.n == 0) {
-		free(r.pool);
-		return 0;
+	conj br[MAX_BRANCHES];
+	size_t nb = 0;
+	int none = 0;
+	for (;;) {
+		conj c = parse_seq(&r);
+		if (c.n == 0 || nb == MAX_BRANCHES)
+			none = 1;
+		else
+			br[nb++] = c;
+		if (r.giveup || r.i >= n || p[r.i] != '|')
+			break;
+		r.i++;
 	}
-	for (size_t k = 0; k < s.n; k++) {
-		char *l = malloc(s.len[k] + 1);
-		if (!l) {
-			dx_rxlit_clear(out);
-			free(r.pool);
-			return -1;
+	int rc = 0;
+	if (!none && !r.giveup && r.i == n) {
+		rc = emit(&r, br, nb, out);
+		if (rc == 1) {
+			/* Too many: each branch's best set alone. */
+			for (size_t b = 0; b < nb; b++) {
+				br[b].s[0] = best_of(&br[b]);
+				br[b].n = 1;
+			}
+			rc = emit(&r, br, nb, out);
+			if (rc == 1)
+				rc = 0; /* still too many: none, always try */
 		}
-		memcpy(l, r.pool + s.off[k], s.len[k]);
-		l[s.len[k]] = '\0';
-		out->lit[out->n++] = l;
 	}
 	free(r.pool);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }

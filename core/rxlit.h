@@ -18,13 +18,28 @@
 #define DX_RXLIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-enum { DX_RXLIT_MAX = 48 };
+enum { DX_RXLIT_MAX = 48, DX_RXLIT_SETS = 16 };
 
+/* The answer is in disjunctive normal form over sets of literals: the
+ * pattern can match a text only if, for some branch, every set of that
+ * branch has one of its literals in the text. A top-level alternation
+ * gives the branches; within a branch, each required run of plain
+ * characters and each required group is a set (a group's alternatives are
+ * the set's literals), of which the best few are kept. */
 typedef struct dx_rxlit {
-	size_t n;                    /* 0: none found, always try the pattern */
-	char *lit[DX_RXLIT_MAX];     /* malloc'd, NUL-terminated, lower case */
+	size_t n;                      /* literals; 0: none found, always try */
+	char *lit[DX_RXLIT_MAX];       /* malloc'd, NUL-terminated, lower case */
+	size_t nsets;
+	uint64_t set[DX_RXLIT_SETS];   /* bit k: lit[k] belongs to the set */
+	unsigned char branch[DX_RXLIT_SETS]; /* the branch each set belongs to */
+	size_t nbranches;
 } dx_rxlit;
+
+/* Whether the literals present (bit k: lit[k] is in the text) allow a
+ * match. */
+int dx_rxlit_possible(const dx_rxlit *l, uint64_t present);
 
 /* Fills out for pattern p[0..n); 0, or -1 when out of memory (out is then
  * empty). A pattern that is not valid PCRE2 gives some answer or none; the

@@ -29,29 +29,38 @@ static uint64_t rng_next(uint64_t *s)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-/* The literals of pattern, sorted and joined with '|', or "-" for none. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The answer for pattern written out: branches joined with " || ", the
+ * sets of a branch with " & " (in the order found), the literals of a set
+ * sorted and joined with '|'; "-" for none. */
 static char *lits_of(const char *pattern)
 {
 	dx_rxlit l;
 	assert_int_equal(dx_rxlit_find(pattern, strlen(pattern), &l), 0);
-	static char out[1024];
+	static char out[2048];
 	if (!l.n) {
 		strcpy(out, "-");
 		return out;
 	}
-	/* sort */
-	for (size_t i = 0; i < l.n; i++)
-		for (size_t j = i + 1; j < l.n; j++)
-			if (strcmp(l.lit[j], l.lit[i]) < 0) {
-				char *t = l.lit[i];
-				l.lit[i] = l.lit[j];
-				l.lit[j] = t;
-			}
 	out[0] = '\0';
-	for (size_t i = 0; i < l.n; i++) {
-		if (i)
-			strcat(out, "|");
-		strcat(out, l.lit[i]);
+	for (size_t s = 0; s < l.nsets; s++) {
+		if (s)
+			strcat(out, l.branch[s] == l.branch[s - 1] ? " & " : " || ");
+		const char *v[DX_RXLIT_MAX];
+		size_t k = 0;
+		for (size_t j = 0; j < l.n; j++)
+			if (l.set[s] >> j & 1)
+				v[k++] = l.lit[j];
+		qsort(v, k, sizeof v[0], cmp_str);
+		for (size_t j = 0; j < k; j++) {
+			if (j)
+				strcat(out, "|");
+			strcat(out, v[j]);
+		}
 	}
 	dx_rxlit_clear(&l);
 	return out;
@@ -61,22 +70,25 @@ static void test_rxlit_known(void **state)
 {
 	(void)state;
 	assert_string_equal(lits_of("user unknown"), "user unknown");
-	assert_string_equal(lits_of("\\bUser\\s+Unknown\\b"), "unknown");
-	assert_string_equal(lits_of("mailbox\\s+(?:is\\s+)?full|quota\\s+exceeded"), "exceeded|mailbox");
-	/* An optional character ends the run before it (and the longer of
-	 * the two runs is kept). */
-	assert_string_equal(lits_of("recipients?\\s+rejected"), "recipient");
-	assert_string_equal(lits_of("recipients?\\s+were\\s+rejected"), "recipient");
-	assert_string_equal(lits_of("mx?\\s+rejected"), "rejected");
+	/* Runs separated by a class are each required. */
+	assert_string_equal(lits_of("\\bUser\\s+Unknown\\b"), "user & unknown");
+	/* A top-level alternation gives branches. */
+	assert_string_equal(lits_of("mailbox\\s+(?:is\\s+)?full|quota\\s+exceeded"),
+			    "mailbox & full || quota & exceeded");
+	/* An optional character ends the run before it. */
+	assert_string_equal(lits_of("recipients?\\s+rejected"), "recipient & rejected");
+	assert_string_equal(lits_of("mx?\\s+rejected"), "m & rejected");
 	assert_string_equal(lits_of("abcdx?"), "abcd");
-	/* A required group gives its alternatives. */
+	/* The best four sets of a branch are kept (not the "z"). */
+	assert_string_equal(lits_of("alpha beta\\s+gamma\\s+de\\s+epsilon\\s+z"), "alpha beta & gamma & de & epsilon");
+	/* A required group gives a set of its alternatives. */
 	assert_string_equal(lits_of("\\b(?:disabled|suspended)\\b"), "disabled|suspended");
 	/* An optional group gives nothing. */
 	assert_string_equal(lits_of("(?:blocked)?\\s+x"), "x");
-	assert_string_equal(lits_of("ab(?:blocked){0,2}c"), "ab");
+	assert_string_equal(lits_of("ab(?:blocked){0,2}c"), "ab & c");
 	/* Escaped punctuation is literal; classes and dots end a run. */
 	assert_string_equal(lits_of("RESOLVER\\.ADR\\.RecipNotFound"), "resolver.adr.recipnotfound");
-	assert_string_equal(lits_of("5[0-9][0-9] spam"), " spam");
+	assert_string_equal(lits_of("5[0-9][0-9] spam"), "5 &  spam");
 	assert_string_equal(lits_of("\\Qa+b\\E"), "a+b");
 	/* An empty branch, a lookahead alone, inline options: nothing. */
 	assert_string_equal(lits_of("abc|"), "-");
@@ -85,14 +97,47 @@ static void test_rxlit_known(void **state)
 	assert_string_equal(lits_of("(*UTF)abc"), "-");
 	assert_string_equal(lits_of(".*"), "-");
 	/* Non-ASCII letters (which have other cases) end a run; CJK does not. */
-	assert_string_equal(lits_of("empf\xc3\xa4nger unbekannt"), "nger unbekannt");
+	assert_string_equal(lits_of("empf\xc3\xa4nger unbekannt"), "empf & nger unbekannt");
 	assert_string_equal(lits_of("\xe5\xae\x9b\xe5\x85\x88.{0,10}\xe4\xb8\x8d\xe6\x98\x8e"),
-			    "\xe5\xae\x9b\xe5\x85\x88"); /* 宛先 or 不明, both six bytes: the first kept */
+			    "\xe5\xae\x9b\xe5\x85\x88 & \xe4\xb8\x8d\xe6\x98\x8e");
 	/* Counted repeats: {2} keeps the character, {0,3} drops it. */
-	assert_string_equal(lits_of("ab{2}c"), "ab");
-	assert_string_equal(lits_of("abc{0,3}d"), "ab");
+	assert_string_equal(lits_of("ab{2}c"), "ab & c");
+	assert_string_equal(lits_of("abc{0,3}d"), "ab & d");
 	/* A '{' that is not a quantifier is literal. */
 	assert_string_equal(lits_of("x{y}z"), "x{y}z");
+}
+
+static void test_rxlit_possible(void **state)
+{
+	(void)state;
+	dx_rxlit l;
+	const char *p = "mailbox\\s+(?:is\\s+)?full|quota\\s+exceeded";
+	assert_int_equal(dx_rxlit_find(p, strlen(p), &l), 0);
+	assert_int_equal(l.n, 4); /* mailbox, full, quota, exceeded */
+	uint64_t all = (1u << l.n) - 1;
+	assert_true(dx_rxlit_possible(&l, all));
+	assert_false(dx_rxlit_possible(&l, 0));
+	/* One whole branch is enough; half of each is not. */
+	uint64_t mailbox = 0, full = 0, quota = 0, exceeded = 0;
+	for (size_t k = 0; k < l.n; k++) {
+		uint64_t b = (uint64_t)1 << k;
+		if (!strcmp(l.lit[k], "mailbox"))
+			mailbox = b;
+		else if (!strcmp(l.lit[k], "full"))
+			full = b;
+		else if (!strcmp(l.lit[k], "quota"))
+			quota = b;
+		else if (!strcmp(l.lit[k], "exceeded"))
+			exceeded = b;
+	}
+	assert_true(dx_rxlit_possible(&l, mailbox | full));
+	assert_true(dx_rxlit_possible(&l, quota | exceeded));
+	assert_false(dx_rxlit_possible(&l, mailbox | exceeded));
+	assert_false(dx_rxlit_possible(&l, full | quota));
+	dx_rxlit_clear(&l);
+	/* No literals: always possible. */
+	assert_int_equal(dx_rxlit_find(".*", 2, &l), 0);
+	assert_true(dx_rxlit_possible(&l, 0));
 }
 
 /* ---- texts: lines and paragraphs of the sample mail ------------------------- */
@@ -220,11 +265,12 @@ static void test_rxlit_sound(void **state)
 			matches++;
 			if (!l.n)
 				continue;
-			int found = 0;
-			for (size_t j = 0; j < l.n && !found; j++)
-				found = dx_memcasemem(t.v[i], strlen(t.v[i]), l.lit[j]) != NULL;
-			if (!found)
-				fail_msg("pattern /%.*s/ matches \"%s\" which has none of its literals", (int)k, pat,
+			uint64_t present = 0;
+			for (size_t j = 0; j < l.n; j++)
+				if (dx_memcasemem(t.v[i], strlen(t.v[i]), l.lit[j]))
+					present |= (uint64_t)1 << j;
+			if (!dx_rxlit_possible(&l, present))
+				fail_msg("pattern /%.*s/ matches \"%s\", which its literals rule out", (int)k, pat,
 					 t.v[i]);
 		}
 		dx_rxlit_clear(&l);
@@ -349,6 +395,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rxlit_known),
+		cmocka_unit_test(test_rxlit_possible),
 		cmocka_unit_test(test_rxlit_sound),
 		cmocka_unit_test(test_phrase_differential),
 		cmocka_unit_test(test_classify_same),
