@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "text.h"
 
 enum { CACHE_SLOTS = 8 };
@@ -68,6 +72,32 @@ size_t dx_utf8_encode(char *o, uint32_t cp)
 	return 4;
 }
 
+/* Bytes from p that are plain: printable ASCII, tab or newline, looked at
+ * 16 at a time (mail text is mostly that). */
+static size_t plain_ascii_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i tab = _mm_set1_epi8('\t'), nl = _mm_set1_epi8('\n');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* Signed: bytes of 0x80 and up are negative, so below 0x20 too. */
+		unsigned bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+		unsigned ok = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, nl)));
+		bad &= ~ok;
+		if (bad)
+			return i + (size_t)__builtin_ctz(bad);
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = p[i];
+		if ((c < 0x20 && c != '\t' && c != '\n') || c >= 0x7f)
+			break;
+	}
+	return i;
+}
+
 size_t dx_utf8_valid_prefix(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -75,7 +105,8 @@ size_t dx_utf8_valid_prefix(const char *s, size_t n)
 	while (i < n) {
 		unsigned char c = p[i];
 		if (c < 0x80) {
-			i++;
+			size_t k = plain_ascii_run(p + i, n - i);
+			i += k ? k : 1;
 			continue;
 		}
 		size_t len;
@@ -116,6 +147,15 @@ char *dx_utf8_clean(dx_arena *a, const char *p, size_t n)
 		return NULL;
 	size_t k = 0, i = 0;
 	while (i < n) {
+		/* Plain ASCII is copied as it is, in runs. */
+		size_t run = plain_ascii_run((const unsigned char *)p + i, n - i);
+		if (run) {
+			memcpy(o + k, p + i, run);
+			k += run;
+			i += run;
+			if (i == n)
+				break;
+		}
 		size_t ok = dx_utf8_valid_prefix(p + i, n - i);
 		for (size_t j = 0; j < ok; j++) {
 			unsigned char c = (unsigned char)p[i + j];

@@ -87,8 +87,10 @@ struct dx_rules {
 struct dx_matcher {
 	const dx_rules *rules;
 	pcre2_match_data *md;
-	unsigned char *cand;     /* per rule: worth trying on the text at hand */
+	unsigned char *cand[2];  /* per rule: worth trying on the diagnostic, the summary */
 	uint64_t *present;       /* per rule: which of its literals the text has */
+	size_t *touched;         /* rules with a literal present, each once */
+	size_t ntouched;
 	int no_prefilter;
 };
 
@@ -444,7 +446,7 @@ static int build_prefilter(dx_rules *r)
 			r->lit_bit[k] = (unsigned char)j;
 			r->lit_rule[k++] = i;
 		}
-	r->lits = dx_phrases_new(lits, NULL, total);
+	r->lits = dx_phrases_new(lits, NULL, total, DX_PHRASES_LOOSE);
 	free(lits);
 	return r->lits ? 0 : -1;
 }
@@ -538,12 +540,16 @@ dx_matcher *dx_matcher_new(const dx_rules *r)
 		return NULL;
 	m->rules = r;
 	m->md = pcre2_match_data_create(1, NULL);
-	m->cand = malloc(r->n ? r->n : 1);
-	m->present = malloc((r->n ? r->n : 1) * sizeof *m->present);
-	if (!m->md || !m->cand || !m->present) {
+	m->cand[0] = malloc(r->n ? r->n : 1);
+	m->cand[1] = malloc(r->n ? r->n : 1);
+	m->present = calloc(r->n ? r->n : 1, sizeof *m->present);
+	m->touched = malloc((r->n ? r->n : 1) * sizeof *m->touched);
+	if (!m->md || !m->cand[0] || !m->cand[1] || !m->present || !m->touched) {
 		pcre2_match_data_free(m->md);
-		free(m->cand);
+		free(m->cand[0]);
+		free(m->cand[1]);
 		free(m->present);
+		free(m->touched);
 		free(m);
 		return NULL;
 	}
@@ -560,8 +566,10 @@ void dx_matcher_free(dx_matcher *m)
 	if (!m)
 		return;
 	pcre2_match_data_free(m->md);
-	free(m->cand);
+	free(m->cand[0]);
+	free(m->cand[1]);
 	free(m->present);
+	free(m->touched);
 	free(m);
 }
 
@@ -597,7 +605,10 @@ static int mark_literal(void *arg, size_t id, size_t end)
 {
 	(void)end;
 	dx_matcher *m = arg;
-	m->present[m->rules->lit_rule[id]] |= (uint64_t)1 << m->rules->lit_bit[id];
+	size_t rule = m->rules->lit_rule[id];
+	if (!m->present[rule])
+		m->touched[m->ntouched++] = rule;
+	m->present[rule] |= (uint64_t)1 << m->rules->lit_bit[id];
 	return 0;
 }
 
@@ -616,17 +627,25 @@ static int fold_trap(const char *s, size_t n)
  * match (rxlit.h), and those without literals. PCRE2's Unicode case folding lets 'k' and 's' match
  * U+212A and U+017F, which no ASCII literal finds: with either in the
  * text, every rule is tried. */
-static void candidates(dx_matcher *m, const char *s, size_t sn)
+static void candidates(dx_matcher *m, const char *s, size_t sn, unsigned char *cand)
 {
 	const dx_rules *r = m->rules;
 	if (m->no_prefilter || !r->lits || fold_trap(s, sn)) {
-		memset(m->cand, 1, r->n);
+		memset(cand, 1, r->n);
 		return;
 	}
-	memset(m->present, 0, r->n * sizeof *m->present);
-	dx_phrases_scan(r->lits, s, sn, mark_literal, m);
+	/* Rules without literals are always tried; of the others, only those
+	 * with a literal present are looked at (present[] is all zero between
+	 * calls: each touched entry is cleared after use). */
 	for (size_t i = 0; i < r->n; i++)
-		m->cand[i] = dx_rxlit_possible(&r->v[i].lits, m->present[i]);
+		cand[i] = r->v[i].lits.n == 0;
+	m->ntouched = 0;
+	dx_phrases_scan(r->lits, s, sn, mark_literal, m);
+	for (size_t k = 0; k < m->ntouched; k++) {
+		size_t i = m->touched[k];
+		cand[i] = (unsigned char)dx_rxlit_possible(&r->v[i].lits, m->present[i]);
+		m->present[i] = 0;
+	}
 }
 
 void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
@@ -635,17 +654,25 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 	const char *texts[2] = {f->diagnostic, f->summary};
 	const char *names[2] = {"diagnostic", "summary"};
 
-	/* Specific phrases on both texts first, then the weak inferences. */
+	/* Specific phrases on both texts first, then the weak inferences.
+	 * Each text is screened once, for both passes. */
+	size_t lens[2] = {0, 0};
+	int screened[2] = {0, 0};
 	for (int weak = 0; weak < 2; weak++) {
 		for (int t = 0; t < 2; t++) {
 			const char *s = texts[t];
 			if (!s || !*s)
 				continue;
-			size_t sn = strlen(s);
-			candidates(m, s, sn);
+			if (!screened[t]) {
+				lens[t] = strlen(s);
+				candidates(m, s, lens[t], m->cand[t]);
+				screened[t] = 1;
+			}
+			size_t sn = lens[t];
+			const unsigned char *cand = m->cand[t];
 			for (size_t i = 0; i < r->n; i++) {
 				const dx_rule *rule = &r->v[i];
-				if (!m->cand[i] || !rule->re || rule->weak != weak || !conditions_hold(rule, f))
+				if (!cand[i] || !rule->re || rule->weak != weak || !conditions_hold(rule, f))
 					continue;
 				if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
 					verdict_from(v, rule, names[t]);

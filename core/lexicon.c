@@ -19,7 +19,7 @@ dx_lexicon *dx_lexicon_new(void)
 	for (int i = 0; i < DX_LEX_NSETS; i++) {
 		size_t n;
 		const char *const *list = lists[i](&n);
-		lx->set[i] = dx_phrases_new(list, NULL, n);
+		lx->set[i] = dx_phrases_new(list, NULL, n, DX_PHRASES_EXACT);
 		if (!lx->set[i]) {
 			dx_lexicon_free(lx);
 			return NULL;

@@ -2,9 +2,12 @@
  *
  * The automaton is a full transition table over byte classes: the bytes
  * that occur in some phrase get a class each (a letter's two cases share
- * one), every other byte is class 0, which always leads back towards the
- * root. A state's matches (its own phrase and those of its suffixes) are
- * stored flat, so the scan is one lookup per byte plus one test.
+ * one; loosely, all digits one, all bytes from 0x80 one), every other byte
+ * is class 0, which always leads back towards the root. A state's matches
+ * (its own phrases and those of its suffixes) are stored flat, and a flag
+ * in the table says a state has any, so the scan is one lookup per byte
+ * plus one test. The table holds 16-bit entries when the states fit, which
+ * halves what the scan drags through the cache.
  */
 #include "phrase.h"
 
@@ -13,15 +16,18 @@
 #include <string.h>
 
 /* In a table entry: the state reached has matches. */
-#define HAS_MATCHES 0x80000000u
+#define MATCH16 0x8000u
+#define MATCH32 0x80000000u
 
 struct dx_phrases {
 	size_t nphrases;
 	uint32_t nstates;
 	uint32_t nclass;
 	uint8_t cls[256];
-	uint32_t *delta;     /* nstates * nclass: the next state's row (state *
-			      * nclass), with HAS_MATCHES if it has any */
+	/* nstates * nclass: the next state, with MATCH16 or MATCH32 if it has
+	 * matches; 16-bit entries when the states fit, for the cache's sake. */
+	uint16_t *delta16;
+	uint32_t *delta32;
 	uint32_t *out_start; /* nstates + 1: matches of state s are out_ids[out_start[s] .. out_start[s+1]) */
 	uint32_t *out_ids;
 };
@@ -35,7 +41,8 @@ void dx_phrases_free(dx_phrases *ps)
 {
 	if (!ps)
 		return;
-	free(ps->delta);
+	free(ps->delta16);
+	free(ps->delta32);
 	free(ps->out_start);
 	free(ps->out_ids);
 	free(ps);
@@ -46,27 +53,41 @@ size_t dx_phrases_count(const dx_phrases *ps)
 	return ps->nphrases;
 }
 
-dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_t n)
+/* The byte a phrase's or a text's byte stands for. */
+static unsigned char canon(unsigned char c, unsigned flags)
+{
+	c = fold(c);
+	if (flags & DX_PHRASES_LOOSE) {
+		if (c >= '0' && c <= '9')
+			return '0';
+		if (c >= 0x80)
+			return 0x80;
+	}
+	return c;
+}
+
+dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_t n, unsigned flags)
 {
 	dx_phrases *ps = calloc(1, sizeof *ps);
 	if (!ps)
 		return NULL;
 	ps->nphrases = n;
-	/* Classes: one per distinct folded byte in the phrases. */
+	/* Classes: one per distinct byte in the phrases (as canon() sees
+	 * them); every other byte is class 0. */
 	size_t total = 0;
 	uint32_t nclass = 1;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = lens ? lens[i] : strlen(phrases[i]);
 		total += len;
 		for (size_t j = 0; j < len; j++) {
-			unsigned char c = fold((unsigned char)phrases[i][j]);
+			unsigned char c = canon((unsigned char)phrases[i][j], flags);
 			if (!ps->cls[c])
 				ps->cls[c] = (uint8_t)nclass++;
 		}
 	}
-	for (unsigned c = 'A'; c <= 'Z'; c++)
-		ps->cls[c] = ps->cls[c + 32];
-	if (total > UINT32_MAX / 2) {
+	for (unsigned c = 0; c < 256; c++)
+		ps->cls[c] = ps->cls[canon((unsigned char)c, flags)];
+	if (total > UINT32_MAX / 4) {
 		dx_phrases_free(ps);
 		return NULL;
 	}
@@ -74,33 +95,29 @@ dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_
 	size_t maxstates = total + 1;
 	uint32_t *delta = malloc(maxstates * nclass * sizeof *delta);
 	uint32_t *fail = calloc(maxstates, sizeof *fail);
-	uint32_t *own = malloc(maxstates * sizeof *own); /* phrase ending here + 1, or 0 */
+	uint32_t *own = calloc(maxstates, sizeof *own); /* first phrase ending here + 1, or 0 */
 	uint32_t *queue = malloc(maxstates * sizeof *queue);
 	uint32_t *count = calloc(maxstates + 1, sizeof *count);
-	if (!delta || !fail || !own || !queue || !count)
-		goto oom;
-	/* The trie; UINT32_MAX: no edge yet. Duplicate phrases share a state,
-	 * and the later one is reported through the chain below. */
+	uint32_t *dup = calloc(n + 1, sizeof *dup); /* next phrase id with the same text + 1 */
+	if (!delta || !fail || !own || !queue || !count || !dup)
+		goto fail;
+	/* The trie; UINT32_MAX: no edge yet. Duplicate phrases share a state
+	 * and are chained, so each is reported. */
 	for (size_t i = 0; i < maxstates * nclass; i++)
 		delta[i] = UINT32_MAX;
-	memset(own, 0, maxstates * sizeof *own);
 	uint32_t nstates = 1;
-	uint32_t *dup = calloc(n + 1, sizeof *dup); /* next phrase id with the same text + 1 */
-	if (!dup)
-		goto oom;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = lens ? lens[i] : strlen(phrases[i]);
 		if (!len)
 			continue;
 		uint32_t s = 0;
 		for (size_t j = 0; j < len; j++) {
-			uint32_t c = ps->cls[fold((unsigned char)phrases[i][j])];
+			uint32_t c = ps->cls[(unsigned char)phrases[i][j]];
 			if (delta[(size_t)s * nclass + c] == UINT32_MAX)
 				delta[(size_t)s * nclass + c] = nstates++;
 			s = delta[(size_t)s * nclass + c];
 		}
 		if (own[s]) {
-			/* Chain the duplicate after the first. */
 			uint32_t k = own[s] - 1;
 			while (dup[k])
 				k = dup[k] - 1;
@@ -133,17 +150,14 @@ dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_
 		}
 	}
 	/* Matches per state: its own phrases, then those of its failure
-	 * chain. States are counted first, then filled. */
-	for (uint32_t s = 0; s < nstates; s++) {
+	 * chain; counted first, then filled. */
+	for (uint32_t s = 0; s < nstates; s++)
 		for (uint32_t f = s; f; f = fail[f])
 			for (uint32_t k = own[f]; k; k = dup[k - 1])
 				count[s]++;
-	}
 	ps->out_start = malloc(((size_t)nstates + 1) * sizeof *ps->out_start);
-	if (!ps->out_start) {
-		free(dup);
-		goto oom;
-	}
+	if (!ps->out_start)
+		goto fail;
 	size_t nout = 0;
 	for (uint32_t s = 0; s < nstates; s++) {
 		ps->out_start[s] = (uint32_t)nout;
@@ -151,67 +165,79 @@ dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_
 	}
 	ps->out_start[nstates] = (uint32_t)nout;
 	ps->out_ids = malloc((nout ? nout : 1) * sizeof *ps->out_ids);
-	if (!ps->out_ids) {
-		free(dup);
-		goto oom;
-	}
+	if (!ps->out_ids)
+		goto fail;
 	for (uint32_t s = 0; s < nstates; s++) {
 		size_t o = ps->out_start[s];
 		for (uint32_t f = s; f; f = fail[f])
 			for (uint32_t k = own[f]; k; k = dup[k - 1])
 				ps->out_ids[o++] = k - 1;
 	}
-	free(dup);
-	/* Shrink the table to the states used, and store each next state as
-	 * its row's offset, so that the scan does no multiplication; a
-	 * state's matches are then at out_start[row / nclass]. */
-	uint32_t *shrunk = realloc(delta, (size_t)nstates * nclass * sizeof *delta);
-	ps->delta = shrunk ? shrunk : delta;
+	/* The table as the scan reads it: states only, flagged. */
 	ps->nstates = nstates;
-	if ((uint64_t)nstates * nclass >= HAS_MATCHES)
-		goto oom_built;
-	for (size_t i = 0; i < (size_t)nstates * nclass; i++) {
-		uint32_t t = ps->delta[i];
-		ps->delta[i] = t * nclass | (count[t] ? HAS_MATCHES : 0);
+	size_t cells = (size_t)nstates * nclass;
+	if (nstates < MATCH16) {
+		ps->delta16 = malloc(cells * sizeof *ps->delta16);
+		if (!ps->delta16)
+			goto fail;
+		for (size_t i = 0; i < cells; i++)
+			ps->delta16[i] = (uint16_t)(delta[i] | (count[delta[i]] ? MATCH16 : 0));
+		free(delta);
+	} else {
+		uint32_t *shrunk = realloc(delta, cells * sizeof *delta);
+		ps->delta32 = shrunk ? shrunk : delta;
+		for (size_t i = 0; i < cells; i++)
+			ps->delta32[i] |= count[ps->delta32[i]] ? MATCH32 : 0;
 	}
 	free(fail);
 	free(own);
 	free(queue);
 	free(count);
+	free(dup);
 	return ps;
-oom_built:
-	free(fail);
-	free(own);
-	free(queue);
-	free(count);
-	dx_phrases_free(ps);
-	return NULL;
-oom:
+fail:
 	free(delta);
 	free(fail);
 	free(own);
 	free(queue);
 	free(count);
+	free(dup);
 	dx_phrases_free(ps);
 	return NULL;
 }
 
+/* Reports the matches of state s, which end at i + 1; 1 if fn stopped. */
+static int report(const dx_phrases *ps, uint32_t s, size_t i, dx_phrase_fn fn, void *arg)
+{
+	for (uint32_t a = ps->out_start[s], b = ps->out_start[s + 1]; a < b; a++)
+		if (fn(arg, ps->out_ids[a], i + 1))
+			return 1;
+	return 0;
+}
+
 int dx_phrases_scan(const dx_phrases *ps, const char *p, size_t n, dx_phrase_fn fn, void *arg)
 {
-	const uint32_t *delta = ps->delta;
-	const uint32_t *out_start = ps->out_start;
-	const uint32_t nclass = ps->nclass;
 	const uint8_t *cls = ps->cls;
-	uint32_t row = 0;
+	const size_t nclass = ps->nclass;
+	size_t row = 0;
+	if (ps->delta16) {
+		const uint16_t *delta = ps->delta16;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t next = delta[row + cls[(unsigned char)p[i]]];
+			uint32_t s = next & ~MATCH16;
+			row = s * nclass;
+			if ((next & MATCH16) && report(ps, s, i, fn, arg))
+				return 1;
+		}
+		return 0;
+	}
+	const uint32_t *delta = ps->delta32;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t next = delta[row + cls[(unsigned char)p[i]]];
-		row = next & ~HAS_MATCHES;
-		if (next & HAS_MATCHES) {
-			uint32_t s = row / nclass;
-			for (uint32_t a = out_start[s], b = out_start[s + 1]; a < b; a++)
-				if (fn(arg, ps->out_ids[a], i + 1))
-					return 1;
-		}
+		uint32_t s = next & ~MATCH32;
+		row = s * nclass;
+		if ((next & MATCH32) && report(ps, s, i, fn, arg))
+			return 1;
 	}
 	return 0;
 }

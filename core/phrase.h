@@ -17,10 +17,16 @@
 
 typedef struct dx_phrases dx_phrases;
 
+/* Flags of dx_phrases_new(). LOOSE: all digits count as one byte, and so
+ * do all bytes from 0x80: every occurrence is still found, and some places
+ * that only look alike are reported too. For a prefilter, where a smaller
+ * automaton (which stays in cache) is worth the odd false alarm. */
+enum { DX_PHRASES_EXACT = 0, DX_PHRASES_LOOSE = 1 };
+
 /* Builds the automaton for phrases[0..n) (each phrases[i], lens[i] bytes;
  * lens NULL: NUL-terminated). Phrase ids are the indexes. NULL when out of
  * memory. */
-dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_t n);
+dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_t n, unsigned flags);
 void dx_phrases_free(dx_phrases *ps);
 size_t dx_phrases_count(const dx_phrases *ps);
 

@@ -42,23 +42,25 @@ int dx_header_parse(dx_arena *a, const dx_scan_kernel *k, const char *p, size_t 
 			nlen--; /* "Subject : x" is obsolete syntax but seen */
 		if (nlen == 0 || memchr(f, ' ', nlen) || memchr(f, '\t', nlen))
 			continue;
-		char *name = dx_arena_strndup(a, f, nlen);
+		const char *v = colon + 1;
+		size_t vlen = len - (size_t)(v - f);
+		/* One allocation for the name and the value. */
+		char *name = dx_arena_alloc(a, nlen + 1 + vlen + 1);
 		if (!name)
 			return -1;
 		for (size_t j = 0; j < nlen; j++)
-			name[j] = (char)tolower((unsigned char)name[j]);
-
-		const char *v = colon + 1;
-		size_t vlen = len - (size_t)(v - f);
-		char *val = dx_arena_alloc(a, vlen + 1);
-		if (!val)
-			return -1;
-		/* Unfold: drop each newline, keep the whitespace that follows. */
+			name[j] = dx_lower(f[j]);
+		name[nlen] = '\0';
+		char *val = name + nlen + 1;
+		/* Unfold: drop each newline, keep the whitespace that follows;
+		 * copied in runs between newlines. */
 		size_t o = 0;
-		for (size_t j = 0; j < vlen; j++) {
-			if (v[j] == '\n')
-				continue;
-			val[o++] = v[j];
+		for (size_t j = 0; j < vlen;) {
+			const char *nl = memchr(v + j, '\n', vlen - j);
+			size_t run = nl ? (size_t)(nl - (v + j)) : vlen - j;
+			memcpy(val + o, v + j, run);
+			o += run;
+			j += run + 1;
 		}
 		val[o] = '\0';
 		size_t s = 0;

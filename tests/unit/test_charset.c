@@ -107,6 +107,89 @@ static void test_encoded_words(void **state)
 	dx_charset_free(cs);
 }
 
+/* A reference of dx_utf8_clean, byte by byte, as documented: valid UTF-8
+ * kept, control characters but tab and newline and invalid bytes replaced
+ * with U+FFFD. The library's version copies ASCII runs 16 bytes at a time;
+ * they must agree on random input rich in the bytes that matter. */
+static size_t ref_clean(const unsigned char *p, size_t n, char *o)
+{
+	size_t k = 0, i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t len = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+						: (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+		if (len && i + len <= n && dx_utf8_valid_prefix((const char *)p + i, len) == len) {
+			if (len == 1 && ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)) {
+				memcpy(o + k, "\xef\xbf\xbd", 3);
+				k += 3;
+			} else {
+				memcpy(o + k, p + i, len);
+				k += len;
+			}
+			i += len;
+		} else {
+			memcpy(o + k, "\xef\xbf\xbd", 3);
+			k += 3;
+			i++;
+		}
+	}
+	o[k] = '\0';
+	return k;
+}
+
+static void test_clean_differential(void **state)
+{
+	(void)state;
+	static const unsigned char bytes[] = {'a', 'b', ' ', '\t', '\n', '\r', 0x01, 0x7f, 0x80, 0xbf, 0xc3,
+					      0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0xed, 0xa0};
+	uint64_t x = 88172645463325252ull;
+	dx_arena a;
+	dx_arena_init(&a, 0);
+	unsigned char in[100];
+	char want[400];
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n = 0, len;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		len = x % sizeof in;
+		for (size_t i = 0; i < len; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* Long ASCII stretches, so that the 16-byte path runs. */
+			in[n++] = (x >> 8) % 4 ? (unsigned char)('a' + x % 26) : bytes[(x >> 16) % sizeof bytes];
+		}
+		ref_clean(in, n, want);
+		char *got = dx_utf8_clean(&a, (const char *)in, n);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		/* And the valid prefix: what clean keeps as is up to the first
+		 * replacement of an invalid byte. */
+		size_t vp = dx_utf8_valid_prefix((const char *)in, n);
+		size_t j = 0;
+		while (j < n) {
+			unsigned char c = in[j];
+			size_t l2 = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+						: (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+			if (!l2 || j + l2 > n)
+				break;
+			int good = 1;
+			for (size_t q = 1; q < l2; q++)
+				good &= (in[j + q] & 0xc0) == 0x80;
+			if (good && l2 == 3) {
+				unsigned cp = ((unsigned)(c & 0x0f) << 12) | ((unsigned)(in[j + 1] & 0x3f) << 6);
+				good = cp >= 0x800 && !(cp >= 0xd800 && cp <= 0xdfff);
+			}
+			if (good && l2 == 4) {
+				unsigned cp = ((unsigned)(c & 0x07) << 18) | ((unsigned)(in[j + 1] & 0x3f) << 12);
+				good = cp >= 0x10000 && cp <= 0x10ffff;
+			}
+			if (!good)
+				break;
+			j += l2;
+		}
+		assert_int_equal(vp, j);
+	}
+	dx_arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_japanese_mislabelled),
 		cmocka_unit_test(test_unknown_and_invalid),
 		cmocka_unit_test(test_encoded_words),
+		cmocka_unit_test(test_clean_differential),
 	};
 	return cmocka_run_group_tests_name("test_charset", tests, NULL, NULL);
 }

@@ -304,7 +304,7 @@ static int collect(void *arg, size_t id, size_t end)
 static void test_phrase_differential(void **state)
 {
 	(void)state;
-	static const char alphabet[] = "abAB \xe5\xae";
+	static const char alphabet[] = "abAB 07\xe5\xae";
 	uint64_t rng = 42;
 	for (int iter = 0; iter < 3000; iter++) {
 		size_t np = 1 + rng_next(&rng) % 12;
@@ -317,7 +317,7 @@ static void test_phrase_differential(void **state)
 			store[i][len] = '\0';
 			ph[i] = store[i];
 		}
-		dx_phrases *ps = dx_phrases_new(ph, NULL, np);
+		dx_phrases *ps = dx_phrases_new(ph, NULL, np, DX_PHRASES_EXACT);
 		assert_non_null(ps);
 		char text[64];
 		size_t n = rng_next(&rng) % sizeof text;
@@ -355,6 +355,20 @@ static void test_phrase_differential(void **state)
 		assert_int_equal(any, want > 0);
 		if (any)
 			assert_int_equal(end, h.end[0]);
+		/* Loose: every exact occurrence is among its reports. */
+		dx_phrases *loose = dx_phrases_new(ph, NULL, np, DX_PHRASES_LOOSE);
+		assert_non_null(loose);
+		static hits lh;
+		lh.n = 0;
+		dx_phrases_scan(loose, text, n, collect, &lh);
+		assert_true(lh.n >= h.n);
+		for (size_t k = 0; k < h.n; k++) {
+			int seen = 0;
+			for (size_t j = 0; j < lh.n && !seen; j++)
+				seen = lh.end[j] == h.end[k] && lh.id[j] == h.id[k];
+			assert_true(seen);
+		}
+		dx_phrases_free(loose);
 		dx_phrases_free(ps);
 	}
 }
