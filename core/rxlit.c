@@ -3,7 +3,7 @@
  * A recursive descent over the pattern's syntax. A sequence of atoms gives
  * sets that are all required: each run of plain characters that are all
  * required (not under ?, * or {0,...}) is a set of one, and each required
- * group gives the set of its alternatives. The sequence keeps its best few
+ * group gives the set of its alternatives. The sequence keeps its best two
  * (the best: the set whose shortest literal is longest). Inside a group,
  * an alternation is the union of its branches' best sets, and has none if
  * one branch has none; at the top, each branch keeps its own sets.
@@ -21,7 +21,7 @@ typedef struct lset {
 	uint32_t len[DX_RXLIT_MAX];
 } lset;
 
-enum { KEEP = 4 };
+enum { KEEP = 2 };
 
 /* Sets that are all required: the best KEEP of a sequence. */
 typedef struct conj {

@@ -27,7 +27,7 @@ enum { DX_RXLIT_MAX = 48, DX_RXLIT_SETS = 16 };
  * branch has one of its literals in the text. A top-level alternation
  * gives the branches; within a branch, each required run of plain
  * characters and each required group is a set (a group's alternatives are
- * the set's literals), of which the best few are kept. */
+ * the set's literals), of which the best two are kept. */
 typedef struct dx_rxlit {
 	size_t n;                      /* literals; 0: none found, always try */
 	char *lit[DX_RXLIT_MAX];       /* malloc'd, NUL-terminated, lower case */
