@@ -273,6 +273,24 @@ typedef struct chunk {
 	struct chunk *next;
 } chunk;
 
+static void chunk_free(chunk *c);
+
+struct run;
+/* A READ_CHUNK buffer: a spare one if there is, else a new one. */
+static char *chunk_buf_get(struct run *r);
+/* Gives the buffer back for reuse, or frees it when enough are kept. */
+static void chunk_buf_put(struct run *r, char *buf);
+
+/* Frees a chunk, keeping its data buffer (READ_CHUNK bytes) for reuse. */
+static void chunk_release(struct run *r, chunk *c)
+{
+	if (c && c->kind == CH_DATA && c->data) {
+		chunk_buf_put(r, c->data);
+		c->data = NULL;
+	}
+	chunk_free(c);
+}
+
 static void chunk_free(chunk *c)
 {
 	if (!c)
@@ -384,6 +402,12 @@ typedef struct run {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned inflight, max_inflight;
+	/* Buffers kept for reuse (under mu): batches done with, and chunks'
+	 * data. Fresh memory costs a page fault per page on first touch;
+	 * reusing it keeps the reader and splitter at copying speed. */
+	struct batch *spare_batches;
+	char *spare_chunks[CHUNKS_AHEAD + 4];
+	unsigned nspare_chunks;
 
 	uint64_t next_seq;         /* reader's numbering */
 } run;
@@ -406,6 +430,60 @@ static void release_slot(run *r)
 	r->inflight--;
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
+}
+
+/* The writer is done with b: emptied, kept for the splitter's next batch,
+ * and its slot released. At most max_inflight batches exist, so the spare
+ * list is bounded too. */
+static void batch_recycle(run *r, batch *b)
+{
+	for (size_t i = 0; i < b->nsegs; i++)
+		source_unref(b->segs[i].src);
+	b->nsegs = 0;
+	b->nev = 0;
+	b->len = 0;
+	b->seq = 0;
+	dx_arena_reset(&b->strings);
+	memset(&b->delta, 0, sizeof b->delta);
+	pthread_mutex_lock(&r->mu);
+	b->next = r->spare_batches;
+	r->spare_batches = b;
+	r->inflight--;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static batch *spare_batch(run *r)
+{
+	pthread_mutex_lock(&r->mu);
+	batch *b = r->spare_batches;
+	if (b)
+		r->spare_batches = b->next;
+	pthread_mutex_unlock(&r->mu);
+	if (b)
+		b->next = NULL;
+	return b;
+}
+
+static char *chunk_buf_get(run *r)
+{
+	char *buf = NULL;
+	pthread_mutex_lock(&r->mu);
+	if (r->nspare_chunks)
+		buf = r->spare_chunks[--r->nspare_chunks];
+	pthread_mutex_unlock(&r->mu);
+	return buf ? buf : malloc(READ_CHUNK);
+}
+
+static void chunk_buf_put(run *r, char *buf)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->nspare_chunks < sizeof r->spare_chunks / sizeof r->spare_chunks[0]) {
+		r->spare_chunks[r->nspare_chunks++] = buf;
+		buf = NULL;
+	}
+	pthread_mutex_unlock(&r->mu);
+	free(buf);
 }
 
 static void abort_run(run *r)
@@ -450,14 +528,14 @@ static int read_plain(run *r, dx_stream *st, const char *name, char *err, size_t
 		return -1;
 	int ok = push_chunk(r, CH_START, src, NULL, 0, NULL);
 	while (ok == 0) {
-		char *data = malloc(READ_CHUNK);
+		char *data = chunk_buf_get(r);
 		if (!data) {
 			ok = -1;
 			break;
 		}
 		ssize_t got = dx_stream_read(st, data, READ_CHUNK, err, errsz);
 		if (got <= 0) {
-			free(data);
+			chunk_buf_put(r, data);
 			if (got < 0)
 				ok = push_chunk(r, CH_ERROR, NULL, NULL, 0, err);
 			break;
@@ -632,7 +710,7 @@ static ssize_t chunk_read(splitter *sp, char *buf, size_t n)
 			got += k;
 			sp->pos += k;
 			if (sp->pos == c->len) {
-				chunk_free(c);
+				chunk_release(sp->r, c);
 				sp->ch = NULL;
 			}
 			continue;
@@ -642,11 +720,11 @@ static ssize_t chunk_read(splitter *sp, char *buf, size_t n)
 		sp->ch = NULL;
 		if (c->kind == CH_ERROR) {
 			snprintf(sp->err, sizeof sp->err, "%s", c->message ? c->message : "read error");
-			chunk_free(c);
+			chunk_release(sp->r, c);
 			return -1;
 		}
 		/* CH_END (or a stray kind: end the source all the same). */
-		chunk_free(c);
+		chunk_release(sp->r, c);
 		sp->at_end = 1;
 	}
 	return (ssize_t)got;
@@ -667,7 +745,9 @@ static batch *fresh_batch(run *r)
 {
 	if (!acquire_slot(r))
 		return NULL;
-	batch *b = batch_new();
+	batch *b = spare_batch(r);
+	if (!b)
+		b = batch_new();
 	if (!b) {
 		atomic_store(&r->nomem, 1);
 		release_slot(r);
@@ -1193,8 +1273,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 					sink->diag(sink->arg, &ev->diag);
 			}
 			add_stats(stats, &h->delta);
-			batch_free(h);
-			release_slot(&r);
+			batch_recycle(&r, h);
 		}
 		if (sink->progress) {
 			double t = now_seconds();
@@ -1221,6 +1300,12 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		r.work.head = b->next;
 		batch_free(b);
 	}
+	while ((b = r.spare_batches) != NULL) {
+		r.spare_batches = b->next;
+		batch_free(b);
+	}
+	while (r.nspare_chunks)
+		free(r.spare_chunks[--r.nspare_chunks]);
 	cq_destroy(&r.chunks);
 	queue_destroy(&r.work);
 	queue_destroy(&r.done);
