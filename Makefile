@@ -4,6 +4,7 @@
 #   make test       install missing dependencies, build, run all tests
 #   make demo       install missing dependencies, build, index corpus/, report
 #   make conformance  agreement with a corpus of known results (CORPUS=dir)
+#   make bench      throughput beside Perl Sisimai and cat/grep/zstd (bench/)
 #   make asan       build build-asan/dsnidx with AddressSanitizer and UBSan
 #   make asan-check run the test suite against that build
 #   make install    install to $(PREFIX) (default /usr/local)
@@ -36,7 +37,7 @@ CMD_OBJ  := $(BUILD)/cmd/dsnidx.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e containers sisimai conformance demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers sisimai conformance bench demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -106,6 +107,13 @@ conformance: $(BUILD)/dsnidx
 	@if [ -d "$(CORPUS)" ]; then \
 	  DSNIDX=$(BUILD)/dsnidx sh scripts/conformance.sh --floor tests/conformance-floor "$(CORPUS)"; \
 	else echo "conformance: $(CORPUS) not found (set CORPUS=dir)"; exit 1; fi
+
+# ---- benchmark ----------------------------------------------------------------------
+# Beside Perl Sisimai and cat/grep/zstd on generated inputs; rewrites the
+# table in bench/README.md. See bench/README.md.
+bench: deps
+	$(MAKE) all
+	DSNIDX=$(CURDIR)/$(BUILD)/dsnidx sh bench/run.sh
 
 # ---- demo, sanitizers, install --------------------------------------------------
 

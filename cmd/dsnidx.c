@@ -85,7 +85,7 @@ static const char help_main[] =
 	"See dsnidx(1) for the full manual.\n";
 
 #define DECODE_OPTIONS                                                                      \
-	"  -t, --threads N          decode on N threads (default: online CPUs)\n"             \
+	"  -t, --threads N          decode and write on N threads (default: online CPUs)\n" \
 	"  -q, --quiet              no progress, summary or warnings; errors only\n"          \
 	"  -r, --rules FILE         take reason rules from FILE before the built-in ones\n"   \
 	"      --delivered          keep success notices (action delivered, relayed,\n"       \

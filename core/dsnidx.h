@@ -222,9 +222,10 @@ typedef struct dx_sink {
 } dx_sink;
 
 /* Reads every path (a file, a Maildir, a directory walked recursively, or
- * "-" for standard input), decodes its messages on `threads` worker threads
- * (0: the number of online CPUs) and passes records to the sink in input
- * order. Problems with single inputs are diagnostics, not failures: the
+ * "-" for standard input), decodes its messages on `threads` threads (0:
+ * the number of online CPUs), the calling thread one of them, and passes
+ * records to the sink in input order, from the calling thread. (Reading
+ * and cutting the input into messages take two more, light, threads.) Problems with single inputs are diagnostics, not failures: the
  * return is DX_OK unless the sink stopped the run or memory ran out. */
 dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths,
 		 unsigned threads, const dx_sink *sink, dx_stats *stats, dx_error *err);

@@ -1,10 +1,12 @@
 /* pipeline.c: dx_run(), the multithreaded path from files to records.
  *
- *   reader          splitter             workers (N)            caller's thread
+ *   reader          splitter             workers (N - 1)        caller's thread
  *   walk paths,  -> cut the bytes of  -> split batches into  -> reorder batches by
- *   read bytes      each source into      messages, dx_decode   sequence number, pass
- *   (later:         batches at message    each, keep records    records and diagnostics
- *   decompress)     boundaries            in the batch          to the sink
+ *   read bytes,     each source into      messages, dx_decode   sequence number, pass
+ *   decompress,     batches at message    each, keep records    records and diagnostics
+ *   open archives   boundaries            in the batch          to the sink; and decode
+ *                                                               a batch itself when
+ *                                                               none is ready to write
  *
  * The reader hands the splitter chunks of raw bytes through a bounded
  * queue; the splitter hands the workers batches: one buffer holding whole
@@ -17,11 +19,18 @@
  * batches strictly in reading order, so output is identical for any number
  * of threads.
  *
+ * `threads` (N) counts the threads that do the work: N - 1 workers and the
+ * caller's thread, which writes what is ready and otherwise decodes. The
+ * writing (SQLite, for an index) is a large share of the work, so a
+ * separate writer thread would make one thread of "--threads 1" a second
+ * busy core, and N threads N + 1 busy ones.
+ *
  * Who owns what: a chunk belongs to the reader until pushed, then to the
- * splitter, which frees it once copied. A batch belongs to the splitter
- * while filled; then the work queue, one worker, the done queue and the
- * writer, which frees it. Source names are reference-counted because one
- * source spans chunks and batches.
+ * splitter, which keeps its buffer for the reader's reuse once copied. A
+ * batch belongs to the splitter while filled; then the work list, one
+ * worker (or the caller), the done list and the caller, which empties it
+ * and hands it back to the splitter for reuse. Source names are
+ * reference-counted because one source spans chunks and batches.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -193,64 +202,128 @@ static int batch_diag(batch *b, dx_severity sev, const char *src, int64_t off, c
 
 /* ---- a bounded queue of batches -------------------------------------------- */
 
-typedef struct queue {
+/* Batches between the splitter, the workers and the caller's thread, under
+ * one lock: batches to decode (in reading order) and batches decoded (in
+ * any order). The caller's thread both writes and, when nothing is ready
+ * to write, decodes: so `threads` is the number of threads doing the work,
+ * and one thread means decoding and writing take turns. The lists need no
+ * capacity of their own: the in-flight limit bounds how many batches
+ * exist at all. */
+typedef struct batchq {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	batch *head, *tail;
-	int closed;
-} queue;
+	pthread_cond_t work_cv;    /* workers: there is work, or no more will come */
+	pthread_cond_t caller_cv;  /* the caller: a batch is done, or there is work */
+	batch *work_head, *work_tail;
+	int work_closed;
+	batch *done;               /* decoded, in no order */
+	int workers_left;          /* worker threads still running */
+} batchq;
 
-static void queue_init(queue *q)
+static void bq_init(batchq *q, int workers)
 {
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
-	q->head = q->tail = NULL;
-	q->closed = 0;
+	pthread_cond_init(&q->work_cv, NULL);
+	pthread_cond_init(&q->caller_cv, NULL);
+	q->work_head = q->work_tail = q->done = NULL;
+	q->work_closed = 0;
+	q->workers_left = workers;
 }
 
-static void queue_destroy(queue *q)
+static void bq_destroy(batchq *q)
 {
 	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
+	pthread_cond_destroy(&q->work_cv);
+	pthread_cond_destroy(&q->caller_cv);
 }
 
-/* The queues need no capacity of their own: the in-flight limit bounds
- * how many batches exist at all. */
-static void queue_push(queue *q, batch *b)
+static void bq_push_work(batchq *q, batch *b)
 {
 	pthread_mutex_lock(&q->mu);
 	b->next = NULL;
-	if (q->tail)
-		q->tail->next = b;
+	if (q->work_tail)
+		q->work_tail->next = b;
 	else
-		q->head = b;
-	q->tail = b;
-	pthread_cond_signal(&q->cv);
+		q->work_head = b;
+	q->work_tail = b;
+	pthread_cond_signal(&q->work_cv);
+	pthread_cond_signal(&q->caller_cv);
 	pthread_mutex_unlock(&q->mu);
 }
 
-/* Blocks until a batch is there or the queue is closed and empty (NULL). */
-static batch *queue_pop(queue *q)
+/* No more work will come. */
+static void bq_close_work(batchq *q)
 {
 	pthread_mutex_lock(&q->mu);
-	while (!q->head && !q->closed)
-		pthread_cond_wait(&q->cv, &q->mu);
-	batch *b = q->head;
+	q->work_closed = 1;
+	pthread_cond_broadcast(&q->work_cv);
+	pthread_cond_signal(&q->caller_cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static batch *take_work(batchq *q)
+{
+	batch *b = q->work_head;
 	if (b) {
-		q->head = b->next;
-		if (!q->head)
-			q->tail = NULL;
+		q->work_head = b->next;
+		if (!q->work_head)
+			q->work_tail = NULL;
+		b->next = NULL;
 	}
+	return b;
+}
+
+/* A worker's next batch; NULL when the work is closed and taken. */
+static batch *bq_pop_work(batchq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (!q->work_head && !q->work_closed)
+		pthread_cond_wait(&q->work_cv, &q->mu);
+	batch *b = take_work(q);
 	pthread_mutex_unlock(&q->mu);
 	return b;
 }
 
-static void queue_close(queue *q)
+static void bq_push_done(batchq *q, batch *b)
 {
 	pthread_mutex_lock(&q->mu);
-	q->closed = 1;
-	pthread_cond_broadcast(&q->cv);
+	b->next = q->done;
+	q->done = b;
+	pthread_cond_signal(&q->caller_cv);
 	pthread_mutex_unlock(&q->mu);
+}
+
+static void bq_worker_exit(batchq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->workers_left--;
+	pthread_cond_signal(&q->caller_cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The caller's next step: the decoded batches (a list, *done set), else a
+ * batch to decode (*work set), else 0 when everything is over: no work will
+ * come, none is left, and no worker still holds any. Decoded batches come
+ * first: writing them frees their slots for the splitter. */
+static int bq_caller_next(batchq *q, batch **done, batch **work)
+{
+	*done = *work = NULL;
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		if (q->done) {
+			*done = q->done;
+			q->done = NULL;
+			break;
+		}
+		if (q->work_head) {
+			*work = take_work(q);
+			break;
+		}
+		if (q->work_closed && q->workers_left == 0)
+			break;
+		pthread_cond_wait(&q->caller_cv, &q->mu);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return *done || *work;
 }
 
 /* ---- chunks: the reader's bytes, on their way to the splitter ------------------ */
@@ -393,10 +466,9 @@ typedef struct run {
 	size_t npaths;
 
 	chunk_queue chunks;        /* reader -> splitter */
-	queue work, done;          /* splitter -> workers -> writer */
+	batchq batches;            /* splitter -> workers and caller -> caller */
 	atomic_int aborted;
 	atomic_int nomem;
-	atomic_int workers_left;
 
 	/* In-flight batches, for bounded memory. */
 	pthread_mutex_t mu;
@@ -762,7 +834,7 @@ static int ship(splitter *sp)
 	batch *b = sp->cur;
 	sp->cur = NULL;
 	b->seq = sp->r->next_seq++;
-	queue_push(&sp->r->work, b);
+	bq_push_work(&sp->r->batches, b);
 	sp->cur = fresh_batch(sp->r);
 	return sp->cur ? 0 : -1;
 }
@@ -1027,10 +1099,10 @@ static void *splitter_main(void *arg)
 			release_slot(r);
 		} else {
 			sp.cur->seq = r->next_seq++;
-			queue_push(&r->work, sp.cur);
+			bq_push_work(&r->batches, sp.cur);
 		}
 	}
-	queue_close(&r->work);
+	bq_close_work(&r->batches);
 	return NULL;
 }
 
@@ -1129,38 +1201,41 @@ static void decode_one(run *r, dx_dctx *d, worker_ctx *w, const segment *s, size
 	}
 }
 
+/* Decodes every message of b with d; records and diagnostics go into b. */
+static void decode_batch(run *r, dx_dctx *d, batch *b)
+{
+	worker_ctx w = {b, 0};
+	for (size_t i = 0; d && i < b->nsegs && !atomic_load(&r->aborted) && !w.failed; i++) {
+		const segment *s = &b->segs[i];
+		if (!s->mbox) {
+			decode_one(r, d, &w, s, 0, s->len, 0, s->truncated);
+			continue;
+		}
+		const char *p = b->data + s->start;
+		size_t at = 0;
+		while (at < s->len && !w.failed) {
+			size_t next = dx_mbox_next(r->kernel, p, s->len, at + 1);
+			decode_one(r, d, &w, s, at, next - at, 1, 0);
+			at = next;
+		}
+	}
+	if (w.failed || !d) {
+		atomic_store(&r->nomem, 1);
+		abort_run(r);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	run *r = arg;
 	dx_dctx *d = dx_dctx_new(r->engine);
-	if (!d)
-		atomic_store(&r->nomem, 1), abort_run(r);
 	batch *b;
-	while ((b = queue_pop(&r->work)) != NULL) {
-		worker_ctx w = {b, 0};
-		for (size_t i = 0; d && i < b->nsegs && !atomic_load(&r->aborted) && !w.failed; i++) {
-			const segment *s = &b->segs[i];
-			if (!s->mbox) {
-				decode_one(r, d, &w, s, 0, s->len, 0, s->truncated);
-				continue;
-			}
-			const char *p = b->data + s->start;
-			size_t at = 0;
-			while (at < s->len && !w.failed) {
-				size_t next = dx_mbox_next(r->kernel, p, s->len, at + 1);
-				decode_one(r, d, &w, s, at, next - at, 1, 0);
-				at = next;
-			}
-		}
-		if (w.failed) {
-			atomic_store(&r->nomem, 1);
-			abort_run(r);
-		}
-		queue_push(&r->done, b);
+	while ((b = bq_pop_work(&r->batches)) != NULL) {
+		decode_batch(r, d, b);
+		bq_push_done(&r->batches, b);
 	}
 	dx_dctx_free(d);
-	if (atomic_fetch_sub(&r->workers_left, 1) == 1)
-		queue_close(&r->done);
+	bq_worker_exit(&r->batches);
 	return NULL;
 }
 
@@ -1209,28 +1284,31 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	r.npaths = npaths;
 	r.max_inflight = 2 * threads + 2;
 	cq_init(&r.chunks, CHUNKS_AHEAD);
-	queue_init(&r.work);
-	queue_init(&r.done);
+	/* The caller's thread is one of the `threads`: it decodes when it has
+	 * nothing to write. */
+	unsigned nworkers = threads - 1;
+	bq_init(&r.batches, (int)nworkers);
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv, NULL);
 	atomic_init(&r.aborted, 0);
 	atomic_init(&r.nomem, 0);
-	atomic_init(&r.workers_left, (int)threads);
 
-	pthread_t rd, sp, *wk = calloc(threads, sizeof *wk);
+	pthread_t rd, sp, *wk = calloc(nworkers ? nworkers : 1, sizeof *wk);
 	unsigned started = 0;
 	int reader_started = 0, splitter_started = 0;
-	if (!wk)
+	dx_dctx *own = dx_dctx_new(e);
+	if (!wk || !own)
 		goto fail_threads;
-	for (; started < threads; started++)
+	for (; started < nworkers; started++)
 		if (pthread_create(&wk[started], NULL, worker_main, &r) != 0)
 			break;
-	if (started == 0)
-		goto fail_threads;
-	if (started < threads) /* run with the workers we could start */
-		atomic_fetch_sub(&r.workers_left, (int)(threads - started));
+	if (started < nworkers) { /* run with the workers we could start */
+		pthread_mutex_lock(&r.batches.mu);
+		r.batches.workers_left -= (int)(nworkers - started);
+		pthread_mutex_unlock(&r.batches.mu);
+	}
 	if (pthread_create(&sp, NULL, splitter_main, &r) != 0) {
-		queue_close(&r.work);
+		bq_close_work(&r.batches);
 	} else {
 		splitter_started = 1;
 		if (pthread_create(&rd, NULL, reader_main, &r) != 0)
@@ -1244,13 +1322,22 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	uint64_t next = 0;
 	int sink_stopped = 0;
 	double last_progress = now_seconds();
-	batch *b;
-	while ((b = queue_pop(&r.done)) != NULL) {
-		batch **pp = &pending;
-		while (*pp && (*pp)->seq < b->seq)
-			pp = &(*pp)->next;
-		b->next = *pp;
-		*pp = b;
+	batch *b, *done, *work;
+	while (bq_caller_next(&r.batches, &done, &work)) {
+		if (work) {
+			/* Nothing decoded to write: decode one batch here. */
+			decode_batch(&r, own, work);
+			work->next = NULL;
+			done = work;
+		}
+		while ((b = done) != NULL) {
+			done = b->next;
+			batch **pp = &pending;
+			while (*pp && (*pp)->seq < b->seq)
+				pp = &(*pp)->next;
+			b->next = *pp;
+			*pp = b;
+		}
 		while (pending && pending->seq == next) {
 			batch *h = pending;
 			pending = h->next;
@@ -1288,6 +1375,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		pending = b->next;
 		batch_free(b);
 	}
+	dx_dctx_free(own);
 	if (reader_started)
 		pthread_join(rd, NULL);
 	if (splitter_started)
@@ -1295,9 +1383,14 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(wk[i], NULL);
 	free(wk);
-	/* Batches the reader pushed after an abort may still sit in the queue. */
-	while ((b = r.work.head) != NULL) {
-		r.work.head = b->next;
+	/* Batches the splitter pushed after an abort may still sit in the
+	 * lists. */
+	while ((b = r.batches.work_head) != NULL) {
+		r.batches.work_head = b->next;
+		batch_free(b);
+	}
+	while ((b = r.batches.done) != NULL) {
+		r.batches.done = b->next;
 		batch_free(b);
 	}
 	while ((b = r.spare_batches) != NULL) {
@@ -1307,8 +1400,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	while (r.nspare_chunks)
 		free(r.spare_chunks[--r.nspare_chunks]);
 	cq_destroy(&r.chunks);
-	queue_destroy(&r.work);
-	queue_destroy(&r.done);
+	bq_destroy(&r.batches);
 	pthread_mutex_destroy(&r.mu);
 	pthread_cond_destroy(&r.cv);
 	if (sink->progress)
@@ -1339,9 +1431,9 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 
 fail_threads:
 	free(wk);
+	dx_dctx_free(own);
 	cq_destroy(&r.chunks);
-	queue_destroy(&r.work);
-	queue_destroy(&r.done);
+	bq_destroy(&r.batches);
 	pthread_mutex_destroy(&r.mu);
 	pthread_cond_destroy(&r.cv);
 	if (err) {

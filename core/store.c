@@ -74,7 +74,7 @@ static const char schema_sql[] =
 /* ---- in-memory aggregate of the open transaction ---------------------------- */
 
 typedef struct agg_entry {
-	char *key;                 /* fields joined by \x1f; NULL: empty slot */
+	char *key;                 /* agg_record()'s encoding; NULL: empty slot */
 	size_t keylen;
 	uint64_t hash;
 	int64_t hour;
@@ -362,31 +362,35 @@ static int agg_record(dx_store *s, const dx_record *r)
 	dx_buf *k = &s->key;
 	dx_buf_clear(k);
 	int64_t hour = hour_of(r->timestamp);
-	/* The key holds every agg column; the numbers ride along in the entry.
-	 * Texts are length-prefixed, so that no byte inside one can be
-	 * mistaken for a separator. */
-	dx_buf_printf(k, "%lld %d ", (long long)hour, r->reply_code);
+	/* The key holds every agg column, in binary: the hour and reply code,
+	 * then each text after its length, so that no byte inside one can be
+	 * mistaken for a boundary. (The writer does this for every record:
+	 * no printf.) */
+	int32_t code = r->reply_code;
+	dx_buf_append(k, &hour, sizeof hour);
+	dx_buf_append(k, &code, sizeof code);
 	const char *texts[] = {r->status, r->reason, r->action, r->reporting_mta, r->remote_mta, r->domain};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-		dx_buf_printf(k, "%zu:", strlen(texts[i]));
-		dx_buf_puts(k, texts[i]);
+		uint32_t len = (uint32_t)strlen(texts[i]);
+		dx_buf_append(k, &len, sizeof len);
+		dx_buf_append(k, texts[i], len);
 	}
 	if (dx_buf_failed(k))
 		return -1;
 	return agg_add(&s->agg, k->data, k->len, hour, r->reply_code);
 }
 
-/* Splits an aggregate key back into its six text fields (after the two
- * numbers), with their lengths. */
+/* Splits an aggregate key back into its six text fields, with their
+ * lengths. */
 static void key_fields(const char *key, const char *f[6], int len[6])
 {
-	const char *p = strchr(strchr(key, ' ') + 1, ' ') + 1;
+	const char *p = key + sizeof(int64_t) + sizeof(int32_t);
 	for (int i = 0; i < 6; i++) {
-		char *colon;
-		unsigned long l = strtoul(p, &colon, 10);
-		f[i] = colon + 1;
+		uint32_t l;
+		memcpy(&l, p, sizeof l);
+		f[i] = p + sizeof l;
 		len[i] = (int)l;
-		p = colon + 1 + l;
+		p += sizeof l + l;
 	}
 }
 
