@@ -31,61 +31,115 @@
 #include "text.h"
 
 /* Phrases by which a server's bounces are recognised, lower case, matched
- * at the start of a line of the report text (after leading blanks). The
- * first that matches names the decoder. Order: more specific first. */
-static const struct {
-	const char *name;
-	const char *phrase;
-} signatures[] = {
-	{"qmail", "hi. this is the qmail-send program"},
-	{"qmail", "hi. this is the qmail"},
-	{"qmail", "this is the qmail-send program"},
-	{"postfix", "this is the mail system at host"},
-	{"postfix", "this is the postfix program at host"},
-	{"opensmtpd", "this is the mailer-daemon, please do not reply"},
-	{"dragonfly", "this is the dragonfly mail agent"},
-	{"courier", "this is a delivery status notification from"},
-	{"courier", "courier mail server at"},
-	{"gmail", "delivery to the following recipient failed permanently"},
-	{"gmail", "delivery to the following recipients failed permanently"},
-	{"gmail", "delivery to the following recipient has been delayed"},
-	{"gmail", "** address not found **"},
-	{"gmail", "** message blocked **"},
-	{"gmail", "** message not delivered **"},
-	{"yahoo", "sorry, we were unable to deliver your message to the following address"},
-	{"exim", "this message was created automatically by mail delivery software"},
-	{"exim", "this message was created automatically by the mail system"},
-	{"exim", "this message was created automatically by"},
-	{"googlegroups", "google groups"},
-	{"sendmail", "----- the following addresses had permanent fatal errors -----"},
-	{"sendmail", "----- the following addresses had transient non-fatal errors -----"},
-	{"sendmail", "----- transcript of session follows -----"},
-	{"sendmail", "----- the following addresses had delivery problems -----"},
-	{"messagingserver", "this report relates to a message you sent with the following header fields"},
-	{"messagingserver", "your message cannot be delivered to the following recipients"},
-	{"exchange2003", "did not reach the following recipient(s)"},
-	{"exchange2003", "your message did not reach some or all of the intended recipients"},
-	{"domino", "was not delivered to:"},
-	{"notes", "------- failure reasons"},
-	{"mailfoundry", "unable to deliver message to:"},
-	{"mxlogic", "included is a copy of the message header"},
-	{"imail", "original message follows."},
-	{"mfilter", "-------server message"},
-	{"james", "error message below:"},
-	{"postfix", "transcript of session follows."},
-	{"fml", "duplicated message-id in"},
-	{"interscan", "sent <<< rcpt to:"},
-	{"verizon", "message could not be delivered to mobile"},
-	{"mailru", "это письмо создано автоматически сервером mail.ru"},
-	{"kddi", "your mail sent on:"},
-	{"biglobe", "----- non-delivered information -----"},
+ * at the start of a line of the report text (after leading blanks), and
+ * the decoder each names (by index). On the first line that has one, the
+ * first in this order wins: more specific first. */
+static const char *const signatures[] = {
+	"hi. this is the qmail-send program",
+	"hi. this is the qmail",
+	"this is the qmail-send program",
+	"this is the mail system at host",
+	"this is the postfix program at host",
+	"this is the mailer-daemon, please do not reply",
+	"this is the dragonfly mail agent",
+	"this is a delivery status notification from",
+	"courier mail server at",
+	"delivery to the following recipient failed permanently",
+	"delivery to the following recipients failed permanently",
+	"delivery to the following recipient has been delayed",
+	"** address not found **",
+	"** message blocked **",
+	"** message not delivered **",
+	"sorry, we were unable to deliver your message to the following address",
+	"this message was created automatically by mail delivery software",
+	"this message was created automatically by the mail system",
+	"this message was created automatically by",
+	"google groups",
+	"----- the following addresses had permanent fatal errors -----",
+	"----- the following addresses had transient non-fatal errors -----",
+	"----- transcript of session follows -----",
+	"----- the following addresses had delivery problems -----",
+	"this report relates to a message you sent with the following header fields",
+	"your message cannot be delivered to the following recipients",
+	"did not reach the following recipient(s)",
+	"your message did not reach some or all of the intended recipients",
+	"was not delivered to:",
+	"------- failure reasons",
+	"unable to deliver message to:",
+	"included is a copy of the message header",
+	"original message follows.",
+	"-------server message",
+	"error message below:",
+	"transcript of session follows.",
+	"duplicated message-id in",
+	"sent <<< rcpt to:",
+	"message could not be delivered to mobile",
+	"это письмо создано автоматически сервером mail.ru",
+	"your mail sent on:",
+	"----- non-delivered information -----",
 	/* Reports of servers whose make is unknown; their phrases still mark
 	 * a bounce, read by the generic engine. */
-	{"text", "your mail message to the following address(es) could not be delivered"},
-	{"text", "unable to deliver message to the following address(es)"},
-	{"text", "this is an automatically generated delivery status notification"},
-	{"text", "--- the header of the original message is following. ---"},
+	"your mail message to the following address(es) could not be delivered",
+	"unable to deliver message to the following address(es)",
+	"this is an automatically generated delivery status notification",
+	"--- the header of the original message is following. ---",
 };
+static const char *const signature_names[] = {
+	"qmail",
+	"qmail",
+	"qmail",
+	"postfix",
+	"postfix",
+	"opensmtpd",
+	"dragonfly",
+	"courier",
+	"courier",
+	"gmail",
+	"gmail",
+	"gmail",
+	"gmail",
+	"gmail",
+	"gmail",
+	"yahoo",
+	"exim",
+	"exim",
+	"exim",
+	"googlegroups",
+	"sendmail",
+	"sendmail",
+	"sendmail",
+	"sendmail",
+	"messagingserver",
+	"messagingserver",
+	"exchange2003",
+	"exchange2003",
+	"domino",
+	"notes",
+	"mailfoundry",
+	"mxlogic",
+	"imail",
+	"mfilter",
+	"james",
+	"postfix",
+	"fml",
+	"interscan",
+	"verizon",
+	"mailru",
+	"kddi",
+	"biglobe",
+	"text",
+	"text",
+	"text",
+	"text",
+};
+_Static_assert(sizeof signatures / sizeof signatures[0] == sizeof signature_names / sizeof signature_names[0],
+	       "one name per signature");
+
+const char *const *dx_signature_list(size_t *n)
+{
+	*n = sizeof signatures / sizeof signatures[0];
+	return signatures;
+}
 
 /* Lines that begin the returned original, lower case, matched anywhere in
  * a line of the report text. */
@@ -160,17 +214,43 @@ static int starts_ci(const tline *l, const char *phrase)
 	return dx_startswith_ci(l->p, l->n, phrase);
 }
 
-static const char *signature_of(const char *t, size_t tn, size_t limit)
+typedef struct sig_search {
+	const char *t;
+	size_t tn;
+	size_t best_line;   /* where the line of the best match starts; SIZE_MAX: none */
+	size_t best_line_end;
+	size_t best_id;
+} sig_search;
+
+static int sig_match(void *arg, size_t id, size_t end)
 {
-	size_t pos = 0;
-	tline l;
-	/* For each line, every signature: lines are few before the copy. */
-	while (pos < limit && next_line(t, tn, &pos, &l)) {
-		for (size_t k = 0; k < sizeof signatures / sizeof signatures[0]; k++)
-			if (starts_ci(&l, signatures[k].phrase))
-				return signatures[k].name;
+	sig_search *s = arg;
+	if (s->best_line != SIZE_MAX && end > s->best_line_end)
+		return 1; /* past the line of the best: nothing later can win */
+	size_t start = end - strlen(signatures[id]);
+	/* Only at the start of a line, after blanks. */
+	size_t k = start;
+	while (k > 0 && s->t[k - 1] != '\n' && dx_is_space(s->t[k - 1]))
+		k--;
+	if (k > 0 && s->t[k - 1] != '\n')
+		return 0;
+	if (s->best_line == SIZE_MAX || k < s->best_line || (k == s->best_line && id < s->best_id)) {
+		s->best_line = k;
+		s->best_id = id;
+		const char *nl = memchr(s->t + end, '\n', s->tn - end);
+		s->best_line_end = nl ? (size_t)(nl - s->t) : s->tn;
 	}
-	return NULL;
+	return 0;
+}
+
+/* The decoder named by the first signature at the start of a line of
+ * t[0..tn), or NULL. One pass over the text, whatever the number of
+ * signatures. */
+static const char *signature_of(const dx_lexicon *lx, const char *t, size_t tn)
+{
+	sig_search s = {t, tn, SIZE_MAX, 0, 0};
+	dx_phrases_scan(dx_lexicon_get(lx, DX_LEX_SIGNATURE), t, tn, sig_match, &s);
+	return s.best_line == SIZE_MAX ? NULL : signature_names[s.best_id];
 }
 
 const char *const *dx_original_marker_list(size_t *n)
@@ -179,18 +259,32 @@ const char *const *dx_original_marker_list(size_t *n)
 	return original_markers;
 }
 
-/* A header field line of a returned original ("Received: from ..."). */
+/* A header field line of a returned original ("Received: from ..."): a
+ * known field name and its colon at the start of the line, or "X-". Asked
+ * of every line of a report, so the name is found first and compared by
+ * length. */
 static int header_like(const tline *l)
 {
-	static const char *const names[] = {
-		"return-path:", "received:", "message-id:", "from:", "to:", "subject:", "date:",
-		"mime-version:", "content-type:", "dkim-signature:", "x-", "delivered-to:", "reply-to:",
-		"arc-seal:", "authentication-results:", "cc:",
+	static const struct {
+		const char *name;
+		size_t len;
+	} names[] = {
+#define N(s) {s, sizeof s - 1}
+		N("return-path:"), N("received:"), N("message-id:"), N("from:"), N("to:"), N("subject:"), N("date:"),
+		N("mime-version:"), N("content-type:"), N("dkim-signature:"), N("delivered-to:"), N("reply-to:"),
+		N("arc-seal:"), N("authentication-results:"), N("cc:"),
+#undef N
 	};
-	if (l->raw_n == 0 || dx_is_space(l->raw[0]))
+	if (l->raw_n < 2 || dx_is_space(l->raw[0]))
 		return 0;
+	if ((l->raw[0] == 'x' || l->raw[0] == 'X') && l->raw[1] == '-')
+		return 1;
+	const char *colon = memchr(l->raw, ':', l->raw_n < 24 ? l->raw_n : 24);
+	if (!colon)
+		return 0;
+	size_t len = (size_t)(colon - l->raw) + 1;
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-		if (dx_startswith_ci(l->raw, l->raw_n, names[k]))
+		if (names[k].len == len && dx_strncasecmp(l->raw, names[k].name, len) == 0)
 			return 1;
 	return 0;
 }
@@ -855,7 +949,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	dx_arena *a = v->arena;
 	size_t orig;
 	size_t rn = view_report_end(v, t, &orig);
-	const char *name = signature_of(t.p, rn, rn);
+	const char *name = signature_of(v->lex, t.p, rn);
 	if (!name) {
 		/* Without a known signature, only a message that is a bounce by
 		 * its header is read, so that a person's mail about a bounce

@@ -15,6 +15,7 @@ dx_lexicon *dx_lexicon_new(void)
 	const char *const *(*lists[DX_LEX_NSETS])(size_t *) = {
 		[DX_LEX_STAGE] = dx_stage_phrase_list,
 		[DX_LEX_ORIGINAL] = dx_original_marker_list,
+		[DX_LEX_SIGNATURE] = dx_signature_list,
 	};
 	for (int i = 0; i < DX_LEX_NSETS; i++) {
 		size_t n;
