@@ -282,6 +282,36 @@ static const char *infer_boundary(dx_arena *a, const char *p, size_t n)
 	return NULL;
 }
 
+/* The start of the next line at or after `from` that is a delimiter of b,
+ * with its kind in *d (delimiter_at), or n. The boundary is looked for
+ * with dx_memmem, not line by line: base64 bodies have many lines and few
+ * delimiters. Every line start where delimiter_at() would say yes has
+ * "--b" after its blanks, so none is missed. */
+static size_t next_delimiter(const char *p, size_t n, size_t from, const char *b, size_t bl, int *d)
+{
+	size_t at = from + 2;
+	while (at < n) {
+		const char *q = dx_memmem(p + at, n - at, b, bl);
+		if (!q)
+			break;
+		size_t h = (size_t)(q - p);
+		at = h + 1;
+		if (p[h - 1] != '-' || p[h - 2] != '-')
+			continue;
+		size_t ls = h - 2;
+		while (ls > from && dx_is_wsp(p[ls - 1]))
+			ls--;
+		if (ls > 0 && p[ls - 1] != '\n')
+			continue;
+		if (ls < from)
+			continue;
+		if ((*d = delimiter_at(p, n, ls, b, bl)) != 0)
+			return ls;
+	}
+	*d = 0;
+	return n;
+}
+
 static int parse_multipart(dx_mime_ctx *c, dx_mime_part *m)
 {
 	const char *p = m->body;
@@ -290,9 +320,8 @@ static int parse_multipart(dx_mime_ctx *c, dx_mime_part *m)
 	size_t bl = strlen(b);
 	dx_mime_part **tail = &m->child;
 
-	int found = 0;
-	for (size_t i = 0; bl && i < n && !found; i = dx_line_end(p, n, i) + 1)
-		found = delimiter_at(p, n, i, b, bl) != 0;
+	int d;
+	int found = bl && next_delimiter(p, n, 0, b, bl, &d) < n;
 	if (!found) {
 		const char *guess = infer_boundary(c->arena, p, n);
 		if (!guess)
@@ -304,28 +333,25 @@ static int parse_multipart(dx_mime_ctx *c, dx_mime_part *m)
 	size_t part_start = 0;
 	int in_part = 0;
 	size_t i = 0;
-	while (i < n) {
-		int d = delimiter_at(p, n, i, b, bl);
+	while ((i = next_delimiter(p, n, i, b, bl, &d)) < n) {
 		size_t eol = dx_line_end(p, n, i);
-		if (d) {
-			if (in_part) {
-				/* The newline before a delimiter belongs to it (RFC 2046 5.1.1). */
-				size_t end = i > part_start ? i - 1 : part_start;
-				if (c->parts >= c->max_parts) {
-					c->limits_hit++;
-					return 0;
-				}
-				dx_mime_part *sub = parse_part(c, p + part_start, end - part_start, m->depth + 1, m);
-				if (!sub)
-					return -1;
-				*tail = sub;
-				tail = &sub->next;
+		if (in_part) {
+			/* The newline before a delimiter belongs to it (RFC 2046 5.1.1). */
+			size_t end = i > part_start ? i - 1 : part_start;
+			if (c->parts >= c->max_parts) {
+				c->limits_hit++;
+				return 0;
 			}
-			if (d == 2)
-				return 0; /* the epilogue is ignored */
-			in_part = 1;
-			part_start = eol < n ? eol + 1 : n;
+			dx_mime_part *sub = parse_part(c, p + part_start, end - part_start, m->depth + 1, m);
+			if (!sub)
+				return -1;
+			*tail = sub;
+			tail = &sub->next;
 		}
+		if (d == 2)
+			return 0; /* the epilogue is ignored */
+		in_part = 1;
+		part_start = eol < n ? eol + 1 : n;
 		i = eol + 1;
 	}
 	if (in_part && part_start < n) {

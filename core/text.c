@@ -84,6 +84,52 @@ static const char *memcasemem_sse2(const char *p, size_t n, const char *needle, 
 }
 #endif
 
+const char *dx_memmem_scalar(const char *p, size_t n, const char *needle, size_t k)
+{
+	if (k == 0)
+		return p;
+	for (size_t i = 0; i + k <= n; i++) {
+		const char *c = memchr(p + i, needle[0], n - k + 1 - i);
+		if (!c)
+			return NULL;
+		i = (size_t)(c - p);
+		if (memcmp(c, needle, k) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+#ifdef __SSE2__
+/* As memcasemem_sse2, exact: first and last bytes 16 positions at a time. */
+static const char *memmem_sse2(const char *p, size_t n, const char *needle, size_t k)
+{
+	const __m128i first = _mm_set1_epi8(needle[0]);
+	const __m128i last = _mm_set1_epi8(needle[k - 1]);
+	size_t i = 0;
+	for (; i + k - 1 + 16 <= n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + k - 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+		while (m) {
+			unsigned bit = (unsigned)__builtin_ctz(m);
+			if (memcmp(p + i + bit, needle, k) == 0)
+				return p + i + bit;
+			m &= m - 1;
+		}
+	}
+	return i + k <= n ? dx_memmem_scalar(p + i, n - i, needle, k) : NULL;
+}
+#endif
+
+const char *dx_memmem(const char *p, size_t n, const char *needle, size_t k)
+{
+#ifdef __SSE2__
+	if (k >= 2 && k <= n)
+		return memmem_sse2(p, n, needle, k);
+#endif
+	return dx_memmem_scalar(p, n, needle, k);
+}
+
 const char *dx_memcasemem(const char *p, size_t n, const char *needle)
 {
 #ifdef __SSE2__

@@ -17,6 +17,9 @@ int dx_startswith_ci(const char *p, size_t n, const char *prefix);
 const char *dx_memcasemem(const char *p, size_t n, const char *needle);
 /* Its scalar twin, which the SIMD version must agree with (tested). */
 const char *dx_memcasemem_scalar(const char *p, size_t n, const char *needle);
+/* First occurrence of needle[0..k) in p[0..n), exactly; and its scalar twin. */
+const char *dx_memmem(const char *p, size_t n, const char *needle, size_t k);
+const char *dx_memmem_scalar(const char *p, size_t n, const char *needle, size_t k);
 void dx_ascii_lower(char *s);
 /* Trims whitespace on both ends of p[0..*n); returns the new start. */
 const char *dx_trim(const char *p, size_t *n);

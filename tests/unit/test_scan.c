@@ -367,6 +367,25 @@ static void test_memcasemem_differential(void **state)
 	}
 	assert_true(found > 2000);
 	assert_true(missed > 2000);
+	/* dx_memmem against its twin on the same kind of text. */
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n = (size_t)(xorshift64(&rng) % sizeof text);
+		for (size_t i = 0; i < n; i++)
+			text[i] = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		size_t k = 1 + (size_t)(xorshift64(&rng) % (sizeof needle - 1));
+		for (size_t i = 0; i < k; i++)
+			needle[i] = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		if (n >= k && xorshift64(&rng) % 2) {
+			size_t at = (size_t)(xorshift64(&rng) % (n - k + 1));
+			memcpy(needle, text + at, k);
+		}
+		char *p = heap_copy(text, n);
+		const char *want = dx_memmem_scalar(p, n, needle, k);
+		assert_ptr_equal(dx_memmem(p, n, needle, k), want);
+		if (want)
+			found++;
+		free(p);
+	}
 	/* And known answers, beside the twins agreeing. */
 	const char *t = "Delivery to the following RECIPIENTS failed permanently";
 	assert_ptr_equal(dx_memcasemem(t, strlen(t), "recipients failed"), t + 26);
