@@ -2,7 +2,7 @@
  *
  * The automaton is a full transition table over byte classes: the bytes
  * that occur in some phrase get a class each (a letter's two cases share
- * one; loosely, all digits one, all bytes from 0x80 one), every other byte
+ * one; loosely, all digits one), every other byte
  * is class 0, which always leads back towards the root. A state's matches
  * (its own phrases and those of its suffixes) are stored flat, and a flag
  * in the table says a state has any, so the scan is one lookup per byte
@@ -57,12 +57,8 @@ size_t dx_phrases_count(const dx_phrases *ps)
 static unsigned char canon(unsigned char c, unsigned flags)
 {
 	c = fold(c);
-	if (flags & DX_PHRASES_LOOSE) {
-		if (c >= '0' && c <= '9')
-			return '0';
-		if (c >= 0x80)
-			return 0x80;
-	}
+	if ((flags & DX_PHRASES_LOOSE) && c >= '0' && c <= '9')
+		return '0';
 	return c;
 }
 

@@ -17,10 +17,11 @@
 
 typedef struct dx_phrases dx_phrases;
 
-/* Flags of dx_phrases_new(). LOOSE: all digits count as one byte, and so
- * do all bytes from 0x80: every occurrence is still found, and some places
- * that only look alike are reported too. For a prefilter, where a smaller
- * automaton (which stays in cache) is worth the odd false alarm. */
+/* Flags of dx_phrases_new(). LOOSE: all digits count as one byte: every
+ * occurrence is still found, and some places that only look alike are
+ * reported too. For a prefilter, where a smaller automaton (which stays in
+ * cache) is worth the odd false alarm. (Bytes from 0x80 are kept apart:
+ * merged, a CJK phrase would match anywhere in CJK text.) */
 enum { DX_PHRASES_EXACT = 0, DX_PHRASES_LOOSE = 1 };
 
 /* Builds the automaton for phrases[0..n) (each phrases[i], lens[i] bytes;
