@@ -37,7 +37,7 @@ CMD_OBJ  := $(BUILD)/cmd/dsnidx.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e containers sisimai conformance bench demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers incremental sisimai conformance bench demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -80,7 +80,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(BUILD)/libdsnidx.a | $(B
 test: deps
 	$(MAKE) check
 
-check: all unit e2e containers sisimai
+check: all unit e2e containers incremental sisimai
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -94,6 +94,9 @@ $(BUILD)/tests/mkarchive: tests/tools/mkarchive.c | $(BUILD)/tests
 
 containers: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
 	DSNIDX=$(BUILD)/dsnidx MKARCHIVE=$(BUILD)/tests/mkarchive sh tests/containers.sh
+
+incremental: $(BUILD)/dsnidx
+	DSNIDX=$(BUILD)/dsnidx sh tests/incremental.sh
 
 sisimai: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
 	@if [ -d "$(SISIMAI_CORPUS)" ]; then \

@@ -17,7 +17,7 @@
 
 #include "dsnidx.h"
 
-enum { EXIT_PARTIAL = 1, EXIT_USAGE = 2 };
+enum { EXIT_PARTIAL = 1, EXIT_USAGE = 2, EXIT_BUSY = 75 /* EX_TEMPFAIL */ };
 
 static const char *prog = "dsnidx";
 
@@ -57,6 +57,7 @@ static const char help_main[] =
 	"  report   count indexed records grouped by status, server, domain...\n"
 	"  export   print every indexed record\n"
 	"  explain  decode PATHs and show how each record's values were decided\n"
+	"  check    check the index: database integrity, counts against records\n"
 	"  help     show help for a command: dsnidx help COMMAND\n"
 	"\n"
 	"A PATH is an mbox file or a single message (told apart by content), a\n"
@@ -128,14 +129,27 @@ static const char help_explain[] =
 
 static const char help_index[] =
 	"Usage: dsnidx index [OPTION]... PATH...\n"
-	"Decode the bounces in PATHs and add their records to the index. A record\n"
-	"already indexed (same source, offset and recipient index) is not added again.\n"
+	"Decode the bounces in PATHs and add their records to the index, reading only\n"
+	"what is new: a file unchanged since it was read to its end is skipped, an\n"
+	"mbox that grew is read from where the last run stopped, and a bounce the\n"
+	"index has (the same message, in any file) is not added again. A run that is\n"
+	"killed loses nothing: the next one goes on from what was committed.\n"
 	"\n"
 	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
+	"  -w, --wait SECONDS       wait that long for another index run on the same\n"
+	"                           index to finish (default 0: exit at once, status 75)\n"
+	"      --reread             read every file whole, whatever the index knows\n"
+	"      --stats              print the one-line summary even when stderr is not\n"
+	"                           a terminal (for cron logs)\n"
+	"      --commit-every N     records per transaction (default 100000; also every\n"
+	"                           5 s): what a killed run loses and the next redoes\n"
 	DECODE_OPTIONS
 	"  -h, --help               show this help\n"
 	"\n"
-	"Progress is shown on stderr when it is a terminal, unless --quiet.\n";
+	"Progress (bytes, MB/s, records, time left) is shown on stderr when it is a\n"
+	"terminal, unless --quiet. Exit status: 0, 1 (some input, bounce or the index\n"
+	"could not be read or written; named on stderr), 2 (usage), 75 (another index\n"
+	"run holds the index).\n";
 
 static const char help_report[] =
 	"Usage: dsnidx report [OPTION]... --by KEY[,KEY]...\n"
@@ -150,6 +164,15 @@ static const char help_report[] =
 	"\n"
 	"Rows are ordered by time when day or hour is a key, then by count, largest\n"
 	"first. Days and hours are UTC. The count column is named 'count'.\n";
+
+static const char help_check[] =
+	"Usage: dsnidx check [OPTION]...\n"
+	"Check the index: SQLite's integrity check, the report counts against the\n"
+	"records, every record's source. Prints 'FILE: ok' and exits 0, or names each\n"
+	"problem on stderr and exits 1.\n"
+	"\n"
+	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
+	"  -h, --help               show this help\n";
 
 static const char help_export[] =
 	"Usage: dsnidx export [OPTION]...\n"
@@ -204,6 +227,9 @@ enum {
 	OPT_MAX_HEADER_FIELDS,
 	OPT_MAX_NESTING,
 	OPT_MAX_7Z_MEMORY,
+	OPT_REREAD,
+	OPT_STATS,
+	OPT_COMMIT_EVERY,
 };
 
 typedef struct decode_args {
@@ -287,11 +313,10 @@ typedef struct sink_state {
 	int progress_shown;
 	double started;
 	int failed;                /* an error was reported */
+	int stats;                 /* the summary even when stderr is not a terminal */
 	dx_writer *writer;         /* parse */
-	dx_store *store;           /* index */
+	int indexing;              /* index */
 	uint64_t added, already;
-	dx_error store_err;
-	int store_failed;
 } sink_state;
 
 static double now(void)
@@ -393,34 +418,24 @@ static int on_explain(void *arg, const dx_explanation *x)
 	return ferror(stdout) ? -1 : 0;
 }
 
-static int on_record_store(void *arg, const dx_record *r)
-{
-	sink_state *s = arg;
-	int added;
-	if (dx_store_add(s->store, r, &added, &s->store_err) != DX_OK) {
-		s->store_failed = 1;
-		return -1;
-	}
-	if (added)
-		s->added++;
-	else
-		s->already++;
-	return 0;
-}
-
 static void summary(sink_state *s, const dx_stats *st, const char *verb)
 {
 	clear_progress(s);
-	if (s->quiet || !s->tty)
+	if (!s->stats && (s->quiet || !s->tty))
 		return;
 	double t = now() - s->started;
 	fprintf(stderr,
 		"%s: %s %llu messages from %llu sources (%.1f MB) in %.2f s: %llu bounces, %llu records",
 		prog, verb, (unsigned long long)st->messages, (unsigned long long)st->sources,
 		(double)st->bytes / 1e6, t, (unsigned long long)st->bounces, (unsigned long long)st->records);
-	if (s->store)
+	if (s->indexing) {
 		fprintf(stderr, " (%llu new, %llu already indexed)", (unsigned long long)s->added,
 			(unsigned long long)s->already);
+		if (st->sources_skipped)
+			fprintf(stderr, ", %llu files unchanged", (unsigned long long)st->sources_skipped);
+		if (st->sources_resumed)
+			fprintf(stderr, ", %llu files resumed", (unsigned long long)st->sources_resumed);
+	}
 	if (st->undecoded)
 		fprintf(stderr, ", %llu undecoded", (unsigned long long)st->undecoded);
 	if (st->input_errors)
@@ -448,6 +463,10 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 	};
 	static const struct option index_opts[] = {
 		{"db", required_argument, NULL, 'd'},
+		{"wait", required_argument, NULL, 'w'},
+		{"reread", no_argument, NULL, OPT_REREAD},
+		{"stats", no_argument, NULL, OPT_STATS},
+		{"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
 		{"help", no_argument, NULL, 'h'},
 		DECODE_LONGOPTS,
 		{NULL, 0, NULL, 0},
@@ -462,7 +481,10 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, to_store ? "d:t:qr:h" : mode == RUN_EXPLAIN ? "t:qr:h" : "f:t:qr:h",
+	dx_index_options io;
+	dx_index_options_default(&io);
+	int want_stats = 0;
+	while ((c = getopt_long(argc, argv, to_store ? "d:w:t:qr:h" : mode == RUN_EXPLAIN ? "t:qr:h" : "f:t:qr:h",
 				to_store ? index_opts : mode == RUN_EXPLAIN ? explain_opts : parse_opts, NULL)) != -1) {
 		int r = decode_option(usage_cmd, c, &a);
 		if (r < 0)
@@ -480,6 +502,28 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 		case 'd':
 			a.db = optarg;
 			break;
+		case 'w': {
+			char *end;
+			errno = 0;
+			double w = strtod(optarg, &end);
+			if (errno || end == optarg || *end || w < 0 || w > 86400 * 7)
+				return usage_error(usage_cmd, "--wait: expected seconds from 0 to 604800, got '%s'", optarg);
+			io.wait_seconds = w;
+			break;
+		}
+		case OPT_REREAD:
+			io.reread = 1;
+			break;
+		case OPT_STATS:
+			want_stats = 1;
+			break;
+		case OPT_COMMIT_EVERY: {
+			unsigned long long v;
+			if (parse_uint(optarg, 100000000, &v, 0) < 0 || v == 0)
+				return usage_error(usage_cmd, "--commit-every: expected a positive number, got '%s'", optarg);
+			io.commit_every = (unsigned)v;
+			break;
+		}
 		case 'h':
 			fputs(to_store ? help_index : mode == RUN_EXPLAIN ? help_explain : help_parse, stdout);
 			return 0;
@@ -496,15 +540,27 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 		msg("%s", err.message);
 		return err.code == DX_ERR_RULES ? EXIT_USAGE : EXIT_PARTIAL;
 	}
-	sink_state s = {.quiet = a.quiet, .tty = isatty(STDERR_FILENO), .started = now()};
+	sink_state s = {.quiet = a.quiet, .tty = isatty(STDERR_FILENO), .started = now(), .stats = want_stats};
 	dx_sink sink = {.arg = &s, .diag = on_diag, .progress = on_progress};
 	if (to_store) {
-		if (dx_store_open(a.db, DX_STORE_CREATE, &s.store, &err) != DX_OK) {
+		io.threads = a.threads;
+		dx_stats st;
+		dx_index_result res;
+		s.indexing = 1;
+		dx_status rs = dx_index_run(e, a.db, (const char *const *)argv + optind, (size_t)(argc - optind), &io,
+					    &sink, &st, &res, &err);
+		int status = s.failed ? EXIT_PARTIAL : 0;
+		if (rs != DX_OK) {
+			clear_progress(&s);
 			msg("%s", err.message);
-			dx_engine_free(e);
-			return EXIT_PARTIAL;
+			status = rs == DX_ERR_BUSY ? EXIT_BUSY : EXIT_PARTIAL;
 		}
-		sink.record = on_record_store;
+		s.added = res.added;
+		s.already = res.already;
+		if (rs != DX_ERR_BUSY)
+			summary(&s, &st, "indexed");
+		dx_engine_free(e);
+		return status;
 	} else if (mode == RUN_EXPLAIN) {
 		sink.explain = on_explain;
 	} else {
@@ -521,24 +577,13 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 	dx_status rs = dx_run(e, (const char *const *)argv + optind, (size_t)(argc - optind), a.threads, &sink, &st,
 			      &err);
 	int status = s.failed ? EXIT_PARTIAL : 0;
-	if (s.store_failed) {
-		clear_progress(&s);
-		msg("%s", s.store_err.message);
-		status = EXIT_PARTIAL;
-	} else if (rs != DX_OK) {
+	if (rs != DX_OK) {
 		clear_progress(&s);
 		if (!(rs == DX_ERR_ABORTED && s.writer))
 			msg("%s", err.message);
 		else
 			msg("cannot write the output: %s", strerror(errno));
 		status = EXIT_PARTIAL;
-	}
-	if (s.store) {
-		dx_error cerr = {0};
-		if (dx_store_close(s.store, &cerr) != DX_OK) {
-			msg("%s", cerr.message);
-			status = EXIT_PARTIAL;
-		}
 	}
 	if (s.writer && dx_writer_close(s.writer) < 0) {
 		if (rs == DX_OK)
@@ -549,7 +594,7 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 		msg("cannot write the output: %s", strerror(errno));
 		status = EXIT_PARTIAL;
 	}
-	summary(&s, &st, to_store ? "indexed" : "parsed");
+	summary(&s, &st, "parsed");
 	dx_engine_free(e);
 	return status;
 }
@@ -717,6 +762,54 @@ static int cmd_export(int argc, char **argv)
 	return status;
 }
 
+/* ---- check ----------------------------------------------------------------------------- */
+
+static void print_problem(void *arg, const char *what)
+{
+	(void)arg;
+	msg("%s", what);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = default_db();
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			fputs(help_check, stdout);
+			return 0;
+		default:
+			return usage_error("check ", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("check ", "unexpected argument '%s'", argv[optind]);
+	dx_error err = {0};
+	dx_store *s;
+	if (dx_store_open(db, DX_STORE_READONLY, &s, &err) != DX_OK) {
+		msg("%s", err.message);
+		return EXIT_PARTIAL;
+	}
+	dx_status st = dx_store_check(s, print_problem, NULL, &err);
+	dx_store_close(s, NULL);
+	if (st != DX_OK) {
+		msg("%s", err.message);
+		return EXIT_PARTIAL;
+	}
+	printf("%s: ok\n", db);
+	return 0;
+}
+
 /* ---- main -------------------------------------------------------------------------- */
 
 static int help_for(const char *cmd)
@@ -733,6 +826,8 @@ static int help_for(const char *cmd)
 		fputs(help_export, stdout);
 	else if (!strcmp(cmd, "explain"))
 		fputs(help_explain, stdout);
+	else if (!strcmp(cmd, "check"))
+		fputs(help_check, stdout);
 	else
 		return usage_error(NULL, "no help for '%s': not a command", cmd);
 	return 0;
@@ -764,5 +859,7 @@ int main(int argc, char **argv)
 		return cmd_report(argc, argv);
 	if (!strcmp(cmd, "export"))
 		return cmd_export(argc, argv);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc, argv);
 	return usage_error(NULL, "unknown command '%s'", cmd);
 }

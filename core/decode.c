@@ -21,6 +21,7 @@
 #include "bounce.h"
 #include "charset.h"
 #include "classify.h"
+#include "hash.h"
 #include "detect.h"
 #include "mbox.h"
 #include "dsnidx.h"
@@ -92,6 +93,7 @@ const char *dx_status_name(dx_status st)
 	case DX_ERR_SCHEMA: return "incompatible database";
 	case DX_ERR_RULES: return "bad rules";
 	case DX_ERR_ABORTED: return "aborted";
+	case DX_ERR_BUSY: return "busy";
 	}
 	return "unknown error";
 }
@@ -343,6 +345,26 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 }
 
 
+/* A record's key: the bounce's identity, the recipient's place in it and
+ * the address. */
+static void record_key(const dx_hash *msg, unsigned index, const char *recipient, uint64_t key[2])
+{
+	dx_hasher h;
+	dx_hasher_init(&h, 1);
+	unsigned char head[20];
+	for (int i = 0; i < 8; i++) {
+		head[i] = (unsigned char)(msg->lo >> (8 * i));
+		head[8 + i] = (unsigned char)(msg->hi >> (8 * i));
+	}
+	for (int i = 0; i < 4; i++)
+		head[16 + i] = (unsigned char)(index >> (8 * i));
+	dx_hasher_add(&h, head, sizeof head);
+	dx_hasher_add(&h, recipient, strlen(recipient));
+	dx_hash k = dx_hasher_end(&h);
+	key[0] = k.lo;
+	key[1] = k.hi;
+}
+
 static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_explain_fn xfn, void *arg,
 			 void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
 {
@@ -461,6 +483,15 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 			b.reporting_mta = dx_addr_domain(addr);
 	}
 
+	/* The bounce's identity: its normalised text (line ends LF, no From_
+	 * line, >From unescaped) without the blank lines an mbox adds at the
+	 * end, so that the same bounce in an mbox, a Maildir or a CRLF copy
+	 * is the same. Each record's key adds the recipient. */
+	size_t idn = text.n;
+	while (idn && dx_is_space(text.p[idn - 1]))
+		idn--;
+	dx_hash msg_id = dx_hash128(text.p, idn, 0);
+
 	dx_record rec;
 	memset(&rec, 0, sizeof rec);
 	rec.source = msg->source;
@@ -504,6 +535,7 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		rec.index = ++emitted;
 		rec.timestamp = r->last_attempt != DX_NO_TIME ? r->last_attempt : msg_time;
 		rec.recipient = clean(a, r->recipient, 320);
+		record_key(&msg_id, rec.index, rec.recipient, rec.key);
 		rec.domain = clean(a, dx_addr_domain(r->recipient), 255);
 		rec.action = action;
 		rec.status = status ? clean(a, status, 16) : "";

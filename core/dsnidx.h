@@ -42,7 +42,8 @@ typedef enum dx_status {
 	DX_ERR_DB,        /* SQLite reported an error */
 	DX_ERR_SCHEMA,    /* the database was made by an incompatible version */
 	DX_ERR_RULES,     /* a rule file could not be read or compiled */
-	DX_ERR_ABORTED    /* a callback asked to stop */
+	DX_ERR_ABORTED,   /* a callback asked to stop */
+	DX_ERR_BUSY       /* another run holds the index */
 } dx_status;
 
 typedef struct dx_error {
@@ -74,6 +75,9 @@ typedef struct dx_record {
 	const char *subject;       /* its Subject, decoded */
 	const char *message_id;    /* its Message-ID */
 	const char *decoder;       /* format that decoded the bounce */
+	uint64_t key[2];           /* identity: a 128-bit hash of the bounce's content
+				    * (line ends normalised) and this recipient; the
+				    * index stores a bounce found twice once */
 } dx_record;
 
 #define DX_NO_TIME INT64_MIN
@@ -206,7 +210,36 @@ typedef struct dx_stats {
 	uint64_t undecoded;        /* bounce-like messages no decoder could read */
 	uint64_t input_errors;     /* paths or streams that could not be read */
 	uint64_t limits_hit;       /* items skipped or truncated by a dx_limits value */
+	uint64_t sources_skipped;  /* files not read: unchanged since the last run */
+	uint64_t sources_resumed;  /* files read from where the last run stopped */
 } dx_stats;
+
+/* A regular file about to be read, for dx_sink.plan. */
+typedef struct dx_source_info {
+	const char *path;
+	uint64_t dev, ino, size;
+	int64_t mtime_ns;
+	int plain;                 /* mail (an mbox or a message), not compressed or archived */
+	int fd;                    /* open for reading; read it with pread() only */
+} dx_source_info;
+
+enum { DX_PLAN_READ = 0, DX_PLAN_SKIP = 1 };
+
+/* What a run knows of how far a source has been read, for dx_sink.mark;
+ * and what an index remembers of it, to read only what is new next time
+ * (dx_index_run). */
+typedef struct dx_source_state {
+	int known;                 /* (in the index) it has this path */
+	uint64_t dev, ino, size;   /* the file when opened */
+	int64_t mtime_ns;
+	uint64_t done;             /* its records before this offset have all been given */
+	int complete;              /* it was read to its end without error */
+	int has_head, has_tail;
+	uint64_t head[2];          /* hash of its first min(done, DX_MARK_WINDOW) bytes */
+	uint64_t tail[2];          /* hash of the min(done, DX_MARK_WINDOW) bytes before done */
+} dx_source_state;
+
+enum { DX_MARK_WINDOW = 4096 };
 
 typedef struct dx_sink {
 	void *arg;
@@ -219,14 +252,25 @@ typedef struct dx_sink {
 	/* Optional; when set, it is called instead of record, with how each
 	 * record was decided. */
 	int (*explain)(void *arg, const dx_explanation *x);
+	/* Optional; called ON THE READER'S THREAD before a regular file given
+	 * or found by the walk is read: DX_PLAN_SKIP to leave it, or
+	 * DX_PLAN_READ with *start the offset to read a plain file from (a
+	 * message boundary; 0 for the whole file). */
+	int (*plan)(void *arg, const dx_source_info *si, uint64_t *start);
+	/* Optional; called in input order from the calling thread once every
+	 * record of a regular file up to state->done has been given: at
+	 * message boundaries as the file is read (plain files), and at its
+	 * end with state->complete set if it was read without error. */
+	void (*mark)(void *arg, const char *path, const dx_source_state *state);
 } dx_sink;
 
 /* Reads every path (a file, a Maildir, a directory walked recursively, or
  * "-" for standard input), decodes its messages on `threads` threads (0:
  * the number of online CPUs), the calling thread one of them, and passes
  * records to the sink in input order, from the calling thread. (Reading
- * and cutting the input into messages take two more, light, threads.) Problems with single inputs are diagnostics, not failures: the
- * return is DX_OK unless the sink stopped the run or memory ran out. */
+ * and cutting the input into messages take two more, light, threads.)
+ * Problems with single inputs are diagnostics, not failures: the return is
+ * DX_OK unless the sink stopped the run or memory ran out. */
 dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths,
 		 unsigned threads, const dx_sink *sink, dx_stats *stats, dx_error *err);
 
@@ -246,6 +290,50 @@ dx_status dx_store_close(dx_store *s, dx_error *err);
  * *added (if given) says whether it was new. */
 dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *err);
 dx_status dx_store_commit(dx_store *s, dx_error *err);
+/* Records per transaction (default 100,000; a transaction is also committed
+ * when it has been open for 5 seconds). */
+void dx_store_set_commit_every(dx_store *s, unsigned records);
+
+
+/* The state of path (state->known 0 when the index has none). */
+dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *state, dx_error *err);
+/* Records the state of path, in the transaction of the records it covers. */
+dx_status dx_store_source_put(dx_store *s, const char *path, const dx_source_state *state, dx_error *err);
+
+/* ---- Index runs ---------------------------------------------------------- */
+
+typedef struct dx_index_options {
+	unsigned threads;          /* as dx_run: 0 for the number of CPUs */
+	int reread;                /* read every file whole, whatever the index knows */
+	double wait_seconds;       /* for another run writing the index; 0: none */
+	unsigned commit_every;     /* records per transaction; 0: the default */
+} dx_index_options;
+
+void dx_index_options_default(dx_index_options *o);
+
+typedef struct dx_index_result {
+	uint64_t added;            /* records new to the index */
+	uint64_t already;          /* records it had (the same bounce seen before) */
+} dx_index_result;
+
+/* Indexes paths into the index at db (created if absent), reading only
+ * what is new since the last run: a file unchanged since it was read to
+ * its end is skipped unread; a plain file that grew, with the same bytes
+ * where the last run stopped, is read from there; anything else is read
+ * whole, and a bounce the index has (by its content) is not added again.
+ * Records and each file's progress are committed together, so a run that
+ * is killed leaves nothing half done: the next one goes on from what was
+ * committed. One run writes an index at a time: another one waits up to
+ * o->wait_seconds, then returns DX_ERR_BUSY. user's diag and progress, if
+ * given, are called as in dx_run. */
+dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *paths, size_t npaths,
+		       const dx_index_options *o, const dx_sink *user, dx_stats *stats, dx_index_result *res,
+		       dx_error *err);
+
+/* Checks the index: SQLite's integrity check, the aggregates against the
+ * records, every record's source. Each problem goes to problem(); DX_OK
+ * when there is none. */
+dx_status dx_store_check(dx_store *s, void (*problem)(void *arg, const char *what), void *arg, dx_error *err);
 
 /* Calls fn for every record, in the order they were indexed. */
 dx_status dx_store_export(dx_store *s, dx_record_fn fn, void *arg, dx_error *err);

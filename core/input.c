@@ -331,6 +331,22 @@ int dx_stream_fd(const dx_stream *s)
 	return s->fd;
 }
 
+int dx_stream_seek(dx_stream *s, uint64_t offset, char *err, size_t errsz)
+{
+	if (s->fd < 0 || s->under || s->failed) {
+		snprintf(err, errsz, "cannot seek in this stream");
+		return -1;
+	}
+	if (lseek(s->fd, (off_t)offset, SEEK_SET) < 0) {
+		snprintf(err, errsz, "seek to %llu: %s", (unsigned long long)offset, strerror(errno));
+		return -1;
+	}
+	/* What was peeked came from the old position. */
+	s->peek_len = s->peek_pos = 0;
+	s->peeked = 0;
+	return 0;
+}
+
 /* One read of the layer below, retried on EINTR by the layer itself. */
 static ssize_t raw_read(dx_stream *s, char *buf, size_t n, char *err, size_t errsz)
 {

@@ -18,6 +18,7 @@
 #define DX_INPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct dx_walk dx_walk;
@@ -54,6 +55,9 @@ int dx_stream_peek(dx_stream *s, size_t n, const char **p, size_t *len, char *er
 /* Whether the stream is a regular file that can seek (7z needs it), and
  * its file descriptor. */
 int dx_stream_fd(const dx_stream *s);
+/* Moves a file's stream (not a layer over one) to offset, forgetting what
+ * was peeked; -1 with a message. */
+int dx_stream_seek(dx_stream *s, uint64_t offset, char *err, size_t errsz);
 void dx_stream_close(dx_stream *s);
 
 #endif

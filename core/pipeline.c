@@ -38,12 +38,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "dsnidx.h"
 #include "container.h"
+#include "hash.h"
 #include "input.h"
 #include "mbox.h"
 #include "scan.h"
@@ -60,13 +62,24 @@ enum {
 
 typedef struct source {
 	atomic_int refs;
+	/* A top-level regular file whose progress goes to dx_sink.mark, with
+	 * its identity when opened; where reading started (a resume point)
+	 * and up to DX_MARK_WINDOW bytes before it, so that marks can hash
+	 * the bytes before a boundary even in the first batch. */
+	int markable;
+	dx_source_state st;
+	uint64_t base;
+	unsigned char *pre;        /* malloc'd, only when resuming */
+	size_t pre_len;
+	unsigned char *head;       /* its first bytes (up to DX_MARK_WINDOW), only when resuming */
+	size_t head_len;
 	char name[];
 } source;
 
 static source *source_new(const char *name)
 {
 	size_t n = strlen(name);
-	source *s = malloc(sizeof *s + n + 1);
+	source *s = calloc(1, sizeof *s + n + 1);
 	if (!s)
 		return NULL;
 	atomic_init(&s->refs, 1);
@@ -82,8 +95,11 @@ static source *source_ref(source *s)
 
 static void source_unref(source *s)
 {
-	if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+		free(s->pre);
+		free(s->head);
 		free(s);
+	}
 }
 
 /* ---- batches -------------------------------------------------------------- */
@@ -94,13 +110,18 @@ typedef struct segment {
 	size_t start, len;
 	int mbox;
 	int truncated;             /* a single message cut at max_message_size */
+	int has_mark;              /* after its records, dx_sink.mark(mark) */
+	dx_source_state mark;
 } segment;
 
 typedef struct event {
 	int is_record;
+	int is_mark;               /* a source's progress: mark_path, mark */
 	dx_record rec;
 	dx_diag diag;
 	dx_explanation x;          /* with explain sinks; x.record is &rec */
+	const char *mark_path;
+	dx_source_state mark;
 } event;
 
 typedef struct batch {
@@ -162,8 +183,23 @@ static int batch_add_segment(batch *b, source *src, uint64_t base, size_t start,
 		b->segs = s;
 		b->segcap = cap;
 	}
-	b->segs[b->nsegs++] = (segment){source_ref(src), base, start, len, mbox, truncated};
+	segment *g = &b->segs[b->nsegs++];
+	memset(g, 0, sizeof *g);
+	g->src = source_ref(src);
+	g->base = base;
+	g->start = start;
+	g->len = len;
+	g->mbox = mbox;
+	g->truncated = truncated;
 	return 0;
+}
+
+/* Puts a mark on the batch's last segment. */
+static void segment_mark(batch *b, const dx_source_state *m)
+{
+	segment *g = &b->segs[b->nsegs - 1];
+	g->has_mark = 1;
+	g->mark = *m;
 }
 
 static event *batch_event(batch *b)
@@ -334,12 +370,14 @@ typedef enum chunk_kind {
 	CH_ERROR,                  /* the current source failed to read: message */
 	CH_END,                    /* the current source ends */
 	CH_NOTICE,                 /* a path could not be walked or opened: message */
-	CH_LIMIT                   /* an input skipped for a limit: message */
+	CH_LIMIT,                  /* an input skipped for a limit: message */
+	CH_SKIPPED,                /* a file left unread (dx_sink.plan) */
+	CH_MARK                    /* a container file read to its end: src's mark */
 } chunk_kind;
 
 typedef struct chunk {
 	chunk_kind kind;
-	source *src;               /* CH_START, CH_NOTICE (may be NULL) */
+	source *src;               /* CH_START, CH_MARK, CH_NOTICE (may be NULL) */
 	char *data;                /* CH_DATA */
 	size_t len;
 	char *message;             /* CH_ERROR, CH_NOTICE, CH_LIMIT */
@@ -462,6 +500,8 @@ typedef struct run {
 	const dx_limits *limits;
 	const dx_scan_kernel *kernel;
 	int explain;               /* keep explanations, not only records */
+	const dx_sink *sink;
+	unsigned errors_pushed;    /* reader's thread: errors about inputs so far */
 	const char *const *paths;
 	size_t npaths;
 
@@ -571,6 +611,8 @@ static void abort_run(run *r)
 
 static int push_chunk(run *r, chunk_kind kind, source *src, char *data, size_t len, const char *message)
 {
+	if (kind == CH_ERROR || kind == CH_NOTICE)
+		r->errors_pushed++;
 	chunk *c = calloc(1, sizeof *c);
 	char *m = message ? strdup(message) : NULL;
 	if (!c || (message && !m)) {
@@ -593,11 +635,34 @@ static int push_chunk(run *r, chunk_kind kind, source *src, char *data, size_t l
 
 /* Reads a plain source (mail) into chunks: start, data, an error if
  * reading failed, end. Returns -1 when the run must stop. */
-static int read_plain(run *r, dx_stream *st, const char *name, char *err, size_t errsz)
+static int read_plain(run *r, dx_stream *st, const char *name, const source *top, char *err, size_t errsz)
 {
 	source *src = source_new(name);
 	if (!src)
 		return -1;
+	if (top) {
+		src->markable = top->markable;
+		src->st = top->st;
+		src->base = top->base;
+		if (top->pre_len) {
+			src->pre = malloc(top->pre_len);
+			if (!src->pre) {
+				source_unref(src);
+				return -1;
+			}
+			memcpy(src->pre, top->pre, top->pre_len);
+			src->pre_len = top->pre_len;
+		}
+		if (top->head_len) {
+			src->head = malloc(top->head_len);
+			if (!src->head) {
+				source_unref(src);
+				return -1;
+			}
+			memcpy(src->head, top->head, top->head_len);
+			src->head_len = top->head_len;
+		}
+	}
 	int ok = push_chunk(r, CH_START, src, NULL, 0, NULL);
 	while (ok == 0) {
 		char *data = chunk_buf_get(r);
@@ -644,7 +709,8 @@ static int notice(run *r, const char *name, const char *what, const char *why)
  * archive to open and read in turn. Takes the stream over (closes it).
  * `name` is the source's name: a path, then "archive:member" inside an
  * archive; decompression keeps the name. Returns -1 when the run must stop. */
-static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, char *err, size_t errsz)
+static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, const source *top, char *err,
+		     size_t errsz)
 {
 	int kind = dx_stream_kind(st, err, errsz);
 	if (kind < 0) {
@@ -661,7 +727,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, ch
 		return ok;
 	}
 	if (kind == DX_KIND_PLAIN) {
-		int ok = read_plain(r, st, name, err, errsz);
+		int ok = read_plain(r, st, name, depth == 0 ? top : NULL, err, errsz);
 		dx_stream_close(st);
 		return ok;
 	}
@@ -670,7 +736,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, ch
 		dx_stream *inner = dx_decompress(st, (dx_kind)kind, err, errsz);
 		if (!inner)
 			return notice(r, name, what, err);
-		return read_tree(r, inner, name, depth + 1, err, errsz);
+		return read_tree(r, inner, name, depth + 1, NULL, err, errsz);
 	}
 	const char *what = dx_kind_name(st, (dx_kind)kind);
 	char what_copy[16];
@@ -705,7 +771,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, ch
 			break;
 		}
 		snprintf(mname, nl, "%s:%s", name, mpath);
-		ok = read_tree(r, member, mname, depth + 1, err, errsz);
+		ok = read_tree(r, member, mname, depth + 1, NULL, err, errsz);
 		free(mname);
 		if (ok < 0)
 			break;
@@ -715,12 +781,71 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, ch
 }
 
 /* Reads one path named by the walk. */
+/* Reads one path named by the walk. A regular file is first shown to
+ * dx_sink.plan, which may skip it or have a plain one read from a resume
+ * point; its progress goes to dx_sink.mark. */
 static int read_source(run *r, const char *path, char *err, size_t errsz)
 {
 	dx_stream *st = dx_stream_open(path, err, errsz);
 	if (!st)
 		return push_chunk(r, CH_NOTICE, NULL, NULL, 0, err);
-	return read_tree(r, st, path, 0, err, errsz);
+	int fd = dx_stream_fd(st);
+	struct stat sb;
+	if (fd < 0 || (!r->sink->plan && !r->sink->mark) || fstat(fd, &sb) != 0)
+		return read_tree(r, st, path, 0, NULL, err, errsz);
+	source *top = source_new(path);
+	if (!top) {
+		dx_stream_close(st);
+		return -1;
+	}
+	top->markable = r->sink->mark != NULL;
+	top->st.dev = (uint64_t)sb.st_dev;
+	top->st.ino = (uint64_t)sb.st_ino;
+	top->st.size = (uint64_t)sb.st_size;
+	top->st.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	int kind = dx_stream_kind(st, err, errsz);
+	uint64_t start = 0;
+	if (r->sink->plan && kind >= 0) {
+		dx_source_info si = {path, top->st.dev, top->st.ino, top->st.size, top->st.mtime_ns,
+				     kind == DX_KIND_PLAIN, fd};
+		if (r->sink->plan(r->sink->arg, &si, &start) == DX_PLAN_SKIP) {
+			dx_stream_close(st);
+			int ok = push_chunk(r, CH_SKIPPED, top, NULL, 0, NULL);
+			source_unref(top);
+			return ok;
+		}
+		if (kind != DX_KIND_PLAIN || start > top->st.size)
+			start = 0;
+	}
+	if (start > 0) {
+		/* The bytes before the resume point, for the marks' hashes. */
+		size_t want = start < DX_MARK_WINDOW ? (size_t)start : DX_MARK_WINDOW;
+		size_t hwant = top->st.size < DX_MARK_WINDOW ? (size_t)top->st.size : DX_MARK_WINDOW;
+		top->pre = malloc(want);
+		top->head = malloc(hwant);
+		ssize_t got = top->pre ? pread(fd, top->pre, want, (off_t)(start - want)) : -1;
+		ssize_t hgot = top->head ? pread(fd, top->head, hwant, 0) : -1;
+		if (got == (ssize_t)want && hgot == (ssize_t)hwant && dx_stream_seek(st, start, err, errsz) == 0) {
+			top->base = start;
+			top->pre_len = want;
+			top->head_len = hwant;
+		} else if (dx_stream_seek(st, 0, err, errsz) < 0) {
+			int ok = notice(r, path, NULL, err);
+			dx_stream_close(st);
+			source_unref(top);
+			return ok;
+		}
+	}
+	unsigned errors_before = r->errors_pushed;
+	int ok = read_tree(r, st, path, 0, top, err, errsz);
+	if (ok == 0 && kind != DX_KIND_PLAIN && top->markable) {
+		/* A compressed file or an archive: one mark, at its end. */
+		top->st.done = top->st.size;
+		top->st.complete = r->errors_pushed == errors_before;
+		ok = push_chunk(r, CH_MARK, top, NULL, 0, NULL);
+	}
+	source_unref(top);
+	return ok;
 }
 
 static void *reader_main(void *arg)
@@ -751,8 +876,19 @@ static void *reader_main(void *arg)
 
 /* ---- splitter: chunks to batches of whole messages ---------------------------- */
 
+/* What the splitter keeps of a markable source to hash around its marks:
+ * its first bytes, and the bytes just before the current segment. */
+typedef struct markctx {
+	int on;
+	unsigned char head[DX_MARK_WINDOW];
+	size_t head_len;
+	unsigned char ctx[DX_MARK_WINDOW];
+	size_t ctx_len;
+} markctx;
+
 typedef struct splitter {
 	run *r;
+	markctx mark;              /* of the source being cut */
 	batch *cur;
 	chunk *ch;                 /* the chunk being taken, or NULL */
 	size_t pos;                /* how much of it is taken */
@@ -912,6 +1048,77 @@ static int skip_to_boundary(splitter *sp, const char *path, const char *tail, si
 	}
 }
 
+static void mark_begin(markctx *mc, const source *src)
+{
+	mc->on = src->markable;
+	mc->head_len = 0;
+	mc->ctx_len = 0;
+	if (!mc->on)
+		return;
+	memcpy(mc->head, src->head, src->head_len);
+	mc->head_len = src->head_len;
+	memcpy(mc->ctx, src->pre, src->pre_len);
+	mc->ctx_len = src->pre_len;
+}
+
+/* Bytes p[0..n) just read, which begin at source offset `at`. */
+static void mark_feed(markctx *mc, const char *p, size_t n, uint64_t at)
+{
+	if (!mc->on || at >= DX_MARK_WINDOW || at != mc->head_len)
+		return;
+	size_t k = DX_MARK_WINDOW - (size_t)at < n ? DX_MARK_WINDOW - (size_t)at : n;
+	memcpy(mc->head + at, p, k);
+	mc->head_len += k;
+}
+
+/* The state at a boundary `done` (a source offset), where seg[0..cut) are
+ * the bytes before it since the current segment began. */
+static void mark_at(const markctx *mc, const source *src, const char *seg, size_t cut, uint64_t done,
+		    int complete, dx_source_state *m)
+{
+	*m = src->st;
+	m->done = done;
+	m->complete = complete;
+	size_t win = done < DX_MARK_WINDOW ? (size_t)done : DX_MARK_WINDOW;
+	if (mc->head_len >= win) {
+		dx_hash h = dx_hash128(mc->head, win, 0);
+		m->head[0] = h.lo;
+		m->head[1] = h.hi;
+		m->has_head = 1;
+	}
+	if (cut >= win) {
+		dx_hash h = dx_hash128(seg + cut - win, win, 0);
+		m->tail[0] = h.lo;
+		m->tail[1] = h.hi;
+		m->has_tail = 1;
+	} else if (mc->ctx_len >= win - cut) {
+		dx_hasher hs;
+		dx_hasher_init(&hs, 0);
+		dx_hasher_add(&hs, mc->ctx + mc->ctx_len - (win - cut), win - cut);
+		dx_hasher_add(&hs, seg, cut);
+		dx_hash h = dx_hasher_end(&hs);
+		m->tail[0] = h.lo;
+		m->tail[1] = h.hi;
+		m->has_tail = 1;
+	}
+}
+
+/* The segment seg[0..cut) is behind us: keep its last bytes as context. */
+static void mark_advance(markctx *mc, const char *seg, size_t cut)
+{
+	if (!mc->on)
+		return;
+	if (cut >= DX_MARK_WINDOW) {
+		memcpy(mc->ctx, seg + cut - DX_MARK_WINDOW, DX_MARK_WINDOW);
+		mc->ctx_len = DX_MARK_WINDOW;
+		return;
+	}
+	size_t keep = DX_MARK_WINDOW - cut < mc->ctx_len ? DX_MARK_WINDOW - cut : mc->ctx_len;
+	memmove(mc->ctx, mc->ctx + mc->ctx_len - keep, keep);
+	memcpy(mc->ctx + keep, seg, cut);
+	mc->ctx_len = keep + cut;
+}
+
 /* Cuts one source, from its CH_START to its CH_END, into batches. */
 static void split_source(splitter *sp, source *src)
 {
@@ -923,8 +1130,12 @@ static void split_source(splitter *sp, source *src)
 
 	enum { UNKNOWN, MBOX, SINGLE } kind = UNKNOWN;
 	size_t seg_start = sp->cur->len;   /* where this source's pending data begins */
-	uint64_t file_pos = 0;             /* bytes read from the source */
-	int eof = 0, truncated = 0;
+	uint64_t file_pos = src->base;     /* source offset reached */
+	int eof = 0, truncated = 0, failed = 0;
+	if (src->base)
+		sp->cur->delta.sources_resumed++;
+	markctx *mc = &sp->mark;
+	mark_begin(mc, src);
 
 /* The source offset of batch position x (a byte of this source). */
 #define OFFSET_OF(x) (file_pos - (uint64_t)(sp->cur->len - (x)))
@@ -941,10 +1152,12 @@ static void split_source(splitter *sp, source *src)
 			if (batch_diag(sp->cur, DX_DIAG_ERROR, path, (int64_t)file_pos, sp->err) < 0)
 				nomem(sp);
 			eof = 1;
+			failed = 1;
 			got = 0;
 		}
 		if (got == 0)
 			eof = 1;
+		mark_feed(mc, sp->cur->data + sp->cur->len, (size_t)got, file_pos);
 		sp->cur->len += (size_t)got;
 		file_pos += (uint64_t)got;
 		sp->cur->delta.bytes += (uint64_t)got;
@@ -955,8 +1168,10 @@ static void split_source(splitter *sp, source *src)
 				continue;
 			size_t skip;
 			kind = dx_mbox_detect(sp->cur->data + seg_start, pending, &skip) ? MBOX : SINGLE;
-			if (kind == MBOX)
+			if (kind == MBOX) {
+				mark_advance(mc, sp->cur->data + seg_start, skip);
 				seg_start += skip;
+			}
 			pending = sp->cur->len - seg_start;
 		}
 		if (kind == SINGLE) {
@@ -980,6 +1195,12 @@ static void split_source(splitter *sp, source *src)
 			if (batch_add_segment(b, src, base, seg_start, cut, 1, 0) < 0) {
 				nomem(sp);
 				break;
+			}
+			if (mc->on) {
+				dx_source_state m;
+				mark_at(mc, src, b->data + seg_start, cut, base + cut, 0, &m);
+				segment_mark(b, &m);
+				mark_advance(mc, b->data + seg_start, cut);
 			}
 			b->len = seg_start + cut;
 			/* The next batch begins with the unfinished message. */
@@ -1006,7 +1227,9 @@ static void split_source(splitter *sp, source *src)
 		}
 		if (pending >= max_msg) {
 			/* One message bigger than the limit: keep its head as a
-			 * truncated message of its own and skip to the next one. */
+			 * truncated message of its own and skip to the next one.
+			 * The bytes dropped break the context marks hash. */
+			mc->ctx_len = 0;
 			uint64_t base = OFFSET_OF(seg_start);
 			if (batch_add_segment(sp->cur, src, base, seg_start, max_msg, 0, 1) < 0) {
 				nomem(sp);
@@ -1048,9 +1271,24 @@ static void split_source(splitter *sp, source *src)
 		/* A single message always starts at 0; an mbox run where the
 		 * bytes after it end, since nothing after seg_start was dropped. */
 		uint64_t base = kind == MBOX ? OFFSET_OF(seg_start) : 0;
-		if (batch_add_segment(sp->cur, src, base, seg_start, pending, kind == MBOX, truncated) < 0)
+		if (batch_add_segment(sp->cur, src, base, seg_start, pending, kind == MBOX, truncated) < 0) {
 			nomem(sp);
-		else if (truncated) {
+			truncated = 0;
+		} else if (mc->on) {
+			/* An mbox is done up to its last message, which is read again
+			 * next time: it may have been half written when read. A single
+			 * message is done whole. */
+			dx_source_state m;
+			const char *seg = sp->cur->data + seg_start;
+			if (kind == MBOX) {
+				size_t last = dx_mbox_last(seg, pending, 0);
+				mark_at(mc, src, seg, last, base + last, !failed, &m);
+			} else {
+				mark_at(mc, src, seg, pending, file_pos, !failed, &m);
+			}
+			segment_mark(sp->cur, &m);
+		}
+		if (truncated) {
 			char w[200];
 			snprintf(w, sizeof w, "message larger than max_message_size (%zu bytes); only its start is read",
 				 max_msg);
@@ -1086,6 +1324,15 @@ static void *splitter_main(void *arg)
 			sp.cur->delta.limits_hit++;
 			if (batch_diag(sp.cur, DX_DIAG_WARNING, NULL, -1, c->message) < 0)
 				nomem(&sp);
+		} else if (c->kind == CH_SKIPPED) {
+			sp.cur->delta.sources_skipped++;
+		} else if (c->kind == CH_MARK) {
+			/* A container read to its end: a segment of no bytes that
+			 * carries its mark, in order after its members' records. */
+			if (batch_add_segment(sp.cur, c->src, 0, sp.cur->len, 0, 0, 0) < 0)
+				nomem(&sp);
+			else
+				segment_mark(sp.cur, &c->src->st);
 		}
 		chunk_free(c);
 	}
@@ -1208,15 +1455,28 @@ static void decode_batch(run *r, dx_dctx *d, batch *b)
 	for (size_t i = 0; d && i < b->nsegs && !atomic_load(&r->aborted) && !w.failed; i++) {
 		const segment *s = &b->segs[i];
 		if (!s->mbox) {
-			decode_one(r, d, &w, s, 0, s->len, 0, s->truncated);
-			continue;
+			if (s->len)
+				decode_one(r, d, &w, s, 0, s->len, 0, s->truncated);
+		} else {
+			const char *p = b->data + s->start;
+			size_t at = 0;
+			while (at < s->len && !w.failed) {
+				size_t next = dx_mbox_next(r->kernel, p, s->len, at + 1);
+				decode_one(r, d, &w, s, at, next - at, 1, 0);
+				at = next;
+			}
 		}
-		const char *p = b->data + s->start;
-		size_t at = 0;
-		while (at < s->len && !w.failed) {
-			size_t next = dx_mbox_next(r->kernel, p, s->len, at + 1);
-			decode_one(r, d, &w, s, at, next - at, 1, 0);
-			at = next;
+		if (s->has_mark && !w.failed) {
+			/* After the segment's records: the sink may now take the
+			 * source as read up to the mark. */
+			event *e = batch_event(b);
+			if (!e) {
+				w.failed = 1;
+				break;
+			}
+			e->is_mark = 1;
+			e->mark_path = s->src->name; /* the source lives as long as the batch */
+			e->mark = s->mark;
 		}
 	}
 	if (w.failed || !d) {
@@ -1251,6 +1511,8 @@ static void add_stats(dx_stats *t, const dx_stats *d)
 	t->undecoded += d->undecoded;
 	t->input_errors += d->input_errors;
 	t->limits_hit += d->limits_hit;
+	t->sources_skipped += d->sources_skipped;
+	t->sources_resumed += d->sources_resumed;
 }
 
 static double now_seconds(void)
@@ -1280,6 +1542,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	r.limits = &dx_engine_options(e)->limits;
 	r.kernel = dx_scan_best();
 	r.explain = sink->explain != NULL;
+	r.sink = sink;
 	r.paths = paths;
 	r.npaths = npaths;
 	r.max_inflight = 2 * threads + 2;
@@ -1356,6 +1619,9 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 						sink_stopped = 1;
 						abort_run(&r);
 					}
+				} else if (ev->is_mark) {
+					if (sink->mark)
+						sink->mark(sink->arg, ev->mark_path, &ev->mark);
 				} else if (sink->diag)
 					sink->diag(sink->arg, &ev->diag);
 			}

@@ -16,13 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "dsnidx.h"
 
 enum {
-	SCHEMA_VERSION = 1,
-	COMMIT_EVERY = 100000,     /* records per transaction */
+	SCHEMA_VERSION = 2,
+	COMMIT_EVERY = 100000,     /* records per transaction, by default */
+	COMMIT_SECONDS = 5,        /* and at most this long a transaction stays open */
 };
 
 /* The hour of records without a time: far before any real date, so that
@@ -33,10 +35,19 @@ static const int64_t unknown_hour = -2147483648LL;
 static const char schema_sql[] =
 	"CREATE TABLE source (\n"
 	"  id INTEGER PRIMARY KEY,\n"
-	"  path TEXT NOT NULL UNIQUE\n"
+	"  path TEXT NOT NULL UNIQUE,\n"
+	"  dev INTEGER,\n"                    /* the file as last seen */
+	"  ino INTEGER,\n"
+	"  size INTEGER,\n"
+	"  mtime_ns INTEGER,\n"
+	"  done INTEGER NOT NULL DEFAULT 0,\n" /* its records up to here are in */
+	"  head BLOB,\n"                       /* hash of its first bytes */
+	"  tail BLOB,\n"                       /* hash of the bytes before done */
+	"  complete INTEGER NOT NULL DEFAULT 0\n" /* read to its end at that size */
 	");\n"
 	"CREATE TABLE record (\n"
 	"  id INTEGER PRIMARY KEY,\n"
+	"  key BLOB NOT NULL UNIQUE,\n"
 	"  source_id INTEGER NOT NULL REFERENCES source(id),\n"
 	"  offset INTEGER NOT NULL,\n"
 	"  idx INTEGER NOT NULL,\n"
@@ -54,8 +65,7 @@ static const char schema_sql[] =
 	"  sender TEXT NOT NULL,\n"
 	"  subject TEXT NOT NULL,\n"
 	"  message_id TEXT NOT NULL,\n"
-	"  decoder TEXT NOT NULL,\n"
-	"  UNIQUE (source_id, offset, idx)\n"
+	"  decoder TEXT NOT NULL\n"
 	");\n"
 	"CREATE INDEX record_ts ON record(ts);\n"
 	"CREATE TABLE agg (\n"
@@ -158,7 +168,10 @@ struct dx_store {
 	char *path;
 	int in_tx;
 	unsigned pending;          /* records in the open transaction */
+	unsigned commit_every;
+	time_t tx_started;
 	sqlite3_stmt *ins_record, *ins_source, *get_source, *upsert_agg;
+	sqlite3_stmt *get_state, *put_state;
 	char *last_source;
 	int64_t last_source_id;
 	agg_map agg;
@@ -219,6 +232,8 @@ static void store_free(dx_store *s)
 	sqlite3_finalize(s->ins_source);
 	sqlite3_finalize(s->get_source);
 	sqlite3_finalize(s->upsert_agg);
+	sqlite3_finalize(s->get_state);
+	sqlite3_finalize(s->put_state);
 	sqlite3_close(s->db);
 	agg_clear(&s->agg);
 	dx_buf_free(&s->key);
@@ -236,6 +251,7 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 		return nomem(err);
 	}
 	dx_buf_init(&s->key);
+	s->commit_every = COMMIT_EVERY;
 	int create = flags & DX_STORE_CREATE;
 	int oflags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -302,8 +318,8 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 		if (sqlite3_prepare_v2(s->db,
 				       "INSERT OR IGNORE INTO record (source_id, offset, idx, ts, recipient, domain, "
 				       "action, status, reply_code, reason, hard_bounce, reporting_mta, remote_mta, "
-				       "diagnostic, sender, subject, message_id, decoder) "
-				       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+				       "diagnostic, sender, subject, message_id, decoder, key) "
+				       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				       -1, &s->ins_record, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO source (path) VALUES (?)", -1, &s->ins_source,
 				       NULL) != SQLITE_OK ||
@@ -319,6 +335,20 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 			store_free(s);
 			return st;
 		}
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT dev, ino, size, mtime_ns, done, head, tail, complete FROM source WHERE path = ?", -1,
+			       &s->get_state, NULL) != SQLITE_OK ||
+	    (create && sqlite3_prepare_v2(s->db,
+					  "INSERT INTO source (path, dev, ino, size, mtime_ns, done, head, tail, complete) "
+					  "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET dev = excluded.dev, "
+					  "ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, "
+					  "done = excluded.done, head = excluded.head, tail = excluded.tail, "
+					  "complete = excluded.complete",
+					  -1, &s->put_state, NULL) != SQLITE_OK)) {
+		dx_status st = db_fail(s, err, "cannot prepare statements");
+		store_free(s);
+		return st;
 	}
 	*out = s;
 	return DX_OK;
@@ -418,17 +448,115 @@ static int flush_agg(dx_store *s)
 	return 0;
 }
 
+/* A key as stored: 16 bytes, little-endian, the same on every machine. */
+static void key_bytes(const uint64_t k[2], unsigned char out[16])
+{
+	for (int i = 0; i < 8; i++) {
+		out[i] = (unsigned char)(k[0] >> (8 * i));
+		out[8 + i] = (unsigned char)(k[1] >> (8 * i));
+	}
+}
+
+static void key_words(const unsigned char *b, int n, uint64_t k[2])
+{
+	k[0] = k[1] = 0;
+	if (n != 16)
+		return;
+	for (int i = 0; i < 8; i++) {
+		k[0] |= (uint64_t)b[i] << (8 * i);
+		k[1] |= (uint64_t)b[8 + i] << (8 * i);
+	}
+}
+
+static const char *col_text_of(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+static int begin(dx_store *s)
+{
+	if (s->in_tx)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	s->in_tx = 1;
+	s->tx_started = time(NULL);
+	return 0;
+}
+
+dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *state, dx_error *err)
+{
+	memset(state, 0, sizeof *state);
+	sqlite3_stmt *st = s->get_state;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		state->known = 1;
+		state->dev = (uint64_t)sqlite3_column_int64(st, 0);
+		state->ino = (uint64_t)sqlite3_column_int64(st, 1);
+		state->size = (uint64_t)sqlite3_column_int64(st, 2);
+		state->mtime_ns = sqlite3_column_int64(st, 3);
+		state->done = (uint64_t)sqlite3_column_int64(st, 4);
+		if (sqlite3_column_bytes(st, 5) == 16) {
+			key_words(sqlite3_column_blob(st, 5), 16, state->head);
+			state->has_head = 1;
+		}
+		if (sqlite3_column_bytes(st, 6) == 16) {
+			key_words(sqlite3_column_blob(st, 6), 16, state->tail);
+			state->has_tail = 1;
+		}
+		state->complete = sqlite3_column_int(st, 7);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "cannot read a source's state");
+	return DX_OK;
+}
+
+dx_status dx_store_source_put(dx_store *s, const char *path, const dx_source_state *state, dx_error *err)
+{
+	if (!s->put_state)
+		return db_fail(s, err, "the index is open read-only");
+	if (begin(s) < 0)
+		return db_fail(s, err, "cannot begin a transaction");
+	sqlite3_stmt *st = s->put_state;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)state->dev);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)state->ino);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)state->size);
+	sqlite3_bind_int64(st, 5, state->mtime_ns);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)state->done);
+	unsigned char head[16], tail[16];
+	key_bytes(state->head, head);
+	key_bytes(state->tail, tail);
+	if (state->has_head)
+		sqlite3_bind_blob(st, 7, head, 16, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	if (state->has_tail)
+		sqlite3_bind_blob(st, 8, tail, 16, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int(st, 9, state->complete);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "cannot record a source's state");
+	/* The cached id of the last source may be the row just made. */
+	return DX_OK;
+}
+
 dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *err)
 {
 	if (added)
 		*added = 0;
 	if (!s->ins_record)
 		return db_fail(s, err, "the index is open read-only");
-	if (!s->in_tx) {
-		if (exec(s, "BEGIN IMMEDIATE") < 0)
-			return db_fail(s, err, "cannot begin a transaction");
-		s->in_tx = 1;
-	}
+	if (begin(s) < 0)
+		return db_fail(s, err, "cannot begin a transaction");
 	int64_t sid;
 	if (source_id(s, r->source, &sid) < 0)
 		return db_fail(s, err, "cannot add a source");
@@ -454,6 +582,9 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 			      r->subject, r->message_id, r->decoder};
 	for (int i = 0; i < 7; i++)
 		sqlite3_bind_text(st, 12 + i, more[i], -1, SQLITE_STATIC);
+	unsigned char key[16];
+	key_bytes(r->key, key);
+	sqlite3_bind_blob(st, 19, key, sizeof key, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_fail(s, err, "cannot insert a record");
 	if (sqlite3_changes(s->db) == 1) {
@@ -462,9 +593,16 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 		if (added)
 			*added = 1;
 	}
-	if (++s->pending >= COMMIT_EVERY)
+	/* Commit every so many records, and every few seconds: a run that is
+	 * killed loses at most that much work, which the next run redoes. */
+	if (++s->pending >= s->commit_every || (s->pending % 1024 == 0 && time(NULL) - s->tx_started >= COMMIT_SECONDS))
 		return dx_store_commit(s, err);
 	return DX_OK;
+}
+
+void dx_store_set_commit_every(dx_store *s, unsigned records)
+{
+	s->commit_every = records ? records : COMMIT_EVERY;
 }
 
 dx_status dx_store_commit(dx_store *s, dx_error *err)
@@ -491,6 +629,69 @@ dx_status dx_store_close(dx_store *s, dx_error *err)
 	return st;
 }
 
+/* ---- checking ---------------------------------------------------------------- */
+
+/* One integer from a query, or -1. */
+static int64_t query_int(dx_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+dx_status dx_store_check(dx_store *s, void (*problem)(void *arg, const char *what), void *arg, dx_error *err)
+{
+	int bad = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot check the database");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = col_text_of(st, 0);
+		if (strcmp(t, "ok") != 0) {
+			bad++;
+			if (problem)
+				problem(arg, t);
+		}
+	}
+	sqlite3_finalize(st);
+	/* The aggregates count exactly the records; every record has its
+	 * source. */
+	int64_t records = query_int(s, "SELECT count(*) FROM record");
+	int64_t counted = query_int(s, "SELECT coalesce(sum(count), 0) FROM agg");
+	if (records < 0 || counted < 0)
+		return db_fail(s, err, "cannot check the database");
+	if (records != counted) {
+		char m[160];
+		snprintf(m, sizeof m, "the aggregates count %lld records, the record table holds %lld",
+			 (long long)counted, (long long)records);
+		bad++;
+		if (problem)
+			problem(arg, m);
+	}
+	int64_t orphans = query_int(s, "SELECT count(*) FROM record WHERE source_id NOT IN (SELECT id FROM source)");
+	if (orphans > 0) {
+		char m[120];
+		snprintf(m, sizeof m, "%lld records name no source", (long long)orphans);
+		bad++;
+		if (problem)
+			problem(arg, m);
+	}
+	if (bad) {
+		if (err) {
+			err->code = DX_ERR_DB;
+			snprintf(err->message, sizeof err->message, "%s: %d problem%s found", s->path, bad,
+				 bad == 1 ? "" : "s");
+		}
+		return DX_ERR_DB;
+	}
+	return DX_OK;
+}
+
 /* ---- export ------------------------------------------------------------------ */
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -505,7 +706,7 @@ dx_status dx_store_export(dx_store *s, dx_record_fn fn, void *arg, dx_error *err
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT s.path, r.offset, r.idx, r.ts, r.recipient, r.domain, r.action, r.status, "
 			       "r.reply_code, r.reason, r.hard_bounce, r.reporting_mta, r.remote_mta, r.diagnostic, "
-			       "r.sender, r.subject, r.message_id, r.decoder "
+			       "r.sender, r.subject, r.message_id, r.decoder, r.key "
 			       "FROM record r JOIN source s ON s.id = r.source_id ORDER BY r.id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(s, err, "cannot read records");
@@ -531,6 +732,7 @@ dx_status dx_store_export(dx_store *s, dx_record_fn fn, void *arg, dx_error *err
 			.message_id = col_text(st, 16),
 			.decoder = col_text(st, 17),
 		};
+		key_words(sqlite3_column_blob(st, 18), sqlite3_column_bytes(st, 18), r.key);
 		if (fn(arg, &r) != 0) {
 			sqlite3_finalize(st);
 			if (err) {

@@ -26,13 +26,7 @@ fi
 cc -O2 -std=c17 -D_DEFAULT_SOURCE -o "$out/genmbox" "$top/scripts/genmbox.c"
 
 # Templates: each sample bounce with the recipients its expected records name.
-: > "$out/templates"
-for exp in "$top"/corpus/expected/*.eml.jsonl; do
-	[ -s "$exp" ] || continue
-	name=$(basename "$exp" .jsonl)
-	rcpts=$(sed -n 's/.*"recipient":"\([^"]*\)".*/\1/p' "$exp" | sort -u | tr '\n' '\t')
-	printf '%s\t%s\n' "$top/corpus/mail/$name" "$rcpts" >> "$out/templates"
-done
+sh "$top/scripts/templates.sh" "$top/corpus" > "$out/templates"
 
 double=$(echo "$msize" | awk '{ n = $0 + 0; u = substr($0, length($0)); if (u ~ /[0-9]/) u = ""; print 2 * n u }')
 "$out/genmbox" -s "$bsize" -b 100 -r 1 "$out/templates" > "$out/bounces.mbox"

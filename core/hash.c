@@ -1,0 +1,103 @@
+/* hash.c: the 128-bit hash of hash.h.
+ *
+ * Two 64-bit lanes take 16 bytes per step; each word is scrambled by a
+ * strong 64-bit mixer (the finaliser of the splitmix64 generator:
+ * multiply, xor-shift, twice), folded into its lane with a rotation and a
+ * multiply by an odd constant, and the lanes feed each other. The length
+ * is folded in at the end and both lanes mixed again, so that inputs that
+ * differ only in trailing zero bytes differ.
+ */
+#include "hash.h"
+
+#include <string.h>
+
+#define K1 0x9e3779b97f4a7c15ull
+#define K2 0xc2b2ae3d27d4eb4full
+#define K3 0x165667b19e3779f9ull
+#define K4 0xd6e8feb86659fd93ull
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t rotl(uint64_t x, unsigned r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* A little-endian word, on any CPU. */
+static uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static void block(dx_hasher *h, const unsigned char *p)
+{
+	uint64_t a = load64(p), b = load64(p + 8);
+	h->h1 = rotl(h->h1 ^ mix(a + K1), 23) * K3 + h->h2;
+	h->h2 = rotl(h->h2 ^ mix(b + K2), 29) * K4 + h->h1;
+}
+
+void dx_hasher_init(dx_hasher *h, uint64_t seed)
+{
+	h->h1 = mix(seed ^ K1);
+	h->h2 = mix(seed ^ K2);
+	h->total = 0;
+	h->ntail = 0;
+}
+
+void dx_hasher_add(dx_hasher *h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	h->total += n;
+	if (h->ntail) {
+		size_t k = 16 - h->ntail < n ? 16 - h->ntail : n;
+		memcpy(h->tail + h->ntail, p, k);
+		h->ntail += k;
+		p += k;
+		n -= k;
+		if (h->ntail < 16)
+			return;
+		block(h, h->tail);
+		h->ntail = 0;
+	}
+	for (; n >= 16; p += 16, n -= 16)
+		block(h, p);
+	memcpy(h->tail, p, n);
+	h->ntail = n;
+}
+
+dx_hash dx_hasher_end(dx_hasher *h)
+{
+	/* The last bytes, padded with zeros: the length tells them apart from
+	 * real zeros. */
+	if (h->ntail) {
+		memset(h->tail + h->ntail, 0, 16 - h->ntail);
+		block(h, h->tail);
+	}
+	h->h1 ^= h->total;
+	h->h2 ^= h->total * K3;
+	uint64_t a = mix(h->h1 + h->h2);
+	uint64_t b = mix(h->h2 + a);
+	dx_hash out = {a, b};
+	return out;
+}
+
+dx_hash dx_hash128(const void *p, size_t n, uint64_t seed)
+{
+	dx_hasher h;
+	dx_hasher_init(&h, seed);
+	dx_hasher_add(&h, p, n);
+	return dx_hasher_end(&h);
+}
