@@ -33,11 +33,12 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread $(SAN) $(LDFLAGS) $(LDLIBS)
 
 CORE_SRC := $(wildcard core/*.c)
 CORE_OBJ := $(CORE_SRC:core/%.c=$(BUILD)/core/%.o) $(BUILD)/gen/rules_builtin.o
-CMD_OBJ  := $(BUILD)/cmd/dsnidx.o
+CMD_SRC  := $(wildcard cmd/*.c)
+CMD_OBJ  := $(CMD_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e containers incremental sisimai conformance bench demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers incremental reports sisimai conformance bench demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -60,7 +61,7 @@ $(BUILD)/libdsnidx.a: $(CORE_OBJ)
 $(BUILD)/core/%.o: core/%.c $(wildcard core/*.h) | $(BUILD)/core
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/cmd/%.o: cmd/%.c core/dsnidx.h | $(BUILD)/cmd
+$(BUILD)/cmd/%.o: cmd/%.c cmd/cli.h core/dsnidx.h | $(BUILD)/cmd
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/gen/rules_builtin.c: core/rules/reasons.rules scripts/embed.sh | $(BUILD)/gen
@@ -80,7 +81,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(BUILD)/libdsnidx.a | $(B
 test: deps
 	$(MAKE) check
 
-check: all unit e2e containers incremental sisimai
+check: all unit e2e containers incremental reports sisimai
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -97,6 +98,9 @@ containers: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
 
 incremental: $(BUILD)/dsnidx
 	DSNIDX=$(BUILD)/dsnidx sh tests/incremental.sh
+
+reports: $(BUILD)/dsnidx
+	DSNIDX=$(BUILD)/dsnidx sh tests/reports.sh
 
 sisimai: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
 	@if [ -d "$(SISIMAI_CORPUS)" ]; then \

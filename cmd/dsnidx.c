@@ -16,33 +16,7 @@
 #include <unistd.h>
 
 #include "dsnidx.h"
-
-enum { EXIT_PARTIAL = 1, EXIT_USAGE = 2, EXIT_BUSY = 75 /* EX_TEMPFAIL */ };
-
-static const char *prog = "dsnidx";
-
-static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void msg(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '%s %s--help' for more information.\n", prog, cmd ? cmd : "");
-	return EXIT_USAGE;
-}
+#include "cli.h"
 
 /* ---- help texts ---------------------------------------------------------- */
 
@@ -52,13 +26,15 @@ static const char help_main[] =
 	"every failed recipient, index the results in SQLite and report on them.\n"
 	"\n"
 	"Commands:\n"
-	"  parse    decode PATHs and print one record per failed recipient\n"
-	"  index    decode PATHs and add the records to the index\n"
-	"  report   count indexed records grouped by status, server, domain...\n"
-	"  export   print every indexed record\n"
-	"  explain  decode PATHs and show how each record's values were decided\n"
-	"  check    check the index: database integrity, counts against records\n"
-	"  help     show help for a command: dsnidx help COMMAND\n"
+	"  parse       decode PATHs and print one record per failed recipient\n"
+	"  index       decode PATHs and add the records to the index (only what is new)\n"
+	"  report      count indexed records grouped by status, server, domain, time...\n"
+	"  summary     the outage view: totals, top codes, servers, domains, per hour\n"
+	"  recipients  the failed addresses, one a line (suppression lists, resends)\n"
+	"  export      print indexed records (CSV or JSON Lines)\n"
+	"  explain     decode PATHs and show how each record's values were decided\n"
+	"  check       check the index: database integrity, counts against records\n"
+	"  help        show help for a command: dsnidx help COMMAND\n"
 	"\n"
 	"A PATH is an mbox file or a single message (told apart by content), a\n"
 	"Maildir, a directory (walked recursively), any of these compressed (zstd,\n"
@@ -151,72 +127,7 @@ static const char help_index[] =
 	"could not be read or written; named on stderr), 2 (usage), 75 (another index\n"
 	"run holds the index).\n";
 
-static const char help_report[] =
-	"Usage: dsnidx report [OPTION]... --by KEY[,KEY]...\n"
-	"Count the indexed records grouped by the given keys.\n"
-	"\n"
-	"  -b, --by KEYS            comma-separated keys: status, reply_code, reason,\n"
-	"                           action, reporting_mta, remote_mta, domain, day, hour\n"
-	"  -n, --top N              show the first N rows (the rest are summed in one line)\n"
-	"  -f, --format FORMAT      text (default: aligned table with a total), csv or json\n"
-	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
-	"  -h, --help               show this help\n"
-	"\n"
-	"Rows are ordered by time when day or hour is a key, then by count, largest\n"
-	"first. Days and hours are UTC. The count column is named 'count'.\n";
-
-static const char help_check[] =
-	"Usage: dsnidx check [OPTION]...\n"
-	"Check the index: SQLite's integrity check, the report counts against the\n"
-	"records, every record's source. Prints 'FILE: ok' and exits 0, or names each\n"
-	"problem on stderr and exits 1.\n"
-	"\n"
-	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
-	"  -h, --help               show this help\n";
-
-static const char help_export[] =
-	"Usage: dsnidx export [OPTION]...\n"
-	"Print every indexed record, in the order they were indexed.\n"
-	"\n"
-	"  -f, --format FORMAT      csv (default) or jsonl\n"
-	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
-	"  -h, --help               show this help\n";
-
 /* ---- shared option parsing ------------------------------------------------ */
-
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out, int allow_suffix)
-{
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	if (allow_suffix && *end) {
-		unsigned long long mul = 1;
-		switch (*end) {
-		case 'k': case 'K': mul = 1ull << 10; break;
-		case 'm': case 'M': mul = 1ull << 20; break;
-		case 'g': case 'G': mul = 1ull << 30; break;
-		default: return -1;
-		}
-		end++;
-		if (v > max / mul)
-			return -1;
-		v *= mul;
-	}
-	if (*end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static const char *default_db(void)
-{
-	const char *e = getenv("DSNIDX_DB");
-	return e && *e ? e : "dsnidx.db";
-}
 
 enum {
 	OPT_DELIVERED = 1000,
@@ -314,6 +225,7 @@ typedef struct sink_state {
 	double started;
 	int failed;                /* an error was reported */
 	int stats;                 /* the summary even when stderr is not a terminal */
+	uint64_t total_bytes;      /* of the inputs, for the progress line; 0: unknown */
 	dx_writer *writer;         /* parse */
 	int indexing;              /* index */
 	uint64_t added, already;
@@ -361,6 +273,24 @@ static void on_progress(void *arg, const dx_stats *st)
 	fprintf(stderr, "\r\033[K%.1f MB  %.1f MB/s  %llu messages  %llu bounces  %llu records", mb,
 		t > 0 ? mb / t : 0.0, (unsigned long long)st->messages, (unsigned long long)st->bounces,
 		(unsigned long long)st->records);
+	/* How far, and how long left, when the inputs' size is known. What is
+	 * read of compressed files is more than their size: the share is then
+	 * capped, and the estimate rough. */
+	double done = (double)(st->bytes + st->bytes_skipped);
+	if (s->total_bytes) {
+		double share = done / (double)s->total_bytes;
+		if (share > 0.99)
+			share = 0.99;
+		fprintf(stderr, "  %2.0f%%", share * 100);
+		double rate = t > 0 ? (double)st->bytes / t : 0;
+		if (rate > 0 && done < (double)s->total_bytes && t >= 1) {
+			double left = ((double)s->total_bytes - done) / rate;
+			if (left < 3600)
+				fprintf(stderr, "  %.0f s left", left);
+			else
+				fprintf(stderr, "  %.1f h left", left / 3600);
+		}
+	}
 	s->progress_shown = 1;
 }
 
@@ -541,6 +471,8 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 		return err.code == DX_ERR_RULES ? EXIT_USAGE : EXIT_PARTIAL;
 	}
 	sink_state s = {.quiet = a.quiet, .tty = isatty(STDERR_FILENO), .started = now(), .stats = want_stats};
+	if (s.tty && !s.quiet)
+		s.total_bytes = dx_input_size((const char *const *)argv + optind, (size_t)(argc - optind));
 	dx_sink sink = {.arg = &s, .diag = on_diag, .progress = on_progress};
 	if (to_store) {
 		io.threads = a.threads;
@@ -599,217 +531,6 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 	return status;
 }
 
-/* ---- report and export ---------------------------------------------------------- */
-
-static int cmd_report(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"by", required_argument, NULL, 'b'},
-		{"top", required_argument, NULL, 'n'},
-		{"format", required_argument, NULL, 'f'},
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	dx_report_query q;
-	memset(&q, 0, sizeof q);
-	dx_format fmt = DX_FMT_TEXT;
-	const char *db = default_db();
-	int c;
-	unsigned long long v;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:n:f:d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b': {
-			char *list = strdup(optarg);
-			if (!list)
-				return EXIT_PARTIAL;
-			char *save = NULL;
-			for (char *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-				int key = dx_key_parse(k);
-				if (key < 0) {
-					usage_error("report ",
-						    "--by: unknown key '%s' (status, reply_code, reason, action, "
-						    "reporting_mta, remote_mta, domain, day, hour)",
-						    k);
-					free(list);
-					return EXIT_USAGE;
-				}
-				for (unsigned i = 0; i < q.nkeys; i++)
-					if (q.keys[i] == (dx_key)key) {
-						usage_error("report ", "--by: key '%s' given twice", k);
-						free(list);
-						return EXIT_USAGE;
-					}
-				q.keys[q.nkeys++] = (dx_key)key;
-			}
-			free(list);
-			break;
-		}
-		case 'n':
-			if (parse_uint(optarg, ULLONG_MAX, &v, 0) < 0 || v == 0)
-				return usage_error("report ", "--top: expected a positive number, got '%s'", optarg);
-			q.top = v;
-			break;
-		case 'f': {
-			int f = dx_format_parse(optarg);
-			if (f != DX_FMT_TEXT && f != DX_FMT_CSV && f != DX_FMT_JSON)
-				return usage_error("report ", "--format: expected text, csv or json, got '%s'", optarg);
-			fmt = (dx_format)f;
-			break;
-		}
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			fputs(help_report, stdout);
-			return 0;
-		default:
-			return usage_error("report ", "unknown option");
-		}
-	}
-	if (optind < argc)
-		return usage_error("report ", "unexpected argument '%s'", argv[optind]);
-	if (q.nkeys == 0)
-		return usage_error("report ", "--by is required");
-
-	dx_error err = {0};
-	dx_store *s;
-	if (dx_store_open(db, DX_STORE_READONLY, &s, &err) != DX_OK) {
-		msg("%s", err.message);
-		return EXIT_PARTIAL;
-	}
-	dx_report *r;
-	if (dx_store_report(s, &q, &r, &err) != DX_OK) {
-		msg("%s", err.message);
-		dx_store_close(s, NULL);
-		return EXIT_PARTIAL;
-	}
-	int status = 0;
-	if (dx_report_write(stdout, r, fmt) < 0) {
-		msg("cannot write the report: %s", strerror(errno));
-		status = EXIT_PARTIAL;
-	}
-	dx_report_free(r);
-	dx_store_close(s, NULL);
-	return status;
-}
-
-static int export_record(void *arg, const dx_record *r)
-{
-	return dx_writer_record(arg, r);
-}
-
-static int cmd_export(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	dx_format fmt = DX_FMT_CSV;
-	const char *db = default_db();
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': {
-			int f = dx_format_parse(optarg);
-			if (f != DX_FMT_CSV && f != DX_FMT_JSONL)
-				return usage_error("export ", "--format: expected csv or jsonl, got '%s'", optarg);
-			fmt = (dx_format)f;
-			break;
-		}
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			fputs(help_export, stdout);
-			return 0;
-		default:
-			return usage_error("export ", "unknown option");
-		}
-	}
-	if (optind < argc)
-		return usage_error("export ", "unexpected argument '%s'", argv[optind]);
-	dx_error err = {0};
-	dx_store *s;
-	if (dx_store_open(db, DX_STORE_READONLY, &s, &err) != DX_OK) {
-		msg("%s", err.message);
-		return EXIT_PARTIAL;
-	}
-	dx_writer *w = dx_writer_new(stdout, fmt);
-	if (!w) {
-		dx_store_close(s, NULL);
-		msg("out of memory");
-		return EXIT_PARTIAL;
-	}
-	int status = 0;
-	dx_status st = dx_store_export(s, export_record, w, &err);
-	if (st != DX_OK) {
-		if (st == DX_ERR_ABORTED)
-			msg("cannot write the output: %s", strerror(errno));
-		else
-			msg("%s", err.message);
-		status = EXIT_PARTIAL;
-	}
-	if (dx_writer_close(w) < 0 && status == 0) {
-		msg("cannot write the output: %s", strerror(errno));
-		status = EXIT_PARTIAL;
-	}
-	dx_store_close(s, NULL);
-	return status;
-}
-
-/* ---- check ----------------------------------------------------------------------------- */
-
-static void print_problem(void *arg, const char *what)
-{
-	(void)arg;
-	msg("%s", what);
-}
-
-static int cmd_check(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = default_db();
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			fputs(help_check, stdout);
-			return 0;
-		default:
-			return usage_error("check ", "unknown option");
-		}
-	}
-	if (optind < argc)
-		return usage_error("check ", "unexpected argument '%s'", argv[optind]);
-	dx_error err = {0};
-	dx_store *s;
-	if (dx_store_open(db, DX_STORE_READONLY, &s, &err) != DX_OK) {
-		msg("%s", err.message);
-		return EXIT_PARTIAL;
-	}
-	dx_status st = dx_store_check(s, print_problem, NULL, &err);
-	dx_store_close(s, NULL);
-	if (st != DX_OK) {
-		msg("%s", err.message);
-		return EXIT_PARTIAL;
-	}
-	printf("%s: ok\n", db);
-	return 0;
-}
-
 /* ---- main -------------------------------------------------------------------------- */
 
 static int help_for(const char *cmd)
@@ -820,14 +541,10 @@ static int help_for(const char *cmd)
 		fputs(help_parse, stdout);
 	else if (!strcmp(cmd, "index"))
 		fputs(help_index, stdout);
-	else if (!strcmp(cmd, "report"))
-		fputs(help_report, stdout);
-	else if (!strcmp(cmd, "export"))
-		fputs(help_export, stdout);
 	else if (!strcmp(cmd, "explain"))
 		fputs(help_explain, stdout);
-	else if (!strcmp(cmd, "check"))
-		fputs(help_check, stdout);
+	else if (query_help(cmd))
+		fputs(query_help(cmd), stdout);
 	else
 		return usage_error(NULL, "no help for '%s': not a command", cmd);
 	return 0;
@@ -859,6 +576,10 @@ int main(int argc, char **argv)
 		return cmd_report(argc, argv);
 	if (!strcmp(cmd, "export"))
 		return cmd_export(argc, argv);
+	if (!strcmp(cmd, "summary"))
+		return cmd_summary(argc, argv);
+	if (!strcmp(cmd, "recipients"))
+		return cmd_recipients(argc, argv);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc, argv);
 	return usage_error(NULL, "unknown command '%s'", cmd);

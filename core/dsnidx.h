@@ -93,6 +93,8 @@ typedef enum dx_column {
 } dx_column;
 
 const char *dx_column_name(dx_column col);
+/* Returns the column for a name, or -1. */
+int dx_column_parse(const char *name);
 
 /* Formats a timestamp as ISO 8601 UTC ("2011-08-03T15:03:33Z") into buf,
  * which must hold at least DX_TIME_BUFSZ bytes; "" for DX_NO_TIME. */
@@ -212,7 +214,12 @@ typedef struct dx_stats {
 	uint64_t limits_hit;       /* items skipped or truncated by a dx_limits value */
 	uint64_t sources_skipped;  /* files not read: unchanged since the last run */
 	uint64_t sources_resumed;  /* files read from where the last run stopped */
+	uint64_t bytes_skipped;    /* bytes of files left unread, or before where they were resumed */
 } dx_stats;
+
+/* The size of what the paths hold (regular files, walked as dx_run walks
+ * them; standard input is not counted): for a progress bar. */
+uint64_t dx_input_size(const char *const *paths, size_t npaths);
 
 /* A regular file about to be read, for dx_sink.plan. */
 typedef struct dx_source_info {
@@ -335,15 +342,52 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
  * when there is none. */
 dx_status dx_store_check(dx_store *s, void (*problem)(void *arg, const char *what), void *arg, dx_error *err);
 
-/* Calls fn for every record, in the order they were indexed. */
-dx_status dx_store_export(dx_store *s, dx_record_fn fn, void *arg, dx_error *err);
+/* ---- Selecting records ----------------------------------------------------- */
+
+enum { DX_MAX_WHERE = 32 };
+
+/* Which records a report, an export or a list takes. A zeroed filter takes
+ * them all. A time window leaves out the records whose time is unknown. */
+typedef struct dx_filter {
+	int has_since, has_until;
+	int64_t since;             /* records at or after this time (UTC seconds) */
+	int64_t until;             /* records before this time */
+	unsigned nwhere;
+	struct {
+		dx_column column;
+		const char *value;     /* the caller's; "" matches an absent value */
+	} where[DX_MAX_WHERE];     /* same column: any of its values; columns: all */
+} dx_filter;
+
+/* Adds a condition written "column=value" ("reason=userunknown",
+ * "hard_bounce=1"). DX_ERR_USAGE, with a message, for an unknown column, a
+ * column that is not a condition (offset, index, timestamp: use the time
+ * window) or too many conditions. */
+dx_status dx_filter_where(dx_filter *f, const char *cond, dx_error *err);
+
+/* A time given by a user, for --since and --until: an ISO 8601 date or
+ * date-time in UTC ("2026-11-27", "2026-11-27T08:30", "2026-11-27
+ * 08:30:15Z"), or an age before now ("90s", "30m", "24h", "7d", "2w").
+ * DX_ERR_USAGE with a message when it is neither. */
+dx_status dx_time_arg(const char *text, int64_t now, int64_t *out, dx_error *err);
+
+/* Calls fn for every record the filter takes (NULL: all), in the order they
+ * were indexed. */
+dx_status dx_store_export(dx_store *s, const dx_filter *f, dx_record_fn fn, void *arg, dx_error *err);
+
+/* Calls fn once for every failed address the filter takes (action
+ * "failed" unless the filter names actions), in address order; with
+ * hard_only, those of hard bounces only: a suppression list. */
+dx_status dx_store_recipients(dx_store *s, const dx_filter *f, int hard_only,
+			      int (*fn)(void *arg, const char *address), void *arg, dx_error *err);
 
 /* ---- Reports ------------------------------------------------------------- */
 
 typedef enum dx_key {
 	DX_KEY_STATUS, DX_KEY_REPLY_CODE, DX_KEY_REASON, DX_KEY_ACTION,
 	DX_KEY_REPORTING_MTA, DX_KEY_REMOTE_MTA, DX_KEY_DOMAIN,
-	DX_KEY_DAY, DX_KEY_HOUR,
+	DX_KEY_DAY, DX_KEY_HOUR, DX_KEY_MINUTE,
+	DX_KEY_HARD_BOUNCE, DX_KEY_DECODER,
 	DX_NKEYS
 } dx_key;
 
@@ -355,6 +399,7 @@ typedef struct dx_report_query {
 	dx_key keys[DX_NKEYS];
 	unsigned nkeys;
 	uint64_t top;              /* keep the first `top` rows; 0: all */
+	dx_filter filter;          /* which records are counted */
 } dx_report_query;
 
 typedef struct dx_report_row {
@@ -373,9 +418,26 @@ typedef struct dx_report {
 } dx_report;
 
 /* Counts records grouped by the query's keys. Rows are ordered by time when
- * day or hour is a key, then by count descending, then by key values. */
+ * day, hour or minute is a key, then by count descending, then by key
+ * values. The counts are those of dx_store_export() with the same filter. */
 dx_status dx_store_report(dx_store *s, const dx_report_query *q, dx_report **out, dx_error *err);
 void dx_report_free(dx_report *r);
+
+/* The outage view: what failed in a window, in one piece. */
+typedef struct dx_summary {
+	dx_filter filter;          /* as asked */
+	uint64_t records;          /* failed or delayed recipients */
+	uint64_t bounces;          /* bounce messages they came from */
+	uint64_t addresses;        /* distinct addresses */
+	uint64_t hard, soft;       /* records that are hard bounces, and the others */
+	int64_t first, last;       /* times of the first and last record, DX_NO_TIME if none */
+	dx_report *by_action, *by_status, *by_reason, *by_reporting_mta, *by_remote_mta, *by_domain;
+	dx_report *histogram;      /* by hour, or by day for windows over 3 days */
+	int histogram_days;
+} dx_summary;
+
+dx_status dx_store_summary(dx_store *s, const dx_filter *f, unsigned top, dx_summary **out, dx_error *err);
+void dx_summary_free(dx_summary *sm);
 
 /* ---- Output formats ------------------------------------------------------ */
 
@@ -387,7 +449,20 @@ int dx_format_parse(const char *name);
 /* Writes records as CSV (RFC 4180, header row first) or JSON Lines. */
 typedef struct dx_writer dx_writer;
 
+/* The version of the record formats (columns, their names and meaning),
+ * documented in docs/output.md; it changes when they change. */
+#define DX_OUTPUT_SCHEMA 1
+
+enum {
+	/* CSV cells that begin with = + - @ (or a tab or CR) get a leading
+	 * apostrophe, so that a spreadsheet shows them instead of running
+	 * them as formulas. */
+	DX_WRITE_SPREADSHEET_SAFE = 1,
+};
+
 dx_writer *dx_writer_new(FILE *out, dx_format fmt);
+/* A writer of the given columns only, in that order (ncols 0: all). */
+dx_writer *dx_writer_new_columns(FILE *out, dx_format fmt, const dx_column *cols, size_t ncols, unsigned flags);
 int dx_writer_record(dx_writer *w, const dx_record *r);   /* 0 or -1 on write error */
 /* Flushes; returns 0 or -1 if any write failed. Frees the writer. */
 int dx_writer_close(dx_writer *w);
@@ -395,6 +470,10 @@ int dx_writer_close(dx_writer *w);
 /* Writes a report: an aligned table with a total (text), CSV with a header
  * row and a `count` column, or one JSON object. Returns 0 or -1. */
 int dx_report_write(FILE *out, const dx_report *r, dx_format fmt);
+
+/* Writes a summary: sections with text bars for the histogram (text), or
+ * one JSON object. Returns 0 or -1. */
+int dx_summary_write(FILE *out, const dx_summary *sm, dx_format fmt);
 
 #ifdef __cplusplus
 }

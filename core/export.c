@@ -27,6 +27,14 @@ const char *dx_column_name(dx_column col)
 	return (unsigned)col < DX_NCOLUMNS ? column_names[col] : "";
 }
 
+int dx_column_parse(const char *name)
+{
+	for (int i = 0; i < DX_NCOLUMNS; i++)
+		if (strcmp(name, column_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int dx_format_parse(const char *name)
 {
 	static const char *const names[] = {"text", "csv", "json", "jsonl"};
@@ -109,15 +117,26 @@ static void csv_raw(out *o, const char *s, size_t n)
 	}
 }
 
-static void csv_field(out *o, const char *s)
+/* A CSV field. Safe for spreadsheets: a text that begins like a formula
+ * (= + - @, or a tab or CR a spreadsheet may drop first) is prefixed with
+ * an apostrophe, which spreadsheets show as text and hide. */
+static void csv_field_as(out *o, const char *s, int safe)
 {
 	size_t n = strlen(s);
-	if (strpbrk(s, ",\"\r\n")) {
+	int formula = safe && n && strchr("=+-@\t\r", s[0]);
+	if (formula || strpbrk(s, ",\"\r\n")) {
 		put(o, "\"", 1);
+		if (formula)
+			put(o, "'", 1);
 		put_utf8(o, s, n, csv_raw);
 		put(o, "\"", 1);
 	} else
 		put_utf8(o, s, n, put);
+}
+
+static void csv_field(out *o, const char *s)
+{
+	csv_field_as(o, s, 0);
 }
 
 static void json_raw(out *o, const char *s, size_t n)
@@ -156,6 +175,9 @@ static void json_string(out *o, const char *s)
 struct dx_writer {
 	out o;
 	dx_format fmt;
+	dx_column cols[DX_NCOLUMNS];
+	size_t ncols;
+	unsigned flags;
 };
 
 static void record_field(const dx_record *r, dx_column c, char *num, const char **text, int *is_number)
@@ -202,24 +224,46 @@ static void record_field(const dx_record *r, dx_column c, char *num, const char 
 		*text = "";
 }
 
-dx_writer *dx_writer_new(FILE *f, dx_format fmt)
+dx_writer *dx_writer_new_columns(FILE *f, dx_format fmt, const dx_column *cols, size_t ncols, unsigned flags)
 {
 	if (fmt != DX_FMT_CSV && fmt != DX_FMT_JSONL)
+		return NULL;
+	if (ncols > DX_NCOLUMNS)
 		return NULL;
 	dx_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return NULL;
 	w->o.f = f;
 	w->fmt = fmt;
+	w->flags = flags;
+	if (ncols) {
+		for (size_t i = 0; i < ncols; i++) {
+			if ((unsigned)cols[i] >= DX_NCOLUMNS) {
+				free(w);
+				return NULL;
+			}
+			w->cols[i] = cols[i];
+		}
+		w->ncols = ncols;
+	} else {
+		for (int c = 0; c < DX_NCOLUMNS; c++)
+			w->cols[c] = (dx_column)c;
+		w->ncols = DX_NCOLUMNS;
+	}
 	if (fmt == DX_FMT_CSV) {
-		for (int c = 0; c < DX_NCOLUMNS; c++) {
-			if (c)
+		for (size_t i = 0; i < w->ncols; i++) {
+			if (i)
 				put(&w->o, ",", 1);
-			puts_(&w->o, column_names[c]);
+			puts_(&w->o, column_names[w->cols[i]]);
 		}
 		put(&w->o, "\r\n", 2);
 	}
 	return w;
+}
+
+dx_writer *dx_writer_new(FILE *f, dx_format fmt)
+{
+	return dx_writer_new_columns(f, fmt, NULL, 0, 0);
 }
 
 int dx_writer_record(dx_writer *w, const dx_record *r)
@@ -228,21 +272,22 @@ int dx_writer_record(dx_writer *w, const dx_record *r)
 	const char *text;
 	int is_number;
 	if (w->fmt == DX_FMT_CSV) {
-		for (int c = 0; c < DX_NCOLUMNS; c++) {
-			if (c)
+		for (size_t i = 0; i < w->ncols; i++) {
+			if (i)
 				put(&w->o, ",", 1);
-			record_field(r, (dx_column)c, num, &text, &is_number);
-			csv_field(&w->o, text);
+			record_field(r, w->cols[i], num, &text, &is_number);
+			csv_field_as(&w->o, text, (w->flags & DX_WRITE_SPREADSHEET_SAFE) && !is_number);
 		}
 		put(&w->o, "\r\n", 2);
 	} else {
 		put(&w->o, "{", 1);
-		for (int c = 0; c < DX_NCOLUMNS; c++) {
-			if (c)
+		for (size_t i = 0; i < w->ncols; i++) {
+			dx_column c = w->cols[i];
+			if (i)
 				put(&w->o, ",", 1);
 			json_string(&w->o, column_names[c]);
 			put(&w->o, ":", 1);
-			record_field(r, (dx_column)c, num, &text, &is_number);
+			record_field(r, c, num, &text, &is_number);
 			if (is_number)
 				puts_(&w->o, text[0] ? text : "null");
 			else if (c == DX_COL_TIMESTAMP && !text[0])
@@ -426,6 +471,244 @@ int dx_report_write(FILE *f, const dx_report *r, dx_format fmt)
 	case DX_FMT_TEXT: report_text(&o, r); break;
 	case DX_FMT_CSV: report_csv(&o, r); break;
 	case DX_FMT_JSON: report_json(&o, r); break;
+	default: return -1;
+	}
+	if (fflush(f) != 0)
+		o.failed = 1;
+	return o.failed ? -1 : 0;
+}
+
+/* ---- summaries --------------------------------------------------------------------- */
+
+/* A time as the histogram labels it: "2026-11-27T08:00Z" or "2026-11-27". */
+static void bucket_label(int64_t t, int days, char *buf)
+{
+	char full[DX_TIME_BUFSZ];
+	dx_format_time(t, full);
+	if (days)
+		snprintf(buf, DX_TIME_BUFSZ, "%.10s", full);
+	else
+		snprintf(buf, DX_TIME_BUFSZ, "%.13s:00Z", full);
+}
+
+static int64_t floor_to(int64_t t, int64_t unit)
+{
+	return t >= 0 ? t - t % unit : t - ((t % unit) + unit) % unit;
+}
+
+static uint64_t bucket_count(const dx_report *h, const char *label)
+{
+	for (size_t i = 0; i < h->nrows; i++)
+		if (strcmp(h->rows[i].values[0], label) == 0)
+			return h->rows[i].count;
+	return 0;
+}
+
+/* The buckets to show: from the window's start (or the first record) to
+ * its end (or the last), every one, empty or not; at most this many. */
+enum { MAX_BUCKETS = 24 * 14 };
+
+static size_t bucket_range(const dx_summary *sm, int64_t *from, int64_t *unit)
+{
+	*unit = sm->histogram_days ? 86400 : 3600;
+	int64_t a = sm->filter.has_since ? sm->filter.since : sm->first;
+	int64_t b = sm->filter.has_until ? sm->filter.until - 1 : sm->last;
+	if (a == DX_NO_TIME || b == DX_NO_TIME || b < a)
+		return 0;
+	a = floor_to(a, *unit);
+	b = floor_to(b, *unit);
+	uint64_t n = (uint64_t)((b - a) / *unit) + 1;
+	if (n > MAX_BUCKETS) {
+		a = b - (int64_t)(MAX_BUCKETS - 1) * *unit; /* the latest ones */
+		n = MAX_BUCKETS;
+	}
+	*from = a;
+	return (size_t)n;
+}
+
+static void pct(out *o, uint64_t n, uint64_t total)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%5.1f%%", total ? 100.0 * (double)n / (double)total : 0.0);
+	puts_(o, b);
+}
+
+static void summary_section(out *o, const char *title, const dx_report *r, uint64_t total)
+{
+	char num[32];
+	puts_(o, "\n");
+	puts_(o, title);
+	puts_(o, "\n");
+	if (!r || !r->nrows) {
+		puts_(o, "  (none)\n");
+		return;
+	}
+	size_t w = 0, wn = 0;
+	for (size_t i = 0; i < r->nrows; i++) {
+		const char *v = r->rows[i].values[0][0] ? r->rows[i].values[0] : "(none)";
+		if (width(v) > w)
+			w = width(v);
+		snprintf(num, sizeof num, "%llu", (unsigned long long)r->rows[i].count);
+		if (strlen(num) > wn)
+			wn = strlen(num);
+	}
+	if (w > 60)
+		w = 60;
+	for (size_t i = 0; i < r->nrows; i++) {
+		const char *v = r->rows[i].values[0][0] ? r->rows[i].values[0] : "(none)";
+		puts_(o, "  ");
+		text_cell(o, v, w, 0, 0);
+		puts_(o, "  ");
+		snprintf(num, sizeof num, "%llu", (unsigned long long)r->rows[i].count);
+		text_cell(o, num, wn, 1, 0);
+		puts_(o, "  ");
+		pct(o, r->rows[i].count, total);
+		puts_(o, "\n");
+	}
+	if (r->rest_rows) {
+		char rest[96];
+		snprintf(rest, sizeof rest, "  (%llu more: %llu records)\n", (unsigned long long)r->rest_rows,
+			 (unsigned long long)r->rest_count);
+		puts_(o, rest);
+	}
+}
+
+static void summary_text(out *o, const dx_summary *sm)
+{
+	char a[DX_TIME_BUFSZ], b[DX_TIME_BUFSZ], line[256];
+	if (sm->filter.has_since || sm->filter.has_until) {
+		dx_format_time(sm->filter.has_since ? sm->filter.since : sm->first, a);
+		dx_format_time(sm->filter.has_until ? sm->filter.until : sm->last, b);
+		snprintf(line, sizeof line, "Bounces from %s to %s\n", a[0] ? a : "the start", b[0] ? b : "now");
+	} else {
+		dx_format_time(sm->first, a);
+		dx_format_time(sm->last, b);
+		if (a[0])
+			snprintf(line, sizeof line, "All indexed bounces, %s to %s\n", a, b);
+		else
+			snprintf(line, sizeof line, "All indexed bounces\n");
+	}
+	puts_(o, line);
+	snprintf(line, sizeof line, "  %llu records (recipients) from %llu messages, %llu distinct addresses\n",
+		 (unsigned long long)sm->records, (unsigned long long)sm->bounces, (unsigned long long)sm->addresses);
+	puts_(o, line);
+	snprintf(line, sizeof line, "  hard bounces %llu (", (unsigned long long)sm->hard);
+	puts_(o, line);
+	pct(o, sm->hard, sm->records);
+	snprintf(line, sizeof line, "), soft %llu (", (unsigned long long)sm->soft);
+	puts_(o, line);
+	pct(o, sm->soft, sm->records);
+	puts_(o, ")\n");
+	summary_section(o, "By action", sm->by_action, sm->records);
+	summary_section(o, "Top status codes", sm->by_status, sm->records);
+	summary_section(o, "Top reasons", sm->by_reason, sm->records);
+	summary_section(o, "Top generating servers (reporting MTA)", sm->by_reporting_mta, sm->records);
+	summary_section(o, "Top refusing servers (remote MTA)", sm->by_remote_mta, sm->records);
+	summary_section(o, "Top domains", sm->by_domain, sm->records);
+
+	puts_(o, sm->histogram_days ? "\nPer day (UTC)\n" : "\nPer hour (UTC)\n");
+	int64_t from, unit;
+	size_t n = bucket_range(sm, &from, &unit);
+	if (!n) {
+		puts_(o, "  (no records with a time)\n");
+		return;
+	}
+	uint64_t max = 0;
+	for (size_t i = 0; i < n; i++) {
+		bucket_label(from + (int64_t)i * unit, sm->histogram_days, a);
+		uint64_t c = bucket_count(sm->histogram, a);
+		if (c > max)
+			max = c;
+	}
+	enum { BAR = 50 };
+	for (size_t i = 0; i < n; i++) {
+		bucket_label(from + (int64_t)i * unit, sm->histogram_days, a);
+		uint64_t c = bucket_count(sm->histogram, a);
+		size_t len = max ? (size_t)((c * BAR + max - 1) / max) : 0;
+		puts_(o, "  ");
+		puts_(o, a);
+		puts_(o, " |");
+		for (size_t k = 0; k < BAR; k++)
+			put(o, k < len ? "#" : " ", 1);
+		snprintf(line, sizeof line, "| %llu\n", (unsigned long long)c);
+		puts_(o, line);
+	}
+	uint64_t none = bucket_count(sm->histogram, "");
+	if (none) {
+		snprintf(line, sizeof line, "  (no time: %llu)\n", (unsigned long long)none);
+		puts_(o, line);
+	}
+}
+
+static void json_rows(out *o, const char *name, const dx_report *r)
+{
+	char num[96];
+	put(o, ",", 1);
+	json_string(o, name);
+	puts_(o, ":[");
+	for (size_t i = 0; r && i < r->nrows; i++) {
+		puts_(o, i ? ",{\"value\":" : "{\"value\":");
+		json_string(o, r->rows[i].values[0]);
+		snprintf(num, sizeof num, ",\"count\":%llu}", (unsigned long long)r->rows[i].count);
+		puts_(o, num);
+	}
+	puts_(o, "]");
+}
+
+static void json_time(out *o, const char *name, int64_t t, int known)
+{
+	char b[DX_TIME_BUFSZ];
+	put(o, ",", 1);
+	json_string(o, name);
+	put(o, ":", 1);
+	if (!known || t == DX_NO_TIME) {
+		puts_(o, "null");
+		return;
+	}
+	dx_format_time(t, b);
+	json_string(o, b);
+}
+
+static void summary_json(out *o, const dx_summary *sm)
+{
+	char num[256];
+	snprintf(num, sizeof num,
+		 "{\"records\":%llu,\"bounces\":%llu,\"addresses\":%llu,\"hard\":%llu,\"soft\":%llu",
+		 (unsigned long long)sm->records, (unsigned long long)sm->bounces, (unsigned long long)sm->addresses,
+		 (unsigned long long)sm->hard, (unsigned long long)sm->soft);
+	puts_(o, num);
+	json_time(o, "since", sm->filter.since, sm->filter.has_since);
+	json_time(o, "until", sm->filter.until, sm->filter.has_until);
+	json_time(o, "first", sm->first, 1);
+	json_time(o, "last", sm->last, 1);
+	json_rows(o, "by_action", sm->by_action);
+	json_rows(o, "by_status", sm->by_status);
+	json_rows(o, "by_reason", sm->by_reason);
+	json_rows(o, "by_reporting_mta", sm->by_reporting_mta);
+	json_rows(o, "by_remote_mta", sm->by_remote_mta);
+	json_rows(o, "by_domain", sm->by_domain);
+	puts_(o, sm->histogram_days ? ",\"histogram\":{\"unit\":\"day\",\"buckets\":["
+				    : ",\"histogram\":{\"unit\":\"hour\",\"buckets\":[");
+	int64_t from, unit;
+	size_t n = bucket_range(sm, &from, &unit);
+	char a[DX_TIME_BUFSZ];
+	for (size_t i = 0; i < n; i++) {
+		bucket_label(from + (int64_t)i * unit, sm->histogram_days, a);
+		puts_(o, i ? ",{\"time\":" : "{\"time\":");
+		json_string(o, a);
+		snprintf(num, sizeof num, ",\"count\":%llu}", (unsigned long long)bucket_count(sm->histogram, a));
+		puts_(o, num);
+	}
+	snprintf(num, sizeof num, "],\"no_time\":%llu}}\n", (unsigned long long)bucket_count(sm->histogram, ""));
+	puts_(o, num);
+}
+
+int dx_summary_write(FILE *f, const dx_summary *sm, dx_format fmt)
+{
+	out o = {f, 0};
+	switch (fmt) {
+	case DX_FMT_TEXT: summary_text(&o, sm); break;
+	case DX_FMT_JSON: summary_json(&o, sm); break;
 	default: return -1;
 	}
 	if (fflush(f) != 0)

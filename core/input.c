@@ -1,6 +1,8 @@
 /* input.c: walking paths and reading sources; see input.h. */
 #include "input.h"
 
+#include "dsnidx.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -420,4 +422,22 @@ void dx_stream_close(dx_stream *s)
 		s->ops->close(s->impl);
 	dx_stream_close(s->under);
 	free(s);
+}
+
+uint64_t dx_input_size(const char *const *paths, size_t npaths)
+{
+	dx_walk *w = dx_walk_new(paths, npaths);
+	if (!w)
+		return 0;
+	uint64_t total = 0;
+	const char *path;
+	char err[512];
+	int got;
+	while ((got = dx_walk_next(w, &path, err, sizeof err)) != 0) {
+		struct stat st;
+		if (got > 0 && strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	}
+	dx_walk_free(w);
+	return total;
 }

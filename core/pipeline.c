@@ -1132,8 +1132,10 @@ static void split_source(splitter *sp, source *src)
 	size_t seg_start = sp->cur->len;   /* where this source's pending data begins */
 	uint64_t file_pos = src->base;     /* source offset reached */
 	int eof = 0, truncated = 0, failed = 0;
-	if (src->base)
+	if (src->base) {
 		sp->cur->delta.sources_resumed++;
+		sp->cur->delta.bytes_skipped += src->base;
+	}
 	markctx *mc = &sp->mark;
 	mark_begin(mc, src);
 
@@ -1326,6 +1328,7 @@ static void *splitter_main(void *arg)
 				nomem(&sp);
 		} else if (c->kind == CH_SKIPPED) {
 			sp.cur->delta.sources_skipped++;
+			sp.cur->delta.bytes_skipped += c->src->st.size;
 		} else if (c->kind == CH_MARK) {
 			/* A container read to its end: a segment of no bytes that
 			 * carries its mark, in order after its members' records. */
@@ -1513,6 +1516,7 @@ static void add_stats(dx_stats *t, const dx_stats *d)
 	t->limits_hit += d->limits_hit;
 	t->sources_skipped += d->sources_skipped;
 	t->sources_resumed += d->sources_resumed;
+	t->bytes_skipped += d->bytes_skipped;
 }
 
 static double now_seconds(void)

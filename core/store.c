@@ -1,14 +1,16 @@
-/* store.c: the SQLite index (schema in docs/SCHEMA.md).
+/* store.c: the SQLite index (schema in docs/SCHEMA.md): opening and
+ * creating it, adding records, the sources' progress, checking it.
+ * Reading it (export, reports) is query.c's.
  *
- * Records go to `record`, one row per recipient. Reports never read that
- * table: they read `agg`, which holds one count per combination of hour
- * and the report keys, and which is far smaller than `record` because
- * bounces repeat (the same code from the same server for the same domain
- * in the same hour). `agg` is kept up to date in the same transactions as
- * `record`: counts are gathered in memory while a transaction is open and
- * folded in with one upsert per distinct combination at commit, so a
- * report is always exactly the sum of the records and costs time in
- * proportion to the combinations, not to the records.
+ * Records go to `record`, one row per recipient, keyed by their content
+ * so that the same bounce found twice is stored once. Reports mostly read
+ * `agg`, which holds one count per combination of hour and the report
+ * keys, and which is far smaller than `record` because bounces repeat (the
+ * same code from the same server for the same domain in the same hour).
+ * `agg` is kept up to date in the same transactions as `record`: counts
+ * are gathered in memory while a transaction is open and folded in with
+ * one upsert per distinct combination at commit, so a report is always
+ * exactly the sum of the records.
  *
  * Errors are returned with SQLite's message and the database path.
  */
@@ -20,6 +22,7 @@
 
 #include "buf.h"
 #include "dsnidx.h"
+#include "store.h"
 
 enum {
 	SCHEMA_VERSION = 2,
@@ -29,8 +32,7 @@ enum {
 
 /* The hour of records without a time: far before any real date, so that
  * no real hour (1969 included) can collide with it. */
-#define UNKNOWN_HOUR "-2147483648"
-static const int64_t unknown_hour = -2147483648LL;
+static const int64_t unknown_hour = DX_UNKNOWN_HOUR;
 
 static const char schema_sql[] =
 	"CREATE TABLE source (\n"
@@ -692,197 +694,14 @@ dx_status dx_store_check(dx_store *s, void (*problem)(void *arg, const char *wha
 	return DX_OK;
 }
 
-/* ---- export ------------------------------------------------------------------ */
+/* ---- for query.c ---------------------------------------------------------------- */
 
-static const char *col_text(sqlite3_stmt *st, int i)
+sqlite3 *dx_store_sqlite(dx_store *s)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? (const char *)t : "";
+	return s->db;
 }
 
-dx_status dx_store_export(dx_store *s, dx_record_fn fn, void *arg, dx_error *err)
+dx_status dx_store_fail(dx_store *s, dx_error *err, const char *what)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT s.path, r.offset, r.idx, r.ts, r.recipient, r.domain, r.action, r.status, "
-			       "r.reply_code, r.reason, r.hard_bounce, r.reporting_mta, r.remote_mta, r.diagnostic, "
-			       "r.sender, r.subject, r.message_id, r.decoder, r.key "
-			       "FROM record r JOIN source s ON s.id = r.source_id ORDER BY r.id",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(s, err, "cannot read records");
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		dx_record r = {
-			.source = col_text(st, 0),
-			.offset = (uint64_t)sqlite3_column_int64(st, 1),
-			.index = (unsigned)sqlite3_column_int(st, 2),
-			.timestamp = sqlite3_column_type(st, 3) == SQLITE_NULL ? DX_NO_TIME : sqlite3_column_int64(st, 3),
-			.recipient = col_text(st, 4),
-			.domain = col_text(st, 5),
-			.action = col_text(st, 6),
-			.status = col_text(st, 7),
-			.reply_code = sqlite3_column_int(st, 8),
-			.reason = col_text(st, 9),
-			.hard_bounce = sqlite3_column_int(st, 10),
-			.reporting_mta = col_text(st, 11),
-			.remote_mta = col_text(st, 12),
-			.diagnostic = col_text(st, 13),
-			.sender = col_text(st, 14),
-			.subject = col_text(st, 15),
-			.message_id = col_text(st, 16),
-			.decoder = col_text(st, 17),
-		};
-		key_words(sqlite3_column_blob(st, 18), sqlite3_column_bytes(st, 18), r.key);
-		if (fn(arg, &r) != 0) {
-			sqlite3_finalize(st);
-			if (err) {
-				err->code = DX_ERR_ABORTED;
-				snprintf(err->message, sizeof err->message, "stopped by the output");
-			}
-			return DX_ERR_ABORTED;
-		}
-	}
-	dx_status ret = rc == SQLITE_DONE ? DX_OK : db_fail(s, err, "cannot read records");
-	sqlite3_finalize(st);
-	return ret;
-}
-
-/* ---- reports -------------------------------------------------------------------- */
-
-static const char *const key_names[DX_NKEYS] = {
-	"status", "reply_code", "reason", "action", "reporting_mta", "remote_mta", "domain", "day", "hour",
-};
-
-/* SQL for each key over the agg table, as text ("" when unknown). */
-static const char *const key_sql[DX_NKEYS] = {
-	"status",
-	"CASE WHEN reply_code = 0 THEN '' ELSE CAST(reply_code AS TEXT) END",
-	"reason",
-	"action",
-	"reporting_mta",
-	"remote_mta",
-	"domain",
-	"CASE WHEN hour = " UNKNOWN_HOUR " THEN '' ELSE strftime('%Y-%m-%d', hour * 3600, 'unixepoch') END",
-	"CASE WHEN hour = " UNKNOWN_HOUR " THEN '' ELSE strftime('%Y-%m-%dT%H:00Z', hour * 3600, 'unixepoch') END",
-};
-
-const char *dx_key_name(dx_key k)
-{
-	return (unsigned)k < DX_NKEYS ? key_names[k] : "";
-}
-
-int dx_key_parse(const char *name)
-{
-	for (int i = 0; i < DX_NKEYS; i++)
-		if (strcmp(name, key_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static int is_time_key(dx_key k)
-{
-	return k == DX_KEY_DAY || k == DX_KEY_HOUR;
-}
-
-void dx_report_free(dx_report *r)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->nrows; i++)
-		for (unsigned k = 0; k < r->nkeys; k++)
-			free((char *)r->rows[i].values[k]);
-	free(r->rows);
-	free(r);
-}
-
-dx_status dx_store_report(dx_store *s, const dx_report_query *q, dx_report **out, dx_error *err)
-{
-	*out = NULL;
-	if (q->nkeys == 0 || q->nkeys > DX_NKEYS) {
-		if (err) {
-			err->code = DX_ERR_USAGE;
-			snprintf(err->message, sizeof err->message, "a report needs at least one key");
-		}
-		return DX_ERR_USAGE;
-	}
-	dx_buf sql;
-	dx_buf_init(&sql);
-	dx_buf_puts(&sql, "SELECT ");
-	for (unsigned i = 0; i < q->nkeys; i++)
-		dx_buf_printf(&sql, "%s AS k%u, ", key_sql[q->keys[i]], i);
-	dx_buf_puts(&sql, "SUM(count) AS n FROM agg GROUP BY ");
-	for (unsigned i = 0; i < q->nkeys; i++)
-		dx_buf_printf(&sql, "%sk%u", i ? ", " : "", i);
-	/* Time keys order the rows by time (unknown last); then the largest
-	 * counts first; then the key values, so that ties are stable. */
-	dx_buf_puts(&sql, " ORDER BY ");
-	for (unsigned i = 0; i < q->nkeys; i++)
-		if (is_time_key(q->keys[i]))
-			dx_buf_printf(&sql, "k%u = '', k%u, ", i, i);
-	dx_buf_puts(&sql, "n DESC");
-	for (unsigned i = 0; i < q->nkeys; i++)
-		dx_buf_printf(&sql, ", k%u", i);
-	if (dx_buf_failed(&sql)) {
-		dx_buf_free(&sql);
-		return nomem(err);
-	}
-
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-		dx_buf_free(&sql);
-		return db_fail(s, err, "cannot prepare the report");
-	}
-	dx_buf_free(&sql);
-
-	dx_report *r = calloc(1, sizeof *r);
-	if (!r) {
-		sqlite3_finalize(st);
-		return nomem(err);
-	}
-	r->nkeys = q->nkeys;
-	memcpy(r->keys, q->keys, q->nkeys * sizeof q->keys[0]);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t n = (uint64_t)sqlite3_column_int64(st, (int)q->nkeys);
-		r->total += n;
-		if (q->top && r->nrows >= q->top) {
-			r->rest_rows++;
-			r->rest_count += n;
-			continue;
-		}
-		if (r->nrows == cap) {
-			cap = cap ? cap * 2 : 64;
-			dx_report_row *rows = realloc(r->rows, cap * sizeof *rows);
-			if (!rows)
-				goto oom;
-			r->rows = rows;
-		}
-		dx_report_row *row = &r->rows[r->nrows];
-		memset(row, 0, sizeof *row);
-		row->count = n;
-		for (unsigned k = 0; k < q->nkeys; k++) {
-			char *v = strdup(col_text(st, (int)k));
-			if (!v) {
-				for (unsigned j = 0; j < k; j++)
-					free((char *)row->values[j]);
-				goto oom;
-			}
-			row->values[k] = v;
-		}
-		r->nrows++;
-	}
-	if (rc != SQLITE_DONE) {
-		dx_status ret = db_fail(s, err, "cannot run the report");
-		sqlite3_finalize(st);
-		dx_report_free(r);
-		return ret;
-	}
-	sqlite3_finalize(st);
-	*out = r;
-	return DX_OK;
-oom:
-	sqlite3_finalize(st);
-	dx_report_free(r);
-	return nomem(err);
+	return db_fail(s, err, what);
 }

@@ -1,7 +1,7 @@
 /* genmbox.c: writes a benchmark mbox, deterministically, from the project's
  * own sample bounces.
  *
- *   genmbox [-s SIZE] [-b PERCENT] [-a PERCENT] [-r SEED] TEMPLATES > out.mbox
+ *   genmbox [-s SIZE] [-b PERCENT] [-a PERCENT] [-r SEED] [-i SECONDS] TEMPLATES > out.mbox
  *
  * TEMPLATES is a file of lines "PATH<TAB>RECIPIENT<TAB>RECIPIENT...": a
  * sample bounce and the addresses it reports (scripts/gen-bench.sh makes it
@@ -15,6 +15,7 @@
  * -b PERCENT  share of messages that are bounces (default 100)
  * -a PERCENT  share of ordinary messages with a base64 attachment (default 33)
  * -r SEED     seed of the generator (default 1): same arguments, same bytes
+ * -i SECONDS  time between messages' dates (default 37), from 2025-11-01
  *
  * Ordinary messages are made up here: headers, a few paragraphs of words,
  * and for some a base64 attachment of 16-256 KB. Lines beginning "From "
@@ -220,12 +221,15 @@ static void make_address(char *buf, size_t n)
 		 tlds[d % 10]);
 }
 
+static uint64_t date_step = 37;
+
 static void put_date(uint64_t seq)
 {
-	/* One message every 37 seconds from 2025-11-01T00:00:00Z. */
+	/* One message every date_step seconds from 2025-11-01T00:00:00Z, in
+	 * the 28 days that follow. */
 	static const char *const days[] = {"Sat", "Sun", "Mon", "Tue", "Wed", "Thu", "Fri"};
-	uint64_t t = seq * 37;
-	unsigned day = (unsigned)(t / 86400) % 28, rest = (unsigned)(t % 86400);
+	uint64_t t = seq * date_step % (28 * 86400);
+	unsigned day = (unsigned)(t / 86400), rest = (unsigned)(t % 86400);
 	char b[80];
 	snprintf(b, sizeof b, "Date: %s, %u Nov 2025 %02u:%02u:%02u +0000\n", days[day % 7], day + 1, rest / 3600,
 		 rest / 60 % 60, rest % 60);
@@ -345,7 +349,29 @@ static void bounce(uint64_t seq, const tmpl *t)
 			copy[k++] = p[i++];
 		}
 	}
-	put_escaped(copy, k);
+	/* Its Date: the generated one, so that bounces spread over time as a
+	 * real mailbox's do (records without a date of their own take it). */
+	size_t hdr_end = k;
+	for (size_t i = 0; i + 1 < k; i++)
+		if (copy[i] == '\n' && (copy[i + 1] == '\n' || (copy[i + 1] == '\r' && i + 2 < k && copy[i + 2] == '\n'))) {
+			hdr_end = i;
+			break;
+		}
+	size_t date_at = k, date_end = k;
+	for (size_t i = 0; i < hdr_end; i++)
+		if ((i == 0 || copy[i - 1] == '\n') && strncasecmp(copy + i, "date:", 5) == 0) {
+			const char *nl = memchr(copy + i, '\n', k - i);
+			date_at = i;
+			date_end = nl ? (size_t)(nl - copy) + 1 : k;
+			break;
+		}
+	if (date_at < k) {
+		put_escaped(copy, date_at);
+		put_date(seq);
+		put_escaped(copy + date_end, k - date_end);
+	} else {
+		put_escaped(copy, k);
+	}
 	put("\n", 1);
 	free(copy);
 }
@@ -373,14 +399,15 @@ int main(int argc, char **argv)
 	unsigned bounce_pct = 100, attach_pct = 33;
 	uint64_t seed = 1;
 	int c;
-	while ((c = getopt(argc, argv, "s:b:a:r:")) != -1) {
+	while ((c = getopt(argc, argv, "s:b:a:r:i:")) != -1) {
 		switch (c) {
 		case 's': size = parse_size(optarg); break;
 		case 'b': bounce_pct = (unsigned)atoi(optarg); break;
 		case 'a': attach_pct = (unsigned)atoi(optarg); break;
 		case 'r': seed = strtoull(optarg, NULL, 10); break;
+		case 'i': date_step = strtoull(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: genmbox [-s SIZE] [-b PERCENT] [-a PERCENT] [-r SEED] TEMPLATES\n");
+			fprintf(stderr, "usage: genmbox [-s SIZE] [-b PERCENT] [-a PERCENT] [-r SEED] [-i SECONDS] TEMPLATES\n");
 			return 2;
 		}
 	}

@@ -208,7 +208,7 @@ static void test_export_roundtrip(void **state)
 	dx_store *s = open_ro(t->path);
 	exported e = {0};
 	dx_error err = {0};
-	assert_int_equal(dx_store_export(s, on_export, &e, &err), DX_OK);
+	assert_int_equal(dx_store_export(s, NULL, on_export, &e, &err), DX_OK);
 	assert_int_equal(e.n, 5);
 	for (size_t i = 0; i < 5; i++)
 		assert_same_record(&e.r[i], &records[i]);
@@ -237,7 +237,7 @@ static void test_export_stopped(void **state)
 	dx_store *s = open_ro(t->path);
 	int calls = 0;
 	dx_error err = {0};
-	assert_int_equal(dx_store_export(s, stop_export, &calls, &err), DX_ERR_ABORTED);
+	assert_int_equal(dx_store_export(s, NULL, stop_export, &calls, &err), DX_ERR_ABORTED);
 	assert_int_equal(calls, 1);
 	assert_int_equal(err.code, DX_ERR_ABORTED);
 	dx_store_close(s, NULL);
