@@ -122,5 +122,21 @@ sed -i 's/^Subject: Undelivered Mail Returned to Sender/Subject: Undelivered/' f
 grep -q "^\"'=" safe.txt && ok "--spreadsheet-safe puts an apostrophe before a formula" || not_ok "--spreadsheet-safe puts an apostrophe before a formula" "$(cat safe.txt)"
 grep -q '^"=HYPERLINK' raw.txt && ok "without it, the cell is as indexed" || not_ok "without it, the cell is as indexed" "$(cat raw.txt)"
 
+# ---- progress: on a terminal only ----------------------------------------------------------
+"$DSNIDX" index --db p.db b.mbox > out.txt 2> err.txt
+[ ! -s err.txt ] && [ ! -s out.txt ] && ok "index prints nothing when stderr is not a terminal" || not_ok "index prints nothing when stderr is not a terminal" "$(cat err.txt out.txt)"
+if command -v script > /dev/null 2>&1; then
+	rm -f p.db p.db-wal p.db-shm
+	script -qec "'$DSNIDX' index --threads 1 --db p.db b.mbox" /dev/null > tty.txt 2>&1
+	tr '\r' '\n' < tty.txt > tty.lines
+	grep -q 'MB/s .* records .*%' tty.lines && ok "on a terminal, index shows progress with the share done" || not_ok "on a terminal, index shows progress with the share done" "$(head -c 400 tty.txt)"
+	grep -q "indexed .* messages from 1 sources" tty.lines && ok "and a summary line at the end" || not_ok "and a summary line at the end" "$(tail -c 300 tty.txt)"
+	rm -f p.db p.db-wal p.db-shm
+	script -qec "'$DSNIDX' index --quiet --db p.db b.mbox" /dev/null > tty.txt 2>&1
+	[ ! -s tty.txt ] && ok "with --quiet, nothing even on a terminal" || not_ok "with --quiet, nothing even on a terminal" "$(head -c 300 tty.txt)"
+else
+	echo "skip progress on a terminal: no script(1)"
+fi
+
 echo "reports: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
