@@ -125,7 +125,8 @@ static int push_dir(dx_walk *w, const char *path, char *err, size_t errsz)
 		f.n++;
 	}
 	closedir(d);
-	qsort(f.names, f.n, sizeof *f.names, cmp_names);
+	if (f.n)
+		qsort(f.names, f.n, sizeof *f.names, cmp_names);
 	if (!(f.path = strdup(path)))
 		goto nomem_closed;
 	if (w->depth == w->cap) {

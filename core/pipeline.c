@@ -1055,9 +1055,11 @@ static void mark_begin(markctx *mc, const source *src)
 	mc->ctx_len = 0;
 	if (!mc->on)
 		return;
-	memcpy(mc->head, src->head, src->head_len);
+	if (src->head_len)
+		memcpy(mc->head, src->head, src->head_len);
 	mc->head_len = src->head_len;
-	memcpy(mc->ctx, src->pre, src->pre_len);
+	if (src->pre_len)
+		memcpy(mc->ctx, src->pre, src->pre_len);
 	mc->ctx_len = src->pre_len;
 }
 

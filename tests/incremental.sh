@@ -20,6 +20,14 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 not_ok() { failed=$((failed + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/     /' | head -n 30; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$3], got [$2]"; fi; }
+# idx ARGS...: dsnidx index, which must exit 0 (a crash must not pass for
+# "nothing added").
+idx() {
+	"$DSNIDX" index "$@"
+	st=$?
+	[ $st -eq 0 ] || not_ok "dsnidx index $* exits 0" "exit $st"
+	return $st
+}
 
 cc -O2 -std=c17 -D_DEFAULT_SOURCE -o "$tmp/genmbox" scripts/genmbox.c || exit 1
 sh scripts/templates.sh "$top/corpus" > "$tmp/templates"
@@ -37,11 +45,11 @@ stat_of() { sed -n "s/.* \([0-9][0-9]*\) $2.*/\1/p" "$1" | head -n 1; }
 
 # ---- reruns read nothing unchanged -------------------------------------------
 cp base.mbox a.mbox
-"$DSNIDX" index --stats --db i.db a.mbox "$top/corpus/mail" 2> run1.txt
+idx --stats --db i.db a.mbox "$top/corpus/mail" 2> run1.txt
 st=$?
 check "first run exits 0" "$st" 0
 n1=$(count i.db)
-"$DSNIDX" index --stats --db i.db a.mbox "$top/corpus/mail" 2> run2.txt
+idx --stats --db i.db a.mbox "$top/corpus/mail" 2> run2.txt
 check "a rerun adds no record" "$(count i.db)" "$n1"
 check "a rerun reads no message" "$(sed -n 's/.*indexed \([0-9]*\) messages.*/\1/p' run2.txt)" 0
 files=$(ls "$top/corpus/mail" | wc -l)
@@ -50,14 +58,14 @@ check "a rerun leaves every file unread, unchanged" "$(stat_of run2.txt 'files u
 
 # ---- an mbox that grew is read from where the last run stopped --------------------
 cat more.mbox >> a.mbox
-"$DSNIDX" index --stats --db i.db a.mbox 2> run3.txt
+idx --stats --db i.db a.mbox 2> run3.txt
 check "an appended mbox is resumed" "$(stat_of run3.txt 'files resumed')" 1
 n_more=$(grep -c '^From ' more.mbox)
 read_now=$(sed -n 's/.*indexed \([0-9]*\) messages.*/\1/p' run3.txt)
 # The last message of the earlier run is read again (it may have been half
 # written then); nothing else old is.
 check "only the new messages (and the last old one) are read" "$read_now" "$((n_more + 1))"
-"$DSNIDX" index --quiet --db clean.db a.mbox "$top/corpus/mail"
+idx --quiet --db clean.db a.mbox "$top/corpus/mail"
 records i.db > got.txt
 records clean.db > want.txt
 if cmp -s got.txt want.txt; then ok "after the append, the index holds what one run over the file gives"; else not_ok "after the append, the index holds what one run over the file gives" "$(diff got.txt want.txt | head -n 5)"; fi
@@ -67,31 +75,31 @@ before=$(count i.db)
 awk '/^From /{n++} n != 7' a.mbox > b.mbox # one message gone, from the middle
 "$tmp/genmbox" -s 100K -b 100 -r 13 templates >> b.mbox
 mv b.mbox a.mbox
-"$DSNIDX" index --stats --db i.db a.mbox 2> run4.txt
+idx --stats --db i.db a.mbox 2> run4.txt
 check "a rewritten mbox is not resumed" "$(stat_of run4.txt 'files resumed')" ""
 new4=$(sed -n 's/.*(\([0-9]*\) new.*/\1/p' run4.txt)
 "$tmp/genmbox" -s 100K -b 100 -r 13 templates > added.mbox
-"$DSNIDX" index --quiet --db added.db added.mbox
+idx --quiet --db added.db added.mbox
 check "a rewritten mbox adds only its new bounces" "$new4" "$(count added.db)"
 check "and the index keeps the records of the message removed" "$(count i.db)" "$((before + new4))"
 
 # ---- the same bounce found twice counts once ---------------------------------------------
-"$DSNIDX" index --quiet --db once.db base.mbox
+idx --quiet --db once.db base.mbox
 n_once=$(count once.db)
 cp base.mbox copy.mbox
 sed 's/\r$//; s/$/\r/' base.mbox > crlf.mbox # as unix2dos would: CRLF, not CR CR LF
-"$DSNIDX" index --quiet --db once.db copy.mbox crlf.mbox
+idx --quiet --db once.db copy.mbox crlf.mbox
 check "a copy and a CRLF copy of an mbox add nothing" "$(count once.db)" "$n_once"
 mkdir -p md/cur md/new md/tmp
 i=0
 for f in "$top"/corpus/mail/*.eml; do i=$((i + 1)); cp "$f" "md/cur/$i.host:2,S"; done
-"$DSNIDX" index --quiet --db md.db "$top/corpus/mail"
+idx --quiet --db md.db "$top/corpus/mail"
 n_md=$(count md.db)
-"$DSNIDX" index --quiet --db md.db md
+idx --quiet --db md.db md
 check "a Maildir holding the same messages adds nothing" "$(count md.db)" "$n_md"
 
 # ---- a run killed at any moment ------------------------------------------------------------
-"$DSNIDX" index --quiet --db ref.db base.mbox
+idx --quiet --db ref.db base.mbox
 records ref.db > ref.txt
 kills=0
 for t in 0.02 0.05 0.1 0.15 0.2 0.3 0.45; do
@@ -101,7 +109,7 @@ for t in 0.02 0.05 0.1 0.15 0.2 0.3 0.45; do
 	sleep $t
 	kill -9 $pid 2> /dev/null && kills=$((kills + 1))
 	wait $pid 2> /dev/null
-	"$DSNIDX" index --quiet --commit-every 200 --db k.db base.mbox
+	idx --quiet --commit-every 200 --db k.db base.mbox
 	records k.db > k.txt
 	if cmp -s k.txt ref.txt; then ok "killed after ${t}s and run again: the records of one run"; else not_ok "killed after ${t}s and run again: the records of one run" "$(diff k.txt ref.txt | head -n 5)"; fi
 	total=$("$DSNIDX" report --db k.db --by action --format csv | tail -n +2 | awk -F, '{ s += $NF } END { print s + 0 }')
@@ -127,7 +135,7 @@ grep -q "another dsnidx index run (pid $pid) is writing to it" busy.txt && ok "a
 check "a second run with --wait waits, then exits 0" "$?" 0
 wait $pid
 records c.db > c.txt
-"$DSNIDX" index --quiet --db ref.db big.mbox
+idx --quiet --db ref.db big.mbox
 records ref.db > ref.txt
 cmp -s c.txt ref.txt && ok "after both, the records of one run" || not_ok "after both, the records of one run"
 "$DSNIDX" check --db c.db > /dev/null

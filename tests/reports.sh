@@ -116,7 +116,7 @@ check "export --columns gives those columns, in order" "$(tr -d '\r' < head.txt)
 check "an unknown column is a usage error" "$?" 2
 sed 's/^Subject: .*/Subject: =HYPERLINK("http:\/\/x","y")/' "$top/corpus/mail/postfix-userunknown.eml" > formula.eml
 sed -i 's/^Subject: Undelivered Mail Returned to Sender/Subject: Undelivered/' formula.eml
-"$DSNIDX" index --quiet --db f.db formula.eml
+"$DSNIDX" index --quiet --db f.db formula.eml || not_ok "index of formula.eml exits 0"
 "$DSNIDX" export --db f.db --columns subject --spreadsheet-safe | sed -n 2p > safe.txt
 "$DSNIDX" export --db f.db --columns subject | sed -n 2p > raw.txt
 grep -q "^\"'=" safe.txt && ok "--spreadsheet-safe puts an apostrophe before a formula" || not_ok "--spreadsheet-safe puts an apostrophe before a formula" "$(cat safe.txt)"
