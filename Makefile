@@ -38,7 +38,7 @@ CMD_OBJ  := $(CMD_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e containers incremental reports sisimai conformance bench demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers incremental reports fuzz-replay fuzz sisimai conformance bench demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -81,7 +81,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(BUILD)/libdsnidx.a | $(B
 test: deps
 	$(MAKE) check
 
-check: all unit e2e containers incremental reports sisimai
+check: all unit e2e containers incremental reports fuzz-replay sisimai
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -114,6 +114,33 @@ conformance: $(BUILD)/dsnidx
 	@if [ -d "$(CORPUS)" ]; then \
 	  DSNIDX=$(BUILD)/dsnidx sh scripts/conformance.sh --floor tests/conformance-floor "$(CORPUS)"; \
 	else echo "conformance: $(CORPUS) not found (set CORPUS=dir)"; exit 1; fi
+
+# ---- fuzzing ------------------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/): `make fuzz FUZZ_TIME=600` runs each for
+# that many seconds (clang needed; installed on Debian/Ubuntu if missing).
+# `fuzz-replay`, part of `make check`, runs the same target code, built with
+# $(CC) and without libFuzzer, on the regression inputs and the corpus.
+FUZZ_TARGETS := mbox scan mime decoders decode classify container
+FUZZ_TIME ?= 60
+FUZZ_DIR  := build-fuzz
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_view.h $(BUILD)/libdsnidx.a | $(BUILD)/tests
+	@mkdir -p $(BUILD)/fuzz
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(BUILD)/libdsnidx.a $(LDLIBS_ALL)
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  inputs=$$(find tests/fuzz/regress/$$t corpus/mail -type f 2>/dev/null | LC_ALL=C sort); \
+	  $(BUILD)/fuzz/replay_$$t $$inputs; \
+	  echo "fuzz-replay: $$t: $$(echo $$inputs | wc -w) inputs, no fault"; \
+	done
+
+fuzz: deps
+	@command -v clang >/dev/null 2>&1 || sh scripts/install-deps.sh clang
+	$(MAKE) CC=clang BUILD=$(FUZZ_DIR) OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined" $(FUZZ_DIR)/libdsnidx.a
+	FUZZ_DIR=$(FUZZ_DIR) FUZZ_TIME=$(FUZZ_TIME) FUZZ_TARGETS="$(FUZZ_TARGETS)" LDLIBS_ALL="$(LDLIBS_ALL)" \
+	  CFLAGS_FUZZ="-std=c17 -D_POSIX_C_SOURCE=200809L -O1 -g -Icore -I$(FUZZ_DIR)/gen $(PKG_CFLAGS)" sh scripts/fuzz.sh
 
 # ---- benchmark ----------------------------------------------------------------------
 # Beside Perl Sisimai and cat/grep/zstd on generated inputs; rewrites the

@@ -23,6 +23,18 @@ as_root() {
 	fi
 }
 
+# With arguments, only those packages (their Debian names; e.g. clang for
+# `make fuzz`).
+if [ $# -gt 0 ]; then
+	if command -v apt-get >/dev/null 2>&1; then
+		echo "install-deps: apt-get install $*" >&2
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+		exit 0
+	fi
+	echo "install-deps: please install: $*" >&2
+	exit 1
+fi
+
 if command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: apt-get install $APT_PKGS" >&2
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
