@@ -45,6 +45,7 @@ int parse_uint(const char *s, unsigned long long max, unsigned long long *out, i
 		case 'k': case 'K': mul = 1ull << 10; break;
 		case 'm': case 'M': mul = 1ull << 20; break;
 		case 'g': case 'G': mul = 1ull << 30; break;
+		case 't': case 'T': mul = 1ull << 40; break;
 		default: return -1;
 		}
 		end++;

@@ -74,11 +74,21 @@ static const char help_main[] =
 	"      --max-mime-depth N        nesting of MIME parts (default 32)\n"              \
 	"      --max-mime-parts N        MIME parts in one message (default 1000)\n"        \
 	"      --max-header-fields N     header fields per header block (default 1000)\n"      \
+	"      --max-header-line SIZE    bytes of one header field, folded lines and all\n"  \
+	"                                (default 1M); the rest of the field is dropped\n"  \
+	"      --max-text SIZE           bytes of one text part decoded and read (its\n"     \
+	"                                start, where a report is) (default 8M)\n"          \
 	"      --max-nesting N           compression and archive layers in one input\n"      \
 	"                                (default 8)\n"                                         \
 	"      --max-7z-memory SIZE      bytes of a 7z archive held in memory when it is\n"    \
 	"                                not a regular file (a pipe, or inside another\n"    \
-	"                                archive; 7z cannot be streamed) (default 256M)\n"
+	"                                archive; 7z cannot be streamed) (default 256M)\n"    \
+	"      --max-expanded SIZE       bytes decompressed from one compressed stream or\n" \
+	"                                archive member; the rest is not read (default\n"   \
+	"                                256G; suffixes K, M, G, T; 0: no limit)\n"         \
+	"      --max-ratio N             decompressed bytes per compressed byte, checked\n" \
+	"                                once 1G has come out: a decompression bomb guard\n" \
+	"                                (default 1000; 0: no limit)\n"
 
 static const char help_parse[] =
 	"Usage: dsnidx parse [OPTION]... PATH...\n"
@@ -138,6 +148,10 @@ enum {
 	OPT_MAX_HEADER_FIELDS,
 	OPT_MAX_NESTING,
 	OPT_MAX_7Z_MEMORY,
+	OPT_MAX_HEADER_LINE,
+	OPT_MAX_TEXT,
+	OPT_MAX_EXPANDED,
+	OPT_MAX_RATIO,
 	OPT_REREAD,
 	OPT_STATS,
 	OPT_COMMIT_EVERY,
@@ -181,6 +195,27 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 			return usage_error(cmd, "--max-7z-memory: expected 0 to 1024G, got '%s'", optarg), -1;
 		a->opts.limits.max_7z_memory = v;
 		return 1;
+	case OPT_MAX_HEADER_LINE:
+		if (parse_uint(optarg, 1ull << 30, &v, 1) < 0 || v < 1024)
+			return usage_error(cmd, "--max-header-line: expected 1K to 1G, got '%s'", optarg), -1;
+		a->opts.limits.max_header_line = (size_t)v;
+		return 1;
+	case OPT_MAX_TEXT:
+		if (parse_uint(optarg, 1ull << 31, &v, 1) < 0 || v < 1024)
+			return usage_error(cmd, "--max-text: expected 1K to 2G, got '%s'", optarg), -1;
+		a->opts.limits.max_text = (size_t)v;
+		return 1;
+	case OPT_MAX_EXPANDED:
+		if (parse_uint(optarg, 1ull << 60, &v, 1) < 0)
+			return usage_error(cmd, "--max-expanded: expected a size (suffixes K, M, G, T), got '%s'", optarg),
+			       -1;
+		a->opts.limits.max_expanded = v;
+		return 1;
+	case OPT_MAX_RATIO:
+		if (parse_uint(optarg, 1000000000, &v, 0) < 0)
+			return usage_error(cmd, "--max-ratio: expected a number (0: no limit), got '%s'", optarg), -1;
+		a->opts.limits.max_ratio = (unsigned)v;
+		return 1;
 	case OPT_MAX_RECIPIENTS:
 	case OPT_MAX_MIME_DEPTH:
 	case OPT_MAX_MIME_PARTS:
@@ -214,7 +249,11 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 	{"max-mime-parts", required_argument, NULL, OPT_MAX_MIME_PARTS},   \
 	{"max-header-fields", required_argument, NULL, OPT_MAX_HEADER_FIELDS}, \
 	{"max-nesting", required_argument, NULL, OPT_MAX_NESTING},         \
-	{"max-7z-memory", required_argument, NULL, OPT_MAX_7Z_MEMORY}
+	{"max-7z-memory", required_argument, NULL, OPT_MAX_7Z_MEMORY},     \
+	{"max-header-line", required_argument, NULL, OPT_MAX_HEADER_LINE}, \
+	{"max-text", required_argument, NULL, OPT_MAX_TEXT},               \
+	{"max-expanded", required_argument, NULL, OPT_MAX_EXPANDED},       \
+	{"max-ratio", required_argument, NULL, OPT_MAX_RATIO}
 
 /* ---- running decode commands ---------------------------------------------- */
 

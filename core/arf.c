@@ -60,7 +60,7 @@ static int report_fields(dx_view *v, const dx_mime_part *m, dx_header *out)
 		i = e + 1;
 	}
 	size_t hb;
-	return dx_header_parse(v->arena, v->mime->kernel, c, k, v->mime->max_header_fields, out, &hb);
+	return dx_header_parse(v->arena, v->mime->kernel, c, k, &v->mime->header, out, &hb);
 }
 
 /* Adds one recipient per address in the fields named lname. Returns the

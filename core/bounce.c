@@ -476,7 +476,7 @@ int dx_original_header(dx_view *v, const dx_bounce *b, dx_header *out)
 	size_t body;
 	if (b->original_headers.n)
 		return dx_header_parse(v->arena, v->mime->kernel, b->original_headers.p, b->original_headers.n,
-				       v->mime->max_header_fields, out, &body);
+				       &v->mime->header, out, &body);
 	static const char *const msg_types[] = {"rfc822", "global"};
 	for (size_t i = 0; i < 2; i++) {
 		dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
@@ -494,7 +494,7 @@ int dx_original_header(dx_view *v, const dx_bounce *b, dx_header *out)
 			dx_text t;
 			if (dx_mime_body(v->mime, m, &t) < 0)
 				return -1;
-			return dx_header_parse(v->arena, v->mime->kernel, t.p, t.n, v->mime->max_header_fields, out,
+			return dx_header_parse(v->arena, v->mime->kernel, t.p, t.n, &v->mime->header, out,
 					       &body);
 		}
 	}

@@ -83,6 +83,64 @@ const char *dx_kind_name(dx_stream *s, dx_kind kind)
 	return "data";
 }
 
+/* ---- how far a layer may expand -------------------------------------------------- */
+
+/* What a decompressing layer gave against what it took. Once a limit is
+ * passed the layer has delivered exactly what the limit allows and every
+ * later read fails with the same words. */
+typedef struct guard {
+	dx_expand_limits lim;
+	uint64_t out;
+	uint64_t in_start;       /* compressed bytes consumed when it began */
+	int stopped;
+	char why[200];
+} guard;
+
+static void guard_init(guard *g, const dx_expand_limits *lim, uint64_t in_now)
+{
+	memset(g, 0, sizeof *g);
+	if (lim)
+		g->lim = *lim;
+	g->in_start = in_now;
+}
+
+/* Whether the layer was stopped: -2 with its message, else 0. */
+static int guard_stopped(const guard *g, char *err, size_t errsz)
+{
+	if (!g->stopped)
+		return 0;
+	snprintf(err, errsz, "%s", g->why);
+	return -2;
+}
+
+/* Takes a read of got bytes (in_now compressed bytes consumed so far): how
+ * many of them to deliver, all but what passes max_expanded. A limit passed
+ * stops the layer from its next read on; -2 with the message when nothing
+ * of this read may be delivered. */
+static ssize_t guard_pass(guard *g, ssize_t got, uint64_t in_now, char *err, size_t errsz)
+{
+	if (got <= 0)
+		return got;
+	if (g->lim.max_expanded && (uint64_t)got > g->lim.max_expanded - g->out) {
+		got = (ssize_t)(g->lim.max_expanded - g->out);
+		g->stopped = 1;
+		snprintf(g->why, sizeof g->why, "more than max_expanded (%llu bytes) once decompressed; the rest is not read",
+			 (unsigned long long)g->lim.max_expanded);
+		if (!got)
+			return guard_stopped(g, err, errsz);
+	}
+	g->out += (uint64_t)got;
+	uint64_t in = in_now > g->in_start ? in_now - g->in_start : 1;
+	if (!g->stopped && g->lim.max_ratio && g->out > DX_RATIO_FLOOR && g->out / in > g->lim.max_ratio) {
+		g->stopped = 1;
+		snprintf(g->why, sizeof g->why,
+			 "expands more than max_ratio (%llu) times its compressed size, a decompression bomb; "
+			 "the rest is not read",
+			 (unsigned long long)g->lim.max_ratio);
+	}
+	return got;
+}
+
 /* ---- zstd ------------------------------------------------------------------- */
 
 typedef struct zstd_stream {
@@ -94,11 +152,14 @@ typedef struct zstd_stream {
 	int mid_frame;           /* a frame began and has not ended */
 	int failed;
 	uint64_t in_total;       /* compressed bytes read, for messages */
+	guard g;
 } zstd_stream;
 
 static ssize_t zstd_read(void *impl, char *buf, size_t n, char *err, size_t errsz)
 {
 	zstd_stream *z = impl;
+	if (guard_stopped(&z->g, err, errsz))
+		return -2;
 	if (z->failed) {
 		snprintf(err, errsz, "zstd: cannot read past the error");
 		return -1;
@@ -109,7 +170,7 @@ static ssize_t zstd_read(void *impl, char *buf, size_t n, char *err, size_t errs
 			ssize_t r = dx_stream_read(z->in, z->inbuf, ZSTD_DStreamInSize(), err, errsz);
 			if (r < 0) {
 				z->failed = 1;
-				return -1;
+				return dx_stream_limited(z->in) ? -2 : -1;
 			}
 			if (r == 0)
 				z->in_eof = 1;
@@ -140,7 +201,7 @@ static ssize_t zstd_read(void *impl, char *buf, size_t n, char *err, size_t errs
 		if (out.pos == 0 && z->input.pos == before && z->input.pos < z->input.size && !z->mid_frame)
 			break; /* no progress: cannot happen with a sane library */
 	}
-	return (ssize_t)out.pos;
+	return guard_pass(&z->g, (ssize_t)out.pos, z->in_total - (z->input.size - z->input.pos), err, errsz);
 }
 
 static void zstd_close(void *impl)
@@ -240,12 +301,18 @@ typedef struct filter_stream {
 	struct archive *a;
 	la_source *src;
 	blocks b;
+	guard g;
 } filter_stream;
 
 static ssize_t filter_read(void *impl, char *buf, size_t n, char *err, size_t errsz)
 {
 	filter_stream *f = impl;
-	return read_blocks(f->a, &f->b, buf, n, err, errsz, "corrupt compressed data");
+	if (guard_stopped(&f->g, err, errsz))
+		return -2;
+	ssize_t r = read_blocks(f->a, &f->b, buf, n, err, errsz, "corrupt compressed data");
+	if (r < 0 && dx_stream_limited(f->src->s))
+		return -2; /* a limit on the layer below, in its words */
+	return guard_pass(&f->g, r, (uint64_t)archive_filter_bytes(f->a, -1), err, errsz);
 }
 
 static void filter_close(void *impl)
@@ -258,7 +325,7 @@ static void filter_close(void *impl)
 
 static const dx_stream_ops filter_ops = {filter_read, filter_close};
 
-dx_stream *dx_decompress(dx_stream *s, dx_kind kind, char *err, size_t errsz)
+dx_stream *dx_decompress(dx_stream *s, dx_kind kind, const dx_expand_limits *lim, char *err, size_t errsz)
 {
 	if (kind == DX_KIND_ZSTD) {
 		zstd_stream *z = calloc(1, sizeof *z);
@@ -272,6 +339,7 @@ dx_stream *dx_decompress(dx_stream *s, dx_kind kind, char *err, size_t errsz)
 			return NULL;
 		}
 		z->in = s;
+		guard_init(&z->g, lim, 0);
 		dx_stream *out = dx_stream_new(&zstd_ops, z, s);
 		if (!out) {
 			zstd_close(z);
@@ -307,6 +375,7 @@ dx_stream *dx_decompress(dx_stream *s, dx_kind kind, char *err, size_t errsz)
 	}
 	f->a = a;
 	f->src = src;
+	guard_init(&f->g, lim, (uint64_t)archive_filter_bytes(a, -1));
 	/* The filter reader owns the stream below through src. */
 	dx_stream *out = dx_stream_new(&filter_ops, f, NULL);
 	if (!out) {
@@ -330,6 +399,7 @@ struct dx_archive {
 	int member_failed;       /* a member's data was damaged: the end */
 	char why[400];           /* what made it fail */
 	int member_open;
+	dx_expand_limits lim;
 	/* Directories seen holding cur/ or new/: Maildirs, whose tmp/ is skipped. */
 	char *maildirs[MAX_MAILDIRS];
 	unsigned nmaildirs;
@@ -338,15 +408,22 @@ struct dx_archive {
 typedef struct member_stream {
 	dx_archive *ar;
 	blocks b;
+	guard g;
 } member_stream;
 
 static ssize_t member_read(void *impl, char *buf, size_t n, char *err, size_t errsz)
 {
 	member_stream *m = impl;
+	/* Past a limit the rest of this member is skipped; the next is read. */
+	if (guard_stopped(&m->g, err, errsz))
+		return -2;
 	ssize_t r = read_blocks(m->ar->a, &m->b, buf, n, err, errsz, "corrupt archive data");
-	if (r < 0)
+	if (r < 0) {
 		m->ar->member_failed = 1; /* reported by the member's reader */
-	return r;
+		if (m->ar->src && dx_stream_limited(m->ar->src->s))
+			return -2;
+	}
+	return guard_pass(&m->g, r, (uint64_t)archive_filter_bytes(m->ar->a, -1), err, errsz);
 }
 
 static void member_close(void *impl)
@@ -410,8 +487,8 @@ static int spool(dx_stream *s, uint64_t max, char **out, size_t *outlen, int *to
 	return 0;
 }
 
-dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, int *too_big, char *err,
-			    size_t errsz)
+dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, const dx_expand_limits *lim,
+			    int *too_big, char *err, size_t errsz)
 {
 	*too_big = 0;
 	dx_archive *ar = calloc(1, sizeof *ar);
@@ -424,6 +501,8 @@ dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, 
 		return NULL;
 	}
 	ar->a = a;
+	if (lim)
+		ar->lim = *lim;
 	if (kind == DX_KIND_7Z) {
 		/* 7z keeps its index at the end, so it is read from a file that
 		 * can seek; from a pipe or inside another container it is held
@@ -568,6 +647,7 @@ int dx_archive_next(dx_archive *ar, const char **path, dx_stream **member, char 
 			return -1;
 		}
 		m->ar = ar;
+		guard_init(&m->g, &ar->lim, (uint64_t)archive_filter_bytes(ar->a, -1));
 		ar->member_open = 1;
 		*path = ar->path;
 		*member = s;

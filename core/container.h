@@ -41,17 +41,28 @@ int dx_stream_kind(dx_stream *s, char *err, size_t errsz);
  * as libarchive or the magic number says. */
 const char *dx_kind_name(dx_stream *s, dx_kind kind);
 
+/* How far decompression may go, per compressed stream and per archive
+ * member: past max_expanded bytes out, or, once past DX_RATIO_FLOOR bytes,
+ * more than max_ratio bytes out per byte in, the stream stops with a limit
+ * error (its read returns -2: dx_stream_limited()). 0: no limit. */
+typedef struct dx_expand_limits {
+	uint64_t max_expanded;
+	uint64_t max_ratio;
+} dx_expand_limits;
+
+#define DX_RATIO_FLOOR ((uint64_t)1 << 30)
+
 /* A stream of the decompressed bytes of s, which it takes over (closed with
  * it, or at once on failure). NULL with a message on failure. */
-dx_stream *dx_decompress(dx_stream *s, dx_kind kind, char *err, size_t errsz);
+dx_stream *dx_decompress(dx_stream *s, dx_kind kind, const dx_expand_limits *lim, char *err, size_t errsz);
 
 typedef struct dx_archive dx_archive;
 
 /* Opens the archive in s, which it takes over. NULL with a message, and
  * *too_big set when the reason is a 7z larger than max_7z_memory that had
  * to be held in memory (it did not come from a regular file). */
-dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, int *too_big, char *err,
-			    size_t errsz);
+dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, const dx_expand_limits *lim,
+			    int *too_big, char *err, size_t errsz);
 /* The next member worth reading (regular files; not the Maildir tmp/ of a
  * Maildir seen in the archive, not macOS resource-fork clutter): 1 with its
  * path and a stream of its bytes, to be closed before the next call; 0 at

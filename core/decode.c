@@ -72,8 +72,12 @@ void dx_limits_default(dx_limits *l)
 	l->max_mime_parts = 1000;
 	l->max_recipients = 10000;
 	l->max_header_fields = 1000;
+	l->max_header_line = 1u << 20;
+	l->max_text = 8u << 20;
 	l->max_nesting = 8;
 	l->max_7z_memory = (uint64_t)256 << 20;
+	l->max_expanded = (uint64_t)256 << 30;
+	l->max_ratio = 1000;
 }
 
 void dx_options_default(dx_options *o)
@@ -326,8 +330,7 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 	if (!hdr)
 		return -1;
 	size_t body;
-	if (dx_header_parse(v->arena, v->mime->kernel, t.p + start, t.n - start, o->limits.max_header_fields, hdr,
-			    &body) < 0)
+	if (dx_header_parse(v->arena, v->mime->kernel, t.p + start, t.n - start, &v->mime->header, hdr, &body) < 0)
 		return -1;
 	*inner = *v;
 	inner->hdr = hdr;
@@ -383,7 +386,8 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		goto nomem;
 	dx_header hdr;
 	size_t body;
-	if (dx_header_parse(a, d->engine->kernel, text.p, text.n, o->limits.max_header_fields, &hdr, &body) < 0)
+	dx_header_limits hlim = {o->limits.max_header_fields, o->limits.max_header_line};
+	if (dx_header_parse(a, d->engine->kernel, text.p, text.n, &hlim, &hdr, &body) < 0)
 		goto nomem;
 	/* Subjects and sender names are often encoded words ("=?utf-8?...");
 	 * decoding them costs nothing for the rest, which have no "=?". */
@@ -403,7 +407,8 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		.charsets = d->charsets,
 		.max_depth = o->limits.max_mime_depth,
 		.max_parts = o->limits.max_mime_parts,
-		.max_header_fields = o->limits.max_header_fields,
+		.header = hlim,
+		.max_text = o->limits.max_text,
 	};
 	dx_view view = {.arena = a, .mime = &mime, .hdr = &hdr, .text = text, .from_line = from_line,
 			.detected = detected, .max_recipients = o->limits.max_recipients, .lex = d->engine->lex};
@@ -414,6 +419,8 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		warn(diag, arg, msg, "MIME structure past max_mime_depth or max_mime_parts; the rest is not parsed");
 	if (hdr.dropped)
 		warn(diag, arg, msg, "more header fields than max_header_fields; the rest are ignored");
+	if (hdr.truncated || mime.fields_truncated)
+		warn(diag, arg, msg, "a header field longer than max_header_line; only its start is read");
 
 	dx_bounce b;
 	dx_view *vp = &view;
@@ -428,6 +435,9 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 	}
 	if (got < 0)
 		goto nomem;
+	/* Said only of bounces: cutting the text of other mail changes nothing. */
+	if (mime.texts_truncated && (got || detected == DX_DETECT_STRONG))
+		warn(diag, arg, msg, "a text part longer than max_text; only its start is read");
 	if (!got)
 		return detected == DX_DETECT_STRONG ? DX_UNDECODED : DX_NOT_BOUNCE;
 	outcome = DX_DECODED;

@@ -969,7 +969,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	if (orig < t.n) {
 		size_t body;
 		dx_header oh;
-		if (dx_header_parse(a, v->mime->kernel, t.p + orig, t.n - orig, v->mime->max_header_fields, &oh, &body) < 0)
+		if (dx_header_parse(a, v->mime->kernel, t.p + orig, t.n - orig, &v->mime->header, &oh, &body) < 0)
 			return -1;
 		const char *of = dx_header_get(&oh, "from");
 		own[2] = of ? dx_addr_extract(a, of, strlen(of)) : NULL;

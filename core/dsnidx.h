@@ -127,11 +127,19 @@ typedef struct dx_limits {
 	unsigned max_mime_parts;   /* parts in one message */
 	unsigned max_recipients;   /* recipients taken from one bounce */
 	unsigned max_header_fields;/* header fields indexed per header block */
+	size_t max_header_line;    /* bytes of one header field (folded lines and all) */
+	size_t max_text;           /* bytes of one text part decoded and converted
+				    * for the decoders to read (its start) */
 	unsigned max_nesting;      /* compression and archive layers in one input */
 	uint64_t max_7z_memory;    /* bytes of a 7z held in memory when it cannot be
 				    * read from its own file (a pipe, or inside
 				    * another container): 7z keeps its index at
 				    * the end, so it is not streamed */
+	uint64_t max_expanded;     /* bytes decompressed from one compressed
+				    * stream or archive member; 0 = no limit */
+	unsigned max_ratio;        /* decompressed bytes per compressed byte
+				    * allowed once past 1 GiB out (a bomb
+				    * guard); 0 = no limit */
 } dx_limits;
 
 void dx_limits_default(dx_limits *l);

@@ -248,6 +248,7 @@ struct dx_stream {
 	int peeked;
 	int fd;                  /* a file's descriptor, or -1 */
 	int failed;              /* a read failed: every later read repeats why */
+	int limited;             /* ...because a limit stopped it (read returned -2) */
 	char why[400];
 };
 
@@ -329,6 +330,11 @@ dx_stream *dx_stream_open(const char *path, char *err, size_t errsz)
 	return s;
 }
 
+int dx_stream_limited(const dx_stream *s)
+{
+	return s->limited;
+}
+
 int dx_stream_fd(const dx_stream *s)
 {
 	return s->fd;
@@ -366,6 +372,7 @@ int dx_stream_peek(dx_stream *s, size_t n, const char **p, size_t *len, char *er
 			ssize_t r = raw_read(s, s->peek + s->peek_len, n - s->peek_len, err, errsz);
 			if (r < 0) {
 				s->failed = 1;
+				s->limited = r == -2 || (s->under && s->under->limited);
 				snprintf(s->why, sizeof s->why, "%s", err);
 				if (s->peek_len)
 					break; /* the bytes before the error are still read */
@@ -401,8 +408,9 @@ ssize_t dx_stream_read(dx_stream *s, char *buf, size_t n, char *err, size_t errs
 		ssize_t r = raw_read(s, buf + got, n - got, err, errsz);
 		if (r < 0) {
 			/* What was read is returned; the error comes with the next
-			 * call, in the same words. */
+			 * call, in the same words. A limit below is a limit here. */
 			s->failed = 1;
+			s->limited = r == -2 || (s->under && s->under->limited);
 			snprintf(s->why, sizeof s->why, "%s", err);
 			if (got)
 				break;

@@ -37,7 +37,8 @@ int dx_walk_next(dx_walk *w, const char **path, char *err, size_t errsz);
 typedef struct dx_stream dx_stream;
 
 typedef struct dx_stream_ops {
-	/* Reads up to n bytes: the count, 0 at the end, -1 with a message. */
+	/* Reads up to n bytes: the count, 0 at the end, -1 with a message, or
+	 * -2 with a message when a limit (not damage) stops the stream. */
 	ssize_t (*read)(void *impl, char *buf, size_t n, char *err, size_t errsz);
 	void (*close)(void *impl);
 } dx_stream_ops;
@@ -55,6 +56,9 @@ int dx_stream_peek(dx_stream *s, size_t n, const char **p, size_t *len, char *er
 /* Whether the stream is a regular file that can seek (7z needs it), and
  * its file descriptor. */
 int dx_stream_fd(const dx_stream *s);
+/* Whether the stream failed because a limit stopped it (or a layer under
+ * it), rather than because its data was damaged. */
+int dx_stream_limited(const dx_stream *s);
 /* Moves a file's stream (not a layer over one) to offset, forgetting what
  * was peeked; -1 with a message. */
 int dx_stream_seek(dx_stream *s, uint64_t offset, char *err, size_t errsz);

@@ -368,6 +368,7 @@ typedef enum chunk_kind {
 	CH_START,                  /* a source begins (src set) */
 	CH_DATA,                   /* bytes of the current source */
 	CH_ERROR,                  /* the current source failed to read: message */
+	CH_STOPPED,                /* the current source was stopped by a limit: message */
 	CH_END,                    /* the current source ends */
 	CH_NOTICE,                 /* a path could not be walked or opened: message */
 	CH_LIMIT,                  /* an input skipped for a limit: message */
@@ -380,7 +381,7 @@ typedef struct chunk {
 	source *src;               /* CH_START, CH_MARK, CH_NOTICE (may be NULL) */
 	char *data;                /* CH_DATA */
 	size_t len;
-	char *message;             /* CH_ERROR, CH_NOTICE, CH_LIMIT */
+	char *message;             /* CH_ERROR, CH_STOPPED, CH_NOTICE, CH_LIMIT */
 	struct chunk *next;
 } chunk;
 
@@ -502,6 +503,7 @@ typedef struct run {
 	int explain;               /* keep explanations, not only records */
 	const dx_sink *sink;
 	unsigned errors_pushed;    /* reader's thread: errors about inputs so far */
+	dx_expand_limits expand;   /* from limits: how far decompression may go */
 	const char *const *paths;
 	size_t npaths;
 
@@ -674,7 +676,7 @@ static int read_plain(run *r, dx_stream *st, const char *name, const source *top
 		if (got <= 0) {
 			chunk_buf_put(r, data);
 			if (got < 0)
-				ok = push_chunk(r, CH_ERROR, NULL, NULL, 0, err);
+				ok = push_chunk(r, dx_stream_limited(st) ? CH_STOPPED : CH_ERROR, NULL, NULL, 0, err);
 			break;
 		}
 		ok = push_chunk(r, CH_DATA, NULL, data, (size_t)got, NULL);
@@ -733,7 +735,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, co
 	}
 	if (kind == DX_KIND_ZSTD || kind == DX_KIND_COMPRESSED) {
 		const char *what = dx_kind_name(st, (dx_kind)kind);
-		dx_stream *inner = dx_decompress(st, (dx_kind)kind, err, errsz);
+		dx_stream *inner = dx_decompress(st, (dx_kind)kind, &r->expand, err, errsz);
 		if (!inner)
 			return notice(r, name, what, err);
 		return read_tree(r, inner, name, depth + 1, NULL, err, errsz);
@@ -742,7 +744,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, co
 	char what_copy[16];
 	snprintf(what_copy, sizeof what_copy, "%s", what);
 	int too_big = 0;
-	dx_archive *ar = dx_archive_open(st, (dx_kind)kind, r->limits->max_7z_memory, &too_big, err, errsz);
+	dx_archive *ar = dx_archive_open(st, (dx_kind)kind, r->limits->max_7z_memory, &r->expand, &too_big, err, errsz);
 	if (!ar)
 		return notice_as(r, too_big ? CH_LIMIT : CH_NOTICE, name, what_copy, err);
 	int ok = 0;
@@ -893,6 +895,7 @@ typedef struct splitter {
 	chunk *ch;                 /* the chunk being taken, or NULL */
 	size_t pos;                /* how much of it is taken */
 	int at_end;                /* the current source's CH_END was taken */
+	int err_limit;             /* the -1 was a limit stopping the source */
 	char err[600];
 } splitter;
 
@@ -926,8 +929,9 @@ static ssize_t chunk_read(splitter *sp, char *buf, size_t n)
 		if (got)
 			break; /* report the end or the error on the next call */
 		sp->ch = NULL;
-		if (c->kind == CH_ERROR) {
+		if (c->kind == CH_ERROR || c->kind == CH_STOPPED) {
 			snprintf(sp->err, sizeof sp->err, "%s", c->message ? c->message : "read error");
+			sp->err_limit = c->kind == CH_STOPPED;
 			chunk_release(sp->r, c);
 			return -1;
 		}
@@ -936,6 +940,18 @@ static ssize_t chunk_read(splitter *sp, char *buf, size_t n)
 		sp->at_end = 1;
 	}
 	return (ssize_t)got;
+}
+
+/* Records why chunk_read returned -1 at file_pos: an input error, or a
+ * warning counted as a limit hit when a limit stopped the source. */
+static int read_failed(splitter *sp, const char *path, uint64_t file_pos)
+{
+	if (sp->err_limit) {
+		sp->cur->delta.limits_hit++;
+		return batch_diag(sp->cur, DX_DIAG_WARNING, path, (int64_t)file_pos, sp->err);
+	}
+	sp->cur->delta.input_errors++;
+	return batch_diag(sp->cur, DX_DIAG_ERROR, path, (int64_t)file_pos, sp->err);
 }
 
 /* Takes the rest of the current source, unread. */
@@ -1034,8 +1050,7 @@ static int skip_to_boundary(splitter *sp, const char *path, const char *tail, si
 		have -= keep_from;
 		ssize_t got = chunk_read(sp, buf + have, cap - have);
 		if (got < 0) {
-			sp->cur->delta.input_errors++;
-			if (batch_diag(sp->cur, DX_DIAG_ERROR, path, (int64_t)*file_pos, sp->err) < 0)
+			if (read_failed(sp, path, *file_pos) < 0)
 				nomem(sp);
 			free(buf);
 			return -1;
@@ -1132,6 +1147,10 @@ static void split_source(splitter *sp, source *src)
 
 	enum { UNKNOWN, MBOX, SINGLE } kind = UNKNOWN;
 	size_t seg_start = sp->cur->len;   /* where this source's pending data begins */
+	/* Bytes of the pending data searched for a message start in vain:
+	 * the next search covers only what came after, so one huge message
+	 * costs one pass, not one per read. */
+	size_t searched = 0;
 	uint64_t file_pos = src->base;     /* source offset reached */
 	int eof = 0, truncated = 0, failed = 0;
 	if (src->base) {
@@ -1151,12 +1170,13 @@ static void split_source(splitter *sp, source *src)
 		}
 		ssize_t got = chunk_read(sp, sp->cur->data + sp->cur->len, READ_CHUNK);
 		if (got < 0) {
-			/* Keep what was read; the message cut short is decoded as far as it goes. */
-			sp->cur->delta.input_errors++;
-			if (batch_diag(sp->cur, DX_DIAG_ERROR, path, (int64_t)file_pos, sp->err) < 0)
+			/* Keep what was read; the message cut short is decoded as
+			 * far as it goes. A limit is a decision, not damage: the
+			 * source counts as read, so a later run does not retry it. */
+			if (read_failed(sp, path, file_pos) < 0)
 				nomem(sp);
 			eof = 1;
-			failed = 1;
+			failed = !sp->err_limit;
 			got = 0;
 		}
 		if (got == 0)
@@ -1191,8 +1211,12 @@ static void split_source(splitter *sp, source *src)
 		/* mbox: cut when the batch is full, at the last complete message. */
 		if (eof || sp->cur->len < BATCH_TARGET)
 			continue;
-		size_t cut = dx_mbox_last(sp->cur->data + seg_start, pending, 0);
-		if (cut > 0) {
+		size_t cut = dx_mbox_last(sp->cur->data + seg_start, pending, searched);
+		if (cut == 0) {
+			/* A From_ line cut short at the end is looked at again. */
+			searched = pending > DX_MBOX_MAX_FROM_LINE + 2 ? pending - DX_MBOX_MAX_FROM_LINE - 2 : 0;
+		} else {
+			searched = 0;
 			batch *b = sp->cur;
 			uint64_t base = OFFSET_OF(seg_start);
 			size_t tail = pending - cut;
@@ -1261,6 +1285,7 @@ static void split_source(splitter *sp, source *src)
 			size_t found;
 			int got2 = skip_to_boundary(sp, path, tail, tl, &file_pos, &found);
 			free(tail);
+			searched = 0;
 			seg_start = sp->cur->len;
 			if (got2 <= 0) {
 				eof = 1;
@@ -1549,6 +1574,8 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	r.kernel = dx_scan_best();
 	r.explain = sink->explain != NULL;
 	r.sink = sink;
+	r.expand.max_expanded = r.limits->max_expanded;
+	r.expand.max_ratio = r.limits->max_ratio;
 	r.paths = paths;
 	r.npaths = npaths;
 	r.max_inflight = 2 * threads + 2;

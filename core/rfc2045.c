@@ -390,8 +390,9 @@ static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigne
 	m->depth = depth;
 	c->parts++;
 	size_t body;
-	if (dx_header_parse(c->arena, c->kernel, p, n, c->max_header_fields, &m->hdr, &body) < 0)
+	if (dx_header_parse(c->arena, c->kernel, p, n, &c->header, &m->hdr, &body) < 0)
 		return NULL;
+	c->fields_truncated += m->hdr.truncated;
 	/* A part that starts with a blank line has no header at all. */
 	m->body = p + body;
 	m->body_len = n - body;
@@ -575,19 +576,20 @@ static int wide_charset(const char *cs)
 		      dx_strncasecmp(cs, "unicode", 7) == 0);
 }
 
-int dx_mime_body(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out)
+/* The body of m[0..n): its transfer encoding undone, line ends normalised. */
+static int body_prefix(dx_mime_ctx *c, const dx_mime_part *m, size_t n, dx_text *out)
 {
 	int b64 = strcmp(m->encoding, "base64") == 0;
 	int qp = strcmp(m->encoding, "quoted-printable") == 0;
 	if (!b64 && !qp) {
 		out->p = m->body;
-		out->n = m->body_len;
+		out->n = n;
 		return 0;
 	}
-	char *o = dx_arena_alloc(c->arena, m->body_len + 1);
+	char *o = dx_arena_alloc(c->arena, n + 1);
 	if (!o)
 		return -1;
-	size_t k = b64 ? dx_base64_decode(m->body, m->body_len, o) : dx_qp_decode(m->body, m->body_len, o, 0);
+	size_t k = b64 ? dx_base64_decode(m->body, n, o) : dx_qp_decode(m->body, n, o, 0);
 	o[k] = '\0';
 	if (wide_charset(m->charset)) {
 		out->p = o;
@@ -597,10 +599,30 @@ int dx_mime_body(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out)
 	return dx_normalise_eol(c->arena, o, k, out);
 }
 
+int dx_mime_body(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out)
+{
+	return body_prefix(c, m, m->body_len, out);
+}
+
 int dx_mime_text(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out)
 {
+	size_t n = m->body_len;
+	if (c->max_text && n > c->max_text) {
+		/* Encoded bytes are never fewer than decoded ones, so the cut is
+		 * made before decoding; at a line end, which in base64 and
+		 * quoted-printable is also a whole unit. */
+		n = c->max_text;
+		size_t line_end = n;
+		while (line_end && m->body[line_end - 1] != '\n')
+			line_end--;
+		if (line_end)
+			n = line_end;
+		if (wide_charset(m->charset))
+			n &= ~(size_t)3;
+		c->texts_truncated++;
+	}
 	dx_text raw;
-	if (dx_mime_body(c, m, &raw) < 0)
+	if (body_prefix(c, m, n, &raw) < 0)
 		return -1;
 	char *u;
 	size_t un;

@@ -44,9 +44,12 @@ typedef struct dx_mime_ctx {
 	dx_charset_ctx *charsets;
 	unsigned max_depth;
 	unsigned max_parts;
-	unsigned max_header_fields;
+	dx_header_limits header;
 	unsigned parts;         /* parts made so far */
 	unsigned limits_hit;    /* depth or part limit reached */
+	unsigned fields_truncated; /* header fields of parts cut at max_line */
+	size_t max_text;        /* bytes of a body read by dx_mime_text (0: all) */
+	unsigned texts_truncated; /* bodies dx_mime_text cut at max_text */
 } dx_mime_ctx;
 
 /* Parses the message p[0..n) (LF line endings). Returns the root part, or
@@ -63,7 +66,11 @@ dx_mime_part *dx_mime_find(dx_mime_part *root, const char *type, const char *sub
 
 /* The body with its transfer encoding undone and line endings normalised. */
 int dx_mime_body(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out);
-/* The body decoded and converted to UTF-8 from the part's charset. */
+/* The body decoded and converted to UTF-8 from the part's charset: its
+ * first max_text bytes (cut at a line end) when it is longer, counted in
+ * texts_truncated. A report is at the top of its text; what follows in a
+ * huge part is a returned message or padding, and converting all of it
+ * would cost up to three times its size. */
 int dx_mime_text(dx_mime_ctx *c, const dx_mime_part *m, dx_text *out);
 
 /* A parameter of a structured field value ("text/plain; charset=x"), with

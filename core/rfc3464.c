@@ -236,7 +236,7 @@ static int decode(dx_view *v, dx_bounce *b, int nested)
 		size_t len = group_len(body.p + i, body.n - i, &next);
 		dx_header h;
 		size_t hb;
-		if (dx_header_parse(v->arena, v->mime->kernel, body.p + i, len, v->mime->max_header_fields, &h, &hb) < 0)
+		if (dx_header_parse(v->arena, v->mime->kernel, body.p + i, len, &v->mime->header, &h, &hb) < 0)
 			return -1;
 		if (dx_header_get(&h, "reporting-mta") && !b->reporting_mta) {
 			const char *m = dx_typed_value(dx_header_get(&h, "reporting-mta"));
@@ -254,7 +254,7 @@ static int decode(dx_view *v, dx_bounce *b, int nested)
 			int is_final = k < h.n && strcmp(h.fields[k].name, "final-recipient") == 0;
 			int is_orig = k < h.n && strcmp(h.fields[k].name, "original-recipient") == 0;
 			if (k == h.n || (is_final && has_final) || (is_orig && has_final && has_orig)) {
-				dx_header slice = {h.fields + first, k - first, 0};
+				dx_header slice = {h.fields + first, k - first, 0, 0};
 				if ((dx_header_get(&slice, "final-recipient") || dx_header_get(&slice, "original-recipient") ||
 				     dx_header_get(&slice, "x-actual-recipient")) &&
 				    read_recipient(v, b, &slice) < 0)

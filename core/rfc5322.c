@@ -8,11 +8,13 @@
 #include "text.h"
 
 int dx_header_parse(dx_arena *a, const dx_scan_kernel *k, const char *p, size_t n,
-		    unsigned max_fields, dx_header *out, size_t *body)
+		    const dx_header_limits *lim, dx_header *out, size_t *body)
 {
+	unsigned max_fields = lim->max_fields;
 	out->fields = NULL;
 	out->n = 0;
 	out->dropped = 0;
+	out->truncated = 0;
 
 	/* Index first, then allocate exactly: a second pass over a header block
 	 * is cheaper than growing arrays in an arena that cannot free. */
@@ -34,6 +36,11 @@ int dx_header_parse(dx_arena *a, const dx_scan_kernel *k, const char *p, size_t 
 	for (size_t i = 0; i < keep; i++) {
 		const char *f = p + spans[i].start;
 		size_t len = spans[i].end - spans[i].start;
+		if (len > lim->max_line) {
+			/* A field longer than any real one: its start is kept. */
+			len = lim->max_line;
+			out->truncated++;
+		}
 		const char *colon = memchr(f, ':', len);
 		if (!colon)
 			continue; /* not a field: a stray line or an mbox From_ line */

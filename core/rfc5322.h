@@ -28,12 +28,19 @@ typedef struct dx_header {
 	dx_field *fields;
 	unsigned n;
 	unsigned dropped;      /* fields past the limit, not indexed */
+	unsigned truncated;    /* fields whose value was cut at max_line */
 } dx_header;
+
+/* How much of a header block is indexed. */
+typedef struct dx_header_limits {
+	unsigned max_fields;   /* fields; the rest are counted in `dropped` */
+	size_t max_line;       /* bytes of one field, folded lines and all */
+} dx_header_limits;
 
 /* Indexes the header block at p[0..n). *body gets the offset just after the
  * blank line (n if none). Returns 0, or -1 when the arena is exhausted. */
 int dx_header_parse(dx_arena *a, const dx_scan_kernel *k, const char *p, size_t n,
-		    unsigned max_fields, dx_header *out, size_t *body);
+		    const dx_header_limits *lim, dx_header *out, size_t *body);
 
 /* The value of the first field named `lname` (lower case), or NULL. */
 const char *dx_header_get(const dx_header *h, const char *lname);

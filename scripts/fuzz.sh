@@ -9,7 +9,7 @@
 set -eu
 : "${FUZZ_DIR:?}" "${FUZZ_TIME:?}" "${FUZZ_TARGETS:?}"
 top=$(pwd)
-results="$FUZZ_DIR/results.txt"
+results="${FUZZ_RESULTS:-$FUZZ_DIR/results.txt}"
 : > "$results"
 for t in $FUZZ_TARGETS; do
 	bin="$FUZZ_DIR/fuzz_$t"

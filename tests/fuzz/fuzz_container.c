@@ -57,6 +57,9 @@ static void drain(dx_stream *s, size_t *total)
 	}
 }
 
+/* Stops each layer a little past CAP, as the tool stops at max_expanded. */
+static const dx_expand_limits lim = {CAP + 1, 1000};
+
 static void tree(dx_stream *s, unsigned depth, size_t *total)
 {
 	char err[512];
@@ -71,13 +74,13 @@ static void tree(dx_stream *s, unsigned depth, size_t *total)
 		return;
 	}
 	if (kind == DX_KIND_ZSTD || kind == DX_KIND_COMPRESSED) {
-		dx_stream *inner = dx_decompress(s, (dx_kind)kind, err, sizeof err);
+		dx_stream *inner = dx_decompress(s, (dx_kind)kind, &lim, err, sizeof err);
 		if (inner)
 			tree(inner, depth + 1, total);
 		return;
 	}
 	int too_big;
-	dx_archive *ar = dx_archive_open(s, (dx_kind)kind, 1u << 20, &too_big, err, sizeof err);
+	dx_archive *ar = dx_archive_open(s, (dx_kind)kind, 1u << 20, &lim, &too_big, err, sizeof err);
 	if (!ar)
 		return;
 	const char *path;

@@ -49,7 +49,8 @@ static int fuzz_view(fuzz_env *e, const char *data, size_t size, dx_mime_ctx *mi
 	if (dx_normalise(&e->arena, data, size, size > 5 && memcmp(data, "From ", 5) == 0, &text, &from_line) < 0)
 		return -1;
 	size_t body;
-	if (dx_header_parse(&e->arena, e->kernel, text.p, text.n, 1000, hdr, &body) < 0)
+	dx_header_limits lim = {1000, 1u << 20};
+	if (dx_header_parse(&e->arena, e->kernel, text.p, text.n, &lim, hdr, &body) < 0)
 		return -1;
 	memset(mime, 0, sizeof *mime);
 	mime->arena = &e->arena;
@@ -57,7 +58,7 @@ static int fuzz_view(fuzz_env *e, const char *data, size_t size, dx_mime_ctx *mi
 	mime->charsets = e->charsets;
 	mime->max_depth = 32;
 	mime->max_parts = 1000;
-	mime->max_header_fields = 1000;
+	mime->header = lim;
 	memset(v, 0, sizeof *v);
 	v->arena = &e->arena;
 	v->mime = mime;

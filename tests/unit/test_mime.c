@@ -36,7 +36,8 @@ static int setup(void **state)
 	f->ctx.charsets = f->cs;
 	f->ctx.max_depth = 32;
 	f->ctx.max_parts = 1000;
-	f->ctx.max_header_fields = 1000;
+	f->ctx.header.max_fields = 1000;
+	f->ctx.header.max_line = 1u << 20;
 	*state = f;
 	return 0;
 }
@@ -438,6 +439,40 @@ static void test_mime_text_charsets(void **state)
 	CHECK_TEXT(f, "Content-Type: text/plain; charset=utf-8\n\na\xffz", "a" FFFD "z");
 }
 
+/* A text part longer than max_text is read up to the last line end within
+ * it, after the transfer decoding; shorter parts are whole. */
+static void test_mime_text_limit(void **state)
+{
+	fixture *f = *state;
+	f->ctx.max_text = 16;
+	/* "line one\nline two\nline three\n", base64 in lines of 12 (9 bytes). */
+	static const char b64[] = "Content-Transfer-Encoding: base64\n\n"
+				  "bGluZSBvbmUK\nbGluZSB0d28K\nbGluZSB0aHJl\nZQo=\n";
+	dx_mime_part *m = parse(f, b64);
+	dx_text t;
+	assert_int_equal(dx_mime_text(&f->ctx, m, &t), 0);
+	/* 16 encoded bytes end after the first encoded line: 9 decoded. */
+	assert_int_equal(t.n, 9);
+	assert_memory_equal(t.p, "line one\n", 9);
+	assert_int_equal(f->ctx.texts_truncated, 1);
+
+	m = parse(f, "\nshort\n");
+	assert_int_equal(dx_mime_text(&f->ctx, m, &t), 0);
+	assert_int_equal(t.n, 6);
+	assert_int_equal(f->ctx.texts_truncated, 1);
+
+	/* No line end within the limit: cut at the limit. */
+	m = parse(f, "\n0123456789abcdefghij\n");
+	assert_int_equal(dx_mime_text(&f->ctx, m, &t), 0);
+	assert_int_equal(t.n, 16);
+	assert_memory_equal(t.p, "0123456789abcdef", 16);
+	assert_int_equal(f->ctx.texts_truncated, 2);
+
+	/* The raw body is untouched by the limit. */
+	assert_int_equal(dx_mime_body(&f->ctx, m, &t), 0);
+	assert_int_equal(t.n, 21);
+}
+
 /* ---- encoded words ------------------------------------------------------------- */
 
 static void check_2047(fixture *f, const char *in, size_t n, const char *want)
@@ -673,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_qp),
 		cmocka_unit_test_setup_teardown(test_mime_body_decoded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_text_charsets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mime_text_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc2047, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_clean, setup, teardown),
 		cmocka_unit_test(test_utf8_valid_prefix),

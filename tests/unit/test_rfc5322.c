@@ -27,7 +27,8 @@ static int teardown_arena(void **state)
 
 static int parse(dx_arena *a, const char *s, unsigned max, dx_header *h, size_t *body)
 {
-	return dx_header_parse(a, dx_scan_best(), s, strlen(s), max, h, body);
+	dx_header_limits lim = {max, 1u << 20};
+	return dx_header_parse(a, dx_scan_best(), s, strlen(s), &lim, h, body);
 }
 
 static void test_header_parse(void **state)
@@ -134,6 +135,38 @@ static void test_header_limit(void **state)
 	assert_int_equal(body, o - 4);
 	assert_string_equal(h.fields[64].value, "v64");
 	assert_null(dx_header_get(&h, "f65"));
+}
+
+/* A field longer than max_line keeps its first max_line bytes, counted;
+ * the fields after it are read as usual. */
+static void test_header_line_limit(void **state)
+{
+	dx_arena *a = *state;
+	enum { LONG = 5000, MAX = 1024 };
+	char *msg = malloc(LONG + 64);
+	assert_non_null(msg);
+	size_t o = (size_t)sprintf(msg, "A: 1\nX-Long: ");
+	memset(msg + o, 'a', LONG);
+	o += LONG;
+	o += (size_t)sprintf(msg + o, "\nB: 2\n\nbody");
+	dx_header_limits lim = {1000, MAX};
+	dx_header h;
+	size_t body;
+	assert_int_equal(dx_header_parse(a, dx_scan_best(), msg, o, &lim, &h, &body), 0);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h.truncated, 1);
+	assert_int_equal(body, o - 4);
+	const char *v = dx_header_get(&h, "x-long");
+	assert_non_null(v);
+	assert_int_equal(strlen(v), MAX - strlen("X-Long: "));
+	assert_string_equal(dx_header_get(&h, "b"), "2");
+
+	/* At the limit exactly, nothing is cut. */
+	lim.max_line = strlen("X-Long: ") + LONG;
+	assert_int_equal(dx_header_parse(a, dx_scan_best(), msg, o, &lim, &h, &body), 0);
+	assert_int_equal(h.truncated, 0);
+	assert_int_equal(strlen(dx_header_get(&h, "x-long")), LONG);
+	free(msg);
 }
 
 static void check_addr(dx_arena *a, const char *in, const char *want)
@@ -286,6 +319,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_header_parse, setup_arena, teardown_arena),
 		cmocka_unit_test_setup_teardown(test_header_no_body, setup_arena, teardown_arena),
 		cmocka_unit_test_setup_teardown(test_header_limit, setup_arena, teardown_arena),
+		cmocka_unit_test_setup_teardown(test_header_line_limit, setup_arena, teardown_arena),
 		cmocka_unit_test_setup_teardown(test_addr_extract, setup_arena, teardown_arena),
 		cmocka_unit_test(test_addr_valid_domain),
 		cmocka_unit_test(test_date_parse),
