@@ -137,7 +137,7 @@ static int next_line(const dx_text *t, size_t *pos, line *l)
 	size_t n = e - *pos;
 	l->p = dx_trim(t->p + *pos, &n);
 	l->n = n;
-	*pos = e + 1;
+	*pos = e < t->n ? e + 1 : t->n; /* never past the end: callers take t->n - *pos */
 	return 1;
 }
 

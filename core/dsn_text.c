@@ -205,7 +205,7 @@ static int next_line(const char *t, size_t tn, size_t *pos, tline *l)
 	size_t n = l->raw_n;
 	l->p = dx_trim(l->raw, &n);
 	l->n = n;
-	*pos = e + 1;
+	*pos = e < tn ? e + 1 : tn; /* never past the end: callers take tn - *pos */
 	return 1;
 }
 
