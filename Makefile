@@ -7,6 +7,8 @@
 #   make bench      throughput beside Perl Sisimai and cat/grep/zstd (bench/)
 #   make asan       build build-asan/dsnidx with AddressSanitizer and UBSan
 #   make asan-check run the test suite against that build
+#   make valgrind-check  the end-to-end tests under valgrind (slow)
+#   make fuzz       run each libFuzzer target for FUZZ_TIME seconds (clang)
 #   make install    install to $(PREFIX) (default /usr/local)
 #
 # Variables: CC (gcc or clang), WERROR=1 (warnings are errors, as in CI),
@@ -38,7 +40,7 @@ CMD_OBJ  := $(CMD_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e containers incremental reports fuzz-replay fuzz sisimai conformance bench demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers incremental reports hostile valgrind-check fuzz-replay fuzz sisimai conformance bench demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -81,7 +83,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(BUILD)/libdsnidx.a | $(B
 test: deps
 	$(MAKE) check
 
-check: all unit e2e containers incremental reports fuzz-replay sisimai
+check: all unit e2e containers incremental reports hostile fuzz-replay sisimai
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -89,9 +91,34 @@ unit: $(UNIT_BIN)
 e2e: $(BUILD)/dsnidx
 	DSNIDX=$(BUILD)/dsnidx sh tests/e2e.sh
 
+# The end-to-end tests with dsnidx under valgrind (tests/tools/valgrind.sh):
+# any memcheck error or definite leak fails, and is printed. Slow (minutes).
+valgrind-check: all
+	@command -v valgrind >/dev/null 2>&1 || sh scripts/install-deps.sh valgrind
+	rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	VALGRIND_DSNIDX=$(CURDIR)/$(BUILD)/dsnidx VALGRIND_LOGS=$(CURDIR)/$(BUILD)/valgrind \
+	  DSNIDX=tests/tools/valgrind.sh sh tests/e2e.sh
+	@bad=$$(find $(BUILD)/valgrind -type f -size +0); \
+	if [ -n "$$bad" ]; then cat $$bad; echo "valgrind: errors in $$(echo $$bad | wc -w) runs" >&2; exit 1; fi; \
+	echo "valgrind: $$(ls $(BUILD)/valgrind | wc -l) runs of dsnidx, no error"
+
 # Archives and compressed forms of corpus/, built at test time.
 $(BUILD)/tests/mkarchive: tests/tools/mkarchive.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LDLIBS_ALL)
+
+# Hostile inputs, generated at test time; bounded runs their commands with a
+# time limit and measures peak memory. The sanitizer build needs more memory
+# (shadow memory, quarantine), hence the larger bound when SAN is set.
+$(BUILD)/tests/mkhostile: tests/tools/mkhostile.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LDLIBS_ALL)
+
+$(BUILD)/tests/bounded: tests/tools/bounded.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -D_DEFAULT_SOURCE -Wno-missing-prototypes -o $@ $< $(LDLIBS_ALL)
+
+HOSTILE_RSS_MB = $(if $(SAN),1500,400)
+hostile: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive $(BUILD)/tests/mkhostile $(BUILD)/tests/bounded
+	DSNIDX=$(BUILD)/dsnidx MKARCHIVE=$(BUILD)/tests/mkarchive MKHOSTILE=$(BUILD)/tests/mkhostile \
+	  BOUNDED=$(BUILD)/tests/bounded HOSTILE_RSS_MB=$(HOSTILE_RSS_MB) sh tests/hostile.sh
 
 containers: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
 	DSNIDX=$(BUILD)/dsnidx MKARCHIVE=$(BUILD)/tests/mkarchive sh tests/containers.sh

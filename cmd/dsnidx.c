@@ -51,7 +51,8 @@ static const char help_main[] =
 	"done); 2 usage error.\n"
 	"\n"
 	"Environment: DSNIDX_DB is the index used when --db is not given (default\n"
-	"./dsnidx.db).\n"
+	"./dsnidx.db). DSNIDX_NO_JIT=1 matches reason rules without PCRE2's JIT\n"
+	"(slower; for valgrind).\n"
 	"\n"
 	"Examples:\n"
 	"  dsnidx parse --format csv bounces.mbox > bounces.csv\n"
@@ -71,7 +72,7 @@ static const char help_main[] =
 	"      --max-message-size SIZE   bytes of a message read (default 64M;\n"            \
 	"                                suffixes K, M, G)\n"                                 \
 	"      --max-recipients N        recipients read from one bounce (default 10000)\n"  \
-	"      --max-mime-depth N        nesting of MIME parts (default 32)\n"              \
+	"      --max-mime-depth N        nesting of MIME parts (default 32, at most 1000)\n" \
 	"      --max-mime-parts N        MIME parts in one message (default 1000)\n"        \
 	"      --max-header-fields N     header fields per header block (default 1000)\n"      \
 	"      --max-header-line SIZE    bytes of one header field, folded lines and all\n"  \
@@ -216,8 +217,13 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 			return usage_error(cmd, "--max-ratio: expected a number (0: no limit), got '%s'", optarg), -1;
 		a->opts.limits.max_ratio = (unsigned)v;
 		return 1;
-	case OPT_MAX_RECIPIENTS:
 	case OPT_MAX_MIME_DEPTH:
+		if (parse_uint(optarg, DX_MAX_MIME_DEPTH, &v, 0) < 0 || v == 0)
+			return usage_error(cmd, "--max-mime-depth: expected 1 to %d, got '%s'", DX_MAX_MIME_DEPTH, optarg),
+			       -1;
+		a->opts.limits.max_mime_depth = (unsigned)v;
+		return 1;
+	case OPT_MAX_RECIPIENTS:
 	case OPT_MAX_MIME_PARTS:
 	case OPT_MAX_HEADER_FIELDS:
 	case OPT_MAX_NESTING:
@@ -225,8 +231,6 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 			return usage_error(cmd, "expected a positive number, got '%s'", optarg), -1;
 		if (c == OPT_MAX_RECIPIENTS)
 			a->opts.limits.max_recipients = (unsigned)v;
-		else if (c == OPT_MAX_MIME_DEPTH)
-			a->opts.limits.max_mime_depth = (unsigned)v;
 		else if (c == OPT_MAX_MIME_PARTS)
 			a->opts.limits.max_mime_parts = (unsigned)v;
 		else if (c == OPT_MAX_NESTING)
@@ -443,6 +447,8 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 	decode_args a;
 	memset(&a, 0, sizeof a);
 	dx_options_default(&a.opts);
+	const char *nojit = getenv("DSNIDX_NO_JIT");
+	a.opts.no_jit = nojit && *nojit && strcmp(nojit, "0") != 0;
 	a.format = DX_FMT_CSV;
 	a.db = default_db();
 	char usage_cmd[32];

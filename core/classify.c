@@ -82,6 +82,7 @@ struct dx_rules {
 	dx_phrases *lits;
 	size_t *lit_rule;
 	unsigned char *lit_bit;  /* the literal's index within its rule */
+	int no_jit;              /* interpret patterns; see dx_rules_no_jit */
 };
 
 struct dx_matcher {
@@ -97,6 +98,11 @@ struct dx_matcher {
 dx_rules *dx_rules_new(void)
 {
 	return calloc(1, sizeof(dx_rules));
+}
+
+void dx_rules_no_jit(dx_rules *r)
+{
+	r->no_jit = 1;
 }
 
 void dx_rules_free(dx_rules *r)
@@ -245,7 +251,7 @@ static char *dup_n(const char *s, size_t n)
 
 /* Parses one line into a rule; returns DX_OK with rule->reason NULL for a
  * blank or comment line. */
-static dx_status parse_line(const char *file, unsigned lineno, const char *p, size_t n, dx_rule *rule,
+static dx_status parse_line(const char *file, unsigned lineno, const char *p, size_t n, int jit, dx_rule *rule,
 			    dx_error *err)
 {
 	memset(rule, 0, sizeof *rule);
@@ -342,7 +348,8 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 				rule_clear(rule);
 				return fail(err, DX_ERR_RULES, file, lineno, "%s", what);
 			}
-			pcre2_jit_compile(rule->re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+			if (jit)
+				pcre2_jit_compile(rule->re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
 			continue;
 		}
 		size_t ks = i;
@@ -471,7 +478,7 @@ dx_status dx_rules_add(dx_rules *r, const char *name, const char *text, size_t n
 		if (len && text[i + len - 1] == '\r')
 			len--;
 		dx_rule rule;
-		dx_status st = parse_line(fname, lineno, text + i, len, &rule, err);
+		dx_status st = parse_line(fname, lineno, text + i, len, !r->no_jit, &rule, err);
 		if (st != DX_OK)
 			return st;
 		if (rule.reason && (st = add_rule(r, &rule, err)) != DX_OK) {

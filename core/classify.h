@@ -34,6 +34,10 @@ typedef struct dx_matcher dx_matcher;
 
 dx_rules *dx_rules_new(void);
 void dx_rules_free(dx_rules *r);
+/* Rules added after this are matched by PCRE2's interpreter, not its JIT:
+ * slower, but memory checkers (valgrind) can follow it, while JIT code
+ * reads past the subject in whole words on purpose and is reported. */
+void dx_rules_no_jit(dx_rules *r);
 /* Parses and compiles rules from text; `name` is used in errors and in
  * explanations. Rules added earlier take precedence. */
 dx_status dx_rules_add(dx_rules *r, const char *name, const char *text, size_t n, dx_error *err);

@@ -302,6 +302,7 @@ typedef struct filter_stream {
 	la_source *src;
 	blocks b;
 	guard g;
+	int empty;               /* it decompressed to nothing */
 } filter_stream;
 
 static ssize_t filter_read(void *impl, char *buf, size_t n, char *err, size_t errsz)
@@ -309,6 +310,8 @@ static ssize_t filter_read(void *impl, char *buf, size_t n, char *err, size_t er
 	filter_stream *f = impl;
 	if (guard_stopped(&f->g, err, errsz))
 		return -2;
+	if (f->empty)
+		return 0;
 	ssize_t r = read_blocks(f->a, &f->b, buf, n, err, errsz, "corrupt compressed data");
 	if (r < 0 && dx_stream_limited(f->src->s))
 		return -2; /* a limit on the layer below, in its words */
@@ -363,9 +366,16 @@ dx_stream *dx_decompress(dx_stream *s, dx_kind kind, const dx_expand_limits *lim
 	}
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
+	/* A compressed empty file (gzip < /dev/null) is an empty stream, not
+	 * an error: libarchive's raw format wants at least one byte. */
+	archive_read_support_format_empty(a);
 	struct archive_entry *e;
-	if (archive_read_open(a, src, NULL, la_read, NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+	int rc = archive_read_open(a, src, NULL, la_read, NULL);
+	if (rc == ARCHIVE_OK)
+		rc = archive_read_next_header(a, &e);
+	if (rc == ARCHIVE_EOF)
+		f->empty = 1;
+	else if (rc != ARCHIVE_OK) {
 		const char *m = archive_error_string(a);
 		snprintf(err, errsz, "%s", m && *m ? m : "unreadable compressed data");
 		archive_read_free(a);

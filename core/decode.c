@@ -112,6 +112,10 @@ dx_status dx_engine_new(const dx_options *opts, dx_engine **out, dx_error *err)
 		e->opts = *opts;
 	else
 		dx_options_default(&e->opts);
+	/* The MIME tree is built recursively, a few hundred bytes of stack a
+	 * level: the depth is held where any thread's stack can take it. */
+	if (e->opts.limits.max_mime_depth > DX_MAX_MIME_DEPTH)
+		e->opts.limits.max_mime_depth = DX_MAX_MIME_DEPTH;
 	if (e->opts.rules_file) {
 		e->rules_file = strdup(e->opts.rules_file);
 		if (!e->rules_file)
@@ -123,6 +127,8 @@ dx_status dx_engine_new(const dx_options *opts, dx_engine **out, dx_error *err)
 	e->lex = dx_lexicon_new();
 	if (!e->rules || !e->lex)
 		goto nomem;
+	if (e->opts.no_jit)
+		dx_rules_no_jit(e->rules);
 	dx_status st;
 	if (e->opts.rules_file && (st = dx_rules_add_file(e->rules, e->opts.rules_file, err)) != DX_OK) {
 		dx_engine_free(e);

@@ -121,9 +121,14 @@ typedef struct dx_diag {
 
 /* Every limit is counted when hit (dx_stats) and reported as a warning
  * naming the source and offset; none of them stops a run. */
+/* The deepest MIME nesting max_mime_depth may allow: the tree is built
+ * recursively, and this keeps it well inside any thread's stack. */
+#define DX_MAX_MIME_DEPTH 1000
+
 typedef struct dx_limits {
 	size_t max_message_size;   /* bytes; larger messages are truncated */
-	unsigned max_mime_depth;   /* nesting of multiparts and message/rfc822 */
+	unsigned max_mime_depth;   /* nesting of multiparts and message/rfc822;
+				    * at most DX_MAX_MIME_DEPTH */
 	unsigned max_mime_parts;   /* parts in one message */
 	unsigned max_recipients;   /* recipients taken from one bounce */
 	unsigned max_header_fields;/* header fields indexed per header block */
@@ -148,6 +153,8 @@ typedef struct dx_options {
 	dx_limits limits;
 	int include_delivered;     /* keep success notices (action delivered etc.) */
 	const char *rules_file;    /* user rules taken ahead of the built-in ones, or NULL */
+	int no_jit;                /* match rules with PCRE2's interpreter, not its JIT
+				    * (slower; for valgrind, which cannot follow JIT code) */
 } dx_options;
 
 void dx_options_default(dx_options *o);

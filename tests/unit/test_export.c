@@ -135,6 +135,27 @@ static void test_jsonl_records(void **state)
 	free(s);
 }
 
+/* Every kind of invalid UTF-8 (an overlong form, a surrogate, a code
+ * point past U+10FFFF, a sequence cut short at the end) comes out as one
+ * U+FFFD per byte, in both formats: output is always valid UTF-8. */
+static void test_invalid_utf8_kinds(void **state)
+{
+	(void)state;
+	dx_record r = sparse_record();
+	r.diagnostic = "a\xc0\x80" "b\xed\xa0\x80" "c\xf4\x90\x80\x80" "d\xe2\x82";
+	r.subject = "ok \xc3\xa9 \xf0\x9f\x93\xa7";
+#define DIAG_OUT "a" FFFD FFFD "b" FFFD FFFD FFFD "c" FFFD FFFD FFFD FFFD "d" FFFD FFFD
+	char *j = write_records(DX_FMT_JSONL, &r, 1);
+	assert_non_null(strstr(j, "\"diagnostic\":\"" DIAG_OUT "\","));
+	assert_non_null(strstr(j, "\"subject\":\"ok \xc3\xa9 \xf0\x9f\x93\xa7\","));
+	free(j);
+	char *c = write_records(DX_FMT_CSV, &r, 1);
+	assert_non_null(strstr(c, "," DIAG_OUT ","));
+	assert_non_null(strstr(c, ",ok \xc3\xa9 \xf0\x9f\x93\xa7,"));
+	free(c);
+#undef DIAG_OUT
+}
+
 static void test_writer_errors(void **state)
 {
 	(void)state;
@@ -323,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_csv_header_only),
 		cmocka_unit_test(test_csv_records),
 		cmocka_unit_test(test_jsonl_records),
+		cmocka_unit_test(test_invalid_utf8_kinds),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_format_time),
 		cmocka_unit_test(test_names),
