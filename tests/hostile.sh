@@ -144,6 +144,9 @@ check "the bounce after it is read" "$(records)" 1
 run "the gzip with --max-expanded 100M" parse --format jsonl --max-expanded 100M bomb.mbox.gz
 has "the expansion limit is a warning naming the input and offset" err 'bomb.mbox.gz:104857600: more than max_expanded'
 check "the limit is not an error" "$status" 0
+run "indexed with --max-expanded 100M" index --db bomb.db --stats --max-expanded 100M bomb.mbox.gz
+run "and again" index --db bomb.db --stats --max-expanded 100M bomb.mbox.gz
+has "a source stopped by a limit counts as read: the next run skips it" err '1 files unchanged'
 
 "$MKHOSTILE" zipbomb bomb.zip 1000000000
 run "a zip expanding to 1 GB" parse --format jsonl bomb.zip
