@@ -1,0 +1,311 @@
+/* test_maillog.c: lines of Postfix, Exim and Sendmail logs
+ * (core/maillog.h), in each timestamp form, and lines that are not. */
+#include "helpers.h"
+
+#include "maillog.h"
+
+static dx_logline parse(const char *s)
+{
+	dx_logline l;
+	dx_logline_parse(s, strlen(s), &l);
+	return l;
+}
+
+#define assert_span(sp, want)                                                               \
+	do {                                                                                \
+		dx_span s_ = (sp);                                                          \
+		const char *w_ = (want);                                                    \
+		if (s_.n != strlen(w_) || (s_.n && memcmp(s_.p, w_, s_.n) != 0))           \
+			fail_msg("expected '%s', got '%.*s'", w_, (int)s_.n, s_.p ? s_.p : ""); \
+	} while (0)
+
+static void test_postfix_bounced(void **state)
+{
+	(void)state;
+	dx_logline l = parse("Nov 27 10:00:01 mx1 postfix/smtp[1234]: 4ABCD1234F: to=<user@example.com>, "
+			     "relay=mx.example.com[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, "
+			     "status=bounced (host mx.example.com[192.0.2.1] said: 550 5.1.1 <user@example.com>: "
+			     "Recipient address rejected: User unknown (in reply to RCPT TO command))");
+	assert_int_equal(l.family, DX_LOGF_POSTFIX);
+	assert_int_equal(l.kind, DX_LOGL_DELIVERY);
+	assert_int_equal(l.outcome, DX_LOGO_BOUNCED);
+	assert_int_equal(l.year, 0);
+	assert_int_equal(l.mon, 11);
+	assert_int_equal(l.mday, 27);
+	assert_int_equal(l.hour, 10);
+	assert_int_equal(l.sec, 1);
+	assert_false(l.zone_known);
+	assert_span(l.host, "mx1");
+	assert_span(l.program, "postfix/smtp");
+	assert_span(l.queue_id, "4ABCD1234F");
+	assert_span(l.rcpts, "user@example.com");
+	assert_span(l.relay, "mx.example.com[192.0.2.1]:25");
+	assert_span(dx_logline_relay_host(&l), "mx.example.com");
+	assert_span(l.dsn, "5.1.1");
+	assert_span(l.text, "host mx.example.com[192.0.2.1] said: 550 5.1.1 <user@example.com>: "
+			    "Recipient address rejected: User unknown (in reply to RCPT TO command)");
+}
+
+static void test_postfix_other_services(void **state)
+{
+	(void)state;
+	/* Deferred, a one-digit day, an instance name, a long queue id. */
+	dx_logline l = parse("Nov  7 23:59:59 mx1 postfix-out/smtp[77]: 4Yx2Kq0Yh5z9sTb: to=<a@example.net>, "
+			     "relay=none, delay=30, delays=0.01/0/30/0, dsn=4.4.1, status=deferred (connect to "
+			     "mx.example.net[198.51.100.7]:25: Connection timed out)");
+	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
+	assert_int_equal(l.mday, 7);
+	assert_span(l.program, "postfix-out/smtp");
+	assert_span(l.queue_id, "4Yx2Kq0Yh5z9sTb");
+	assert_span(dx_logline_relay_host(&l), "none");
+	assert_span(l.text, "connect to mx.example.net[198.51.100.7]:25: Connection timed out");
+
+	/* local, with orig_to, and a text with commas and parentheses. */
+	l = parse("Nov 27 10:00:01 mx1 postfix/local[88]: 5B00: to=<bob@mx1.example.org>, "
+		  "orig_to=<bob@example.org>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=5.2.2, "
+		  "status=bounced (cannot update mailbox /var/mail/bob for user bob. error writing message: "
+		  "File too large (quota, 50 MB))");
+	assert_int_equal(l.outcome, DX_LOGO_BOUNCED);
+	assert_span(l.rcpts, "bob@mx1.example.org");
+	assert_span(l.orig_rcpt, "bob@example.org");
+	assert_span(l.relay, "local");
+	assert_span(l.text, "cannot update mailbox /var/mail/bob for user bob. error writing message: "
+			    "File too large (quota, 50 MB)");
+
+	/* sent */
+	l = parse("Nov 27 10:00:02 mx1 postfix/smtp[12]: 6C00: to=<c@example.com>, relay=mx[192.0.2.9]:25, "
+		  "delay=0.5, delays=0/0/0.2/0.3, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 7D00)");
+	assert_int_equal(l.kind, DX_LOGL_DELIVERY);
+	assert_int_equal(l.outcome, DX_LOGO_SENT);
+	assert_span(l.text, "250 2.0.0 Ok: queued as 7D00");
+
+	/* Address verification probes are no deliveries. */
+	l = parse("Nov 27 10:00:02 mx1 postfix/smtp[12]: 6C00: to=<c@example.com>, relay=mx[192.0.2.9]:25, "
+		  "delay=0.5, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)");
+	assert_int_equal(l.kind, DX_LOGL_OTHER);
+}
+
+static void test_postfix_queue_lines(void **state)
+{
+	(void)state;
+	dx_logline l = parse("Nov 27 10:00:00 mx1 postfix/qmgr[99]: 4ABCD: from=<s@example.org>, size=1234, "
+			     "nrcpt=2 (queue active)");
+	assert_int_equal(l.kind, DX_LOGL_SENDER);
+	assert_span(l.sender, "s@example.org");
+	l = parse("Dec  2 10:00:00 mx1 postfix/qmgr[99]: 4ABCD: from=<s@example.org>, status=expired, "
+		  "returned to sender");
+	assert_int_equal(l.kind, DX_LOGL_EXPIRED);
+	assert_span(l.queue_id, "4ABCD");
+	l = parse("Nov 27 10:00:00 mx1 postfix/cleanup[98]: 4ABCD: message-id=<abc@example.org>");
+	assert_int_equal(l.kind, DX_LOGL_MESSAGE_ID);
+	assert_span(l.message_id, "<abc@example.org>");
+	/* An inbound refusal by smtpd is not a delivery of ours. */
+	l = parse("Nov 27 10:00:00 mx1 postfix/smtpd[97]: NOQUEUE: reject: RCPT from x[192.0.2.3]: 550 5.1.1 "
+		  "<u@example.org>: Recipient address rejected; from=<a@b> to=<u@example.org> proto=ESMTP");
+	assert_int_equal(l.kind, DX_LOGL_OTHER);
+	assert_int_equal(l.family, DX_LOGF_POSTFIX);
+}
+
+static void test_timestamp_forms(void **state)
+{
+	(void)state;
+	/* rsyslog's high-precision ISO 8601. */
+	dx_logline l = parse("2026-11-27T10:00:01.123456+01:00 mx1 postfix/smtp[1]: 4A: to=<u@x.example>, "
+			     "relay=none, delay=1, dsn=4.4.1, status=deferred (no route)");
+	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
+	assert_int_equal(l.year, 2026);
+	assert_true(l.zone_known);
+	assert_int_equal(l.zone, 60);
+	assert_span(l.host, "mx1");
+	l = parse("2026-11-27T10:00:01Z mx1 postfix/smtp[1]: 4A: to=<u@x.example>, relay=none, dsn=4.4.1, "
+		  "status=deferred (no route)");
+	assert_true(l.zone_known);
+	assert_int_equal(l.zone, 0);
+	l = parse("2026-11-27T10:00:01-05:30 mx1 postfix/smtp[1]: 4A: to=<u@x.example>, relay=none, dsn=4.4.1, "
+		  "status=deferred (no route)");
+	assert_int_equal(l.zone, -330);
+
+	/* RFC 5424, with and without structured data. */
+	l = parse("<22>1 2026-11-27T10:00:01.5Z mx1 postfix/smtp 1234 - - 4A: to=<u@x.example>, relay=none, "
+		  "dsn=5.1.1, status=bounced (unknown)");
+	assert_int_equal(l.kind, DX_LOGL_DELIVERY);
+	assert_span(l.host, "mx1");
+	assert_span(l.program, "postfix/smtp");
+	assert_span(l.text, "unknown");
+	l = parse("<22>1 2026-11-27T10:00:01Z mx1 sm-mta 42 - [meta sequenceId=\"7\" x=\"a\\]b\"] 2ARA01: "
+		  "to=<u@x.example>, delay=00:00:01, mailer=esmtp, dsn=5.1.1, stat=User unknown");
+	assert_int_equal(l.family, DX_LOGF_SENDMAIL);
+	assert_int_equal(l.outcome, DX_LOGO_BOUNCED);
+	assert_span(l.text, "User unknown");
+
+	/* Not logs: a header field, a bad month, a bad clock, empty. */
+	assert_int_equal(parse("Received: from x by y; Thu, 27 Nov 2026").timed, 0);
+	assert_int_equal(parse("Nox 27 10:00:01 mx1 postfix/smtp[1]: 4A: to=<u@x>").timed, 0);
+	assert_int_equal(parse("Nov 27 10:0:01 mx1 postfix/smtp[1]: 4A: to=<u@x>").timed, 0);
+	assert_int_equal(parse("Nov 32 10:00:01 mx1 postfix/smtp[1]: x").timed, 0);
+	assert_int_equal(parse("").timed, 0);
+	/* A timestamped line of another program. */
+	l = parse("Nov 27 10:00:01 mx1 sshd[5]: Accepted publickey for root");
+	assert_int_equal(l.timed, 1);
+	assert_int_equal(l.family, DX_LOGF_NONE);
+	assert_int_equal(l.kind, DX_LOGL_OTHER);
+}
+
+static void test_exim(void **state)
+{
+	(void)state;
+	dx_logline l = parse("2026-11-27 10:00:02 1tGxyz-000ABC-12 ** user@example.com R=dnslookup T=remote_smtp "
+			     "H=mx.example.com [192.0.2.1] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes "
+			     "DN=\"CN=mx.example.com: x\": SMTP error from remote mail server after RCPT "
+			     "TO:<user@example.com>: 550 5.1.1 User unknown");
+	assert_int_equal(l.family, DX_LOGF_EXIM);
+	assert_int_equal(l.kind, DX_LOGL_DELIVERY);
+	assert_int_equal(l.outcome, DX_LOGO_BOUNCED);
+	assert_int_equal(l.year, 2026);
+	assert_int_equal(l.host.n, 0);
+	assert_span(l.queue_id, "1tGxyz-000ABC-12");
+	assert_span(l.rcpts, "user@example.com");
+	assert_span(dx_logline_relay_host(&l), "mx.example.com");
+	assert_span(l.text, "SMTP error from remote mail server after RCPT TO:<user@example.com>: 550 5.1.1 User "
+			    "unknown");
+
+	/* Deferred, with a pid, a zone and the 4.97 id form. */
+	l = parse("2026-11-27 10:00:02.123 +0100 [4321] 1tGxyz-00000000ABC-1234 == a@example.net "
+		  "R=dnslookup T=remote_smtp defer (-45) H=mx.example.net [198.51.100.1]: SMTP error from remote "
+		  "mail server after RCPT TO:<a@example.net>: 451 4.7.1 Greylisted");
+	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
+	assert_true(l.zone_known);
+	assert_int_equal(l.zone, 60);
+	assert_span(l.queue_id, "1tGxyz-00000000ABC-1234");
+	assert_span(l.text, "SMTP error from remote mail server after RCPT TO:<a@example.net>: 451 4.7.1 "
+			    "Greylisted");
+
+	/* An address right before its text, and a parent address. */
+	l = parse("2026-11-27 10:00:03 1tGxyz-000ABC-12 ** nobody@example.org: Unrouteable address");
+	assert_span(l.rcpts, "nobody@example.org");
+	assert_span(l.text, "Unrouteable address");
+	l = parse("2026-11-27 10:00:03 1tGxyz-000ABC-12 ** box@local.example <alias@example.org> R=local "
+		  "T=local_delivery: mailbox is full");
+	assert_span(l.rcpts, "box@local.example");
+	assert_span(l.orig_rcpt, "alias@example.org");
+	assert_span(l.text, "mailbox is full");
+
+	/* Delivered, with its server's answer; the sender line. */
+	l = parse("2026-11-27 10:00:04 1tGxyz-000ABC-12 => ok@example.com R=dnslookup T=remote_smtp "
+		  "H=mx.example.com [192.0.2.1] C=\"250 2.0.0 OK id=1tGabc\"");
+	assert_int_equal(l.outcome, DX_LOGO_SENT);
+	assert_span(l.text, "250 2.0.0 OK id=1tGabc");
+	l = parse("2026-11-27 10:00:00 1tGxyz-000ABC-12 <= s@example.org H=client [192.0.2.5] P=esmtp S=1234 "
+		  "id=abc@example.org");
+	assert_int_equal(l.kind, DX_LOGL_SENDER);
+	assert_span(l.sender, "s@example.org");
+	assert_span(l.message_id, "abc@example.org");
+
+	/* Through syslog, with and without Exim's own time. */
+	l = parse("Nov 27 10:00:02 mx2 exim[77]: 2026-11-27 10:00:02 1tGxyz-000ABC-12 ** u@example.com: "
+		  "Unrouteable address");
+	assert_int_equal(l.outcome, DX_LOGO_BOUNCED);
+	assert_span(l.host, "mx2");
+	l = parse("Nov 27 10:00:02 mx2 exim4[77]: 1tGxyz-000ABC-12 == u@example.com routing defer (-51): retry "
+		  "time not reached");
+	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
+	assert_span(l.text, "retry time not reached");
+
+	/* Exim notes that are not deliveries, and not Exim at all. */
+	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000ABC-12 Completed").kind, DX_LOGL_OTHER);
+	assert_int_equal(parse("2026-11-27 10:00:05 exim 4.96 daemon started: pid=1").family, DX_LOGF_NONE);
+	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000AB-12 ** a@b: x").kind, DX_LOGL_OTHER);
+}
+
+static void test_sendmail(void **state)
+{
+	(void)state;
+	dx_logline l = parse("Nov 27 10:00:01 mx3 sendmail[1234]: 2ARA01x1001234: to=<user@example.com>, "
+			     "delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.com. "
+			     "[192.0.2.1], dsn=5.1.1, stat=User unknown");
+	assert_int_equal(l.family, DX_LOGF_SENDMAIL);
+	assert_int_equal(l.outcome, DX_LOGO_BOUNCED);
+	assert_span(l.queue_id, "2ARA01x1001234");
+	assert_span(l.relay, "mx.example.com. [192.0.2.1]");
+	assert_span(dx_logline_relay_host(&l), "mx.example.com");
+	assert_span(l.dsn, "5.1.1");
+	assert_span(l.text, "User unknown");
+
+	/* Several recipients, a ctladdr with a comma-space inside, a stat
+	 * with commas. */
+	l = parse("Nov 27 10:00:01 mx3 sm-mta[1]: 2ARA02: to=<a@example.com>,b@example.net, ctladdr=<s@x> "
+		  "(1000/1000), delay=00:05:00, mailer=esmtp, relay=mx.example.com., dsn=4.0.0, "
+		  "stat=Deferred: 451 4.3.0 Temporary failure, try again");
+	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
+	assert_span(l.text, "Deferred: 451 4.3.0 Temporary failure, try again");
+	size_t pos = 0;
+	dx_span a;
+	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 1);
+	assert_span(a, "a@example.com");
+	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 1);
+	assert_span(a, "b@example.net");
+	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 0);
+
+	l = parse("Nov 27 10:00:01 mx3 sendmail[1]: 2ARA03: to=<ok@example.com>, delay=00:00:01, mailer=esmtp, "
+		  "relay=mx.example.com. [192.0.2.1], dsn=2.0.0, stat=Sent (OK id=123)");
+	assert_int_equal(l.outcome, DX_LOGO_SENT);
+	l = parse("Nov 27 10:00:01 mx3 sendmail[1]: 2ARA04: to=<q@example.com>, delay=00:00:00, mailer=esmtp, "
+		  "stat=queued");
+	assert_int_equal(l.kind, DX_LOGL_OTHER);
+	l = parse("Nov 27 10:00:00 mx3 sendmail[1]: 2ARA01x1001234: from=<s@example.org>, size=1234, class=0, "
+		  "nrcpts=1, msgid=<m1@example.org>, proto=ESMTP, daemon=MTA, relay=client [192.0.2.5]");
+	assert_int_equal(l.kind, DX_LOGL_SENDER);
+	assert_span(l.sender, "s@example.org");
+	assert_span(l.message_id, "<m1@example.org>");
+}
+
+static void test_rcpt_single(void **state)
+{
+	(void)state;
+	/* A Postfix address with a quoted local part holding a comma is one. */
+	dx_logline l = parse("Nov 27 10:00:01 mx1 postfix/smtp[1]: 4A: to=<\"a,b\"@example.com>, relay=none, "
+			     "dsn=5.1.1, status=bounced (x)");
+	size_t pos = 0;
+	dx_span a;
+	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 1);
+	assert_span(a, "\"a,b\"@example.com");
+	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 0);
+}
+
+static void test_detect(void **state)
+{
+	(void)state;
+	static const char postfix[] =
+		"Nov 27 10:00:00 mx1 postfix/qmgr[99]: 4A: from=<s@x>, size=1, nrcpt=1 (queue active)\n"
+		"Nov 27 10:00:01 mx1 postfix/smtp[1]: 4A: to=<u@x>, relay=none, dsn=5.1.1, status=bounced (x)\n"
+		"Nov 27 10:00:01 mx1 sshd[5]: Accepted\n";
+	assert_true(dx_log_detect(postfix, sizeof postfix - 1));
+	static const char exim[] = "2026-11-27 10:00:00 exim 4.96 daemon started\n"
+				   "2026-11-27 10:00:02 1tGxyz-000ABC-12 ** u@example.com: Unrouteable address\n";
+	assert_true(dx_log_detect(exim, sizeof exim - 1));
+	/* A system log with no mail server line; a message; an mbox. */
+	static const char other[] = "Nov 27 10:00:01 h sshd[5]: Accepted\nNov 27 10:00:02 h cron[6]: x\n";
+	assert_false(dx_log_detect(other, sizeof other - 1));
+	static const char mail[] = "Return-Path: <>\nNov 27 10:00:01 mx1 postfix/smtp[1]: 4A: to=<u@x>\nSubject: x\n"
+				   "From: y\n\nbody\n";
+	assert_false(dx_log_detect(mail, sizeof mail - 1));
+	static const char mbox[] = "From x@y Thu Nov 27 10:00:00 2026\nSubject: x\n\n";
+	assert_false(dx_log_detect(mbox, sizeof mbox - 1));
+	/* A line cut short at the end says nothing. */
+	assert_false(dx_log_detect(postfix, 30));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_postfix_bounced),
+		cmocka_unit_test(test_postfix_other_services),
+		cmocka_unit_test(test_postfix_queue_lines),
+		cmocka_unit_test(test_timestamp_forms),
+		cmocka_unit_test(test_exim),
+		cmocka_unit_test(test_sendmail),
+		cmocka_unit_test(test_rcpt_single),
+		cmocka_unit_test(test_detect),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
