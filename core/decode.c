@@ -25,6 +25,7 @@
 #include "detect.h"
 #include "mbox.h"
 #include "dsnidx.h"
+#include "decode.h"
 #include "rfc2045.h"
 #include "rfc2047.h"
 #include "rfc5322.h"
@@ -41,28 +42,6 @@ static const dx_decoder decoders[] = {
 	{"rfc3834", dx_decode_rfc3834},
 	{"text", dx_decode_text},
 	{"rfc3464", dx_decode_rfc3464_nested},
-};
-
-/* Longest diagnostic kept in a record; servers rarely say more that
- * matters, and a hostile one can say megabytes. */
-enum { MAX_DIAGNOSTIC = 2048 };
-
-struct dx_engine {
-	dx_options opts;
-	char *rules_file;        /* owned copy of opts.rules_file */
-	dx_rules *rules;
-	dx_lexicon *lex;
-	const dx_scan_kernel *kernel;
-};
-
-struct dx_dctx {
-	const dx_engine *engine;
-	dx_arena arena;
-	dx_charset_ctx *charsets;
-	dx_matcher *matcher;
-	/* The last message's decision per recipient, for explanations. */
-	dx_verdict *verdicts;
-	unsigned nverdicts;
 };
 
 void dx_limits_default(dx_limits *l)
@@ -170,6 +149,7 @@ dx_dctx *dx_dctx_new(const dx_engine *e)
 	if (!d)
 		return NULL;
 	d->engine = e;
+	d->tz_key = -1;
 	/* The arena may hold a decoded copy or two of the message, never much
 	 * more; the cap stops a hostile message from taking all memory. */
 	size_t cap = e->opts.limits.max_message_size;
@@ -225,7 +205,7 @@ static const char *normal_action(const dx_rcpt *r)
 	return cls == '4' ? "delayed" : cls == '2' ? "delivered" : "failed";
 }
 
-static const char *clean(dx_arena *a, const char *s, size_t max)
+const char *dx_clean_text(dx_arena *a, const char *s, size_t max)
 {
 	if (!s)
 		return "";
@@ -374,6 +354,70 @@ static void record_key(const dx_hash *msg, unsigned index, const char *recipient
 	key[1] = k.hi;
 }
 
+int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64_t msg_time, const dx_hash *msg_id,
+		    int include_delivered, dx_record_fn fn, dx_explain_fn xfn, void *arg, unsigned *emitted)
+{
+	dx_arena *a = &d->arena;
+	dx_record rec = *base;
+	for (unsigned i = 0; i < b->nrcpts; i++) {
+		const dx_rcpt *r = &b->rcpts[i];
+		const char *action = normal_action(r);
+		int success = strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
+			      strcmp(action, "expanded") == 0;
+		if (success && !include_delivered)
+			continue;
+		dx_facts facts = {
+			.status = r->status,
+			.reply_code = r->reply_code,
+			.action = action,
+			.decoder = b->decoder,
+			.command = r->command,
+			.diagnostic = r->diagnostic,
+			.summary = r->summary,
+		};
+		dx_verdict verdict, *v = &verdict;
+		if (r->reason) {
+			memset(v, 0, sizeof *v);
+			v->reason = r->reason;
+			v->matched = "decoder";
+		} else
+			dx_classify(d->matcher, &facts, v);
+		const char *status = r->status;
+		if (!status && !r->reason)
+			status = pseudo_status(a, v->reason, r->reply_code, action);
+
+		rec.index = ++*emitted;
+		rec.timestamp = r->last_attempt != DX_NO_TIME ? r->last_attempt : msg_time;
+		rec.recipient = dx_clean_text(a, r->recipient, 320);
+		record_key(msg_id, rec.index, rec.recipient, rec.key);
+		rec.domain = dx_clean_text(a, dx_addr_domain(r->recipient), 255);
+		rec.action = action;
+		rec.status = status ? dx_clean_text(a, status, 16) : "";
+		rec.reply_code = r->reply_code;
+		rec.reason = v->reason;
+		rec.hard_bounce = dx_hard_bounce(v->reason, status, r->reply_code, action);
+		rec.remote_mta = dx_clean_text(a, r->remote_mta, 255);
+		rec.diagnostic = dx_clean_text(a, r->diagnostic, MAX_DIAGNOSTIC);
+		if (fn && fn(arg, &rec) != 0)
+			return 1;
+		if (xfn) {
+			dx_explanation x = {
+				.record = &rec,
+				.command = r->command ? r->command : "",
+				.summary = dx_clean_text(a, r->summary, MAX_DIAGNOSTIC),
+				.reason_by = v->matched,
+				.rule_file = v->rule_file ? v->rule_file : "",
+				.rule_line = v->rule_line,
+				.rule_text = v->rule_text ? v->rule_text : "",
+				.status_pseudo = !r->status && status,
+			};
+			if (xfn(arg, &x) != 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_explain_fn xfn, void *arg,
 			 void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords)
 {
@@ -381,8 +425,6 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 	dx_arena *a = &d->arena;
 	unsigned emitted = 0;
 	dx_outcome outcome = DX_NOT_BOUNCE;
-	d->nverdicts = 0;
-	d->verdicts = NULL;
 	if (nrecords)
 		*nrecords = 0;
 	dx_arena_reset(a);
@@ -512,71 +554,13 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 	memset(&rec, 0, sizeof rec);
 	rec.source = msg->source;
 	rec.offset = msg->offset;
-	rec.reporting_mta = clean(a, b.reporting_mta, 255);
-	rec.sender = clean(a, sender, 320);
-	rec.subject = clean(a, subject, 998);
-	rec.message_id = clean(a, message_id, 998);
+	rec.reporting_mta = dx_clean_text(a, b.reporting_mta, 255);
+	rec.sender = dx_clean_text(a, sender, 320);
+	rec.subject = dx_clean_text(a, subject, 998);
+	rec.message_id = dx_clean_text(a, message_id, 998);
 	rec.decoder = b.decoder;
-
-	d->verdicts = dx_arena_alloc(a, (b.nrcpts ? b.nrcpts : 1) * sizeof *d->verdicts);
-	if (!d->verdicts)
+	if (dx_emit_records(d, &b, &rec, msg_time, &msg_id, o->include_delivered, fn, xfn, arg, &emitted) < 0)
 		goto nomem;
-	for (unsigned i = 0; i < b.nrcpts; i++) {
-		const dx_rcpt *r = &b.rcpts[i];
-		const char *action = normal_action(r);
-		int success = strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
-			      strcmp(action, "expanded") == 0;
-		if (success && !o->include_delivered)
-			continue;
-		dx_facts facts = {
-			.status = r->status,
-			.reply_code = r->reply_code,
-			.action = action,
-			.decoder = b.decoder,
-			.command = r->command,
-			.diagnostic = r->diagnostic,
-			.summary = r->summary,
-		};
-		dx_verdict *v = &d->verdicts[d->nverdicts++];
-		if (r->reason) {
-			memset(v, 0, sizeof *v);
-			v->reason = r->reason;
-			v->matched = "decoder";
-		} else
-			dx_classify(d->matcher, &facts, v);
-		const char *status = r->status;
-		if (!status && !r->reason)
-			status = pseudo_status(a, v->reason, r->reply_code, action);
-
-		rec.index = ++emitted;
-		rec.timestamp = r->last_attempt != DX_NO_TIME ? r->last_attempt : msg_time;
-		rec.recipient = clean(a, r->recipient, 320);
-		record_key(&msg_id, rec.index, rec.recipient, rec.key);
-		rec.domain = clean(a, dx_addr_domain(r->recipient), 255);
-		rec.action = action;
-		rec.status = status ? clean(a, status, 16) : "";
-		rec.reply_code = r->reply_code;
-		rec.reason = v->reason;
-		rec.hard_bounce = dx_hard_bounce(v->reason, status, r->reply_code, action);
-		rec.remote_mta = clean(a, r->remote_mta, 255);
-		rec.diagnostic = clean(a, r->diagnostic, MAX_DIAGNOSTIC);
-		if (fn && fn(arg, &rec) != 0)
-			break;
-		if (xfn) {
-			dx_explanation x = {
-				.record = &rec,
-				.command = r->command ? r->command : "",
-				.summary = clean(a, r->summary, MAX_DIAGNOSTIC),
-				.reason_by = v->matched,
-				.rule_file = v->rule_file ? v->rule_file : "",
-				.rule_line = v->rule_line,
-				.rule_text = v->rule_text ? v->rule_text : "",
-				.status_pseudo = !r->status && status,
-			};
-			if (xfn(arg, &x) != 0)
-				break;
-		}
-	}
 	if (nrecords)
 		*nrecords = emitted;
 	return outcome;
