@@ -40,7 +40,7 @@ CMD_OBJ  := $(CMD_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e containers incremental reports hostile valgrind-check fuzz-replay fuzz sisimai conformance bench demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers incremental reports logs hostile valgrind-check fuzz-replay fuzz sisimai conformance bench demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -83,7 +83,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/helpers.h $(BUILD)/libdsnidx.a | $(B
 test: deps
 	$(MAKE) check
 
-check: all unit e2e containers incremental reports hostile fuzz-replay sisimai
+check: all unit e2e containers incremental reports logs hostile fuzz-replay sisimai
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -128,6 +128,9 @@ incremental: $(BUILD)/dsnidx
 
 reports: $(BUILD)/dsnidx
 	DSNIDX=$(BUILD)/dsnidx sh tests/reports.sh
+
+logs: $(BUILD)/dsnidx
+	DSNIDX=$(BUILD)/dsnidx sh tests/logs.sh
 
 sisimai: $(BUILD)/dsnidx $(BUILD)/tests/mkarchive
 	@if [ -d "$(SISIMAI_CORPUS)" ]; then \

@@ -272,6 +272,7 @@ typedef struct sink_state {
 	dx_writer *writer;         /* parse */
 	int indexing;              /* index */
 	uint64_t added, already;
+	int delivered;             /* print records of successful deliveries too */
 } sink_state;
 
 static double now(void)
@@ -340,6 +341,9 @@ static void on_progress(void *arg, const dx_stats *st)
 static int on_record_print(void *arg, const dx_record *r)
 {
 	sink_state *s = arg;
+	/* Logs give their successful deliveries whatever --delivered says. */
+	if (!s->delivered && strcmp(r->action, "delivered") == 0)
+		return 0;
 	return dx_writer_record(s->writer, r);
 }
 
@@ -350,8 +354,10 @@ static void explain_line(const char *name, const char *value)
 
 static int on_explain(void *arg, const dx_explanation *x)
 {
-	(void)arg;
+	sink_state *s = arg;
 	const dx_record *r = x->record;
+	if (!s->delivered && strcmp(r->action, "delivered") == 0)
+		return 0;
 	char buf[1200];
 	printf("%s, offset %llu, recipient %u: %s\n", r->source, (unsigned long long)r->offset, r->index,
 	       r->recipient[0] ? r->recipient : "(unknown)");
@@ -408,6 +414,13 @@ static void summary(sink_state *s, const dx_stats *st, const char *verb)
 			fprintf(stderr, ", %llu files unchanged", (unsigned long long)st->sources_skipped);
 		if (st->sources_resumed)
 			fprintf(stderr, ", %llu files resumed", (unsigned long long)st->sources_resumed);
+	}
+	if (st->log_lines) {
+		fprintf(stderr, ", %llu log lines (%llu delivered", (unsigned long long)st->log_lines,
+			(unsigned long long)st->delivered);
+		if (st->log_malformed)
+			fprintf(stderr, ", %llu not in a log format", (unsigned long long)st->log_malformed);
+		fputc(')', stderr);
 	}
 	if (st->undecoded)
 		fprintf(stderr, ", %llu undecoded", (unsigned long long)st->undecoded);
@@ -515,7 +528,8 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 		msg("%s", err.message);
 		return err.code == DX_ERR_RULES ? EXIT_USAGE : EXIT_PARTIAL;
 	}
-	sink_state s = {.quiet = a.quiet, .tty = isatty(STDERR_FILENO), .started = now(), .stats = want_stats};
+	sink_state s = {.quiet = a.quiet, .tty = isatty(STDERR_FILENO), .started = now(), .stats = want_stats,
+			.delivered = a.opts.include_delivered};
 	if (s.tty && !s.quiet)
 		s.total_bytes = dx_input_size((const char *const *)argv + optind, (size_t)(argc - optind));
 	dx_sink sink = {.arg = &s, .diag = on_diag, .progress = on_progress};

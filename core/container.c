@@ -410,6 +410,7 @@ struct dx_archive {
 	char why[400];           /* what made it fail */
 	int member_open;
 	dx_expand_limits lim;
+	int64_t mtime;           /* the current member's, or INT64_MIN */
 	/* Directories seen holding cur/ or new/: Maildirs, whose tmp/ is skipped. */
 	char *maildirs[MAX_MAILDIRS];
 	unsigned nmaildirs;
@@ -649,6 +650,7 @@ int dx_archive_next(dx_archive *ar, const char **path, dx_stream **member, char 
 		if (skip_member(ar, p))
 			continue;
 		snprintf(ar->path, sizeof ar->path, "%s", p);
+		ar->mtime = archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e) : INT64_MIN;
 		member_stream *m = calloc(1, sizeof *m);
 		dx_stream *s = m ? dx_stream_new(&member_ops, m, NULL) : NULL;
 		if (!s) {
@@ -676,4 +678,9 @@ void dx_archive_close(dx_archive *ar)
 	for (unsigned i = 0; i < ar->nmaildirs; i++)
 		free(ar->maildirs[i]);
 	free(ar);
+}
+
+int64_t dx_archive_mtime(const dx_archive *ar)
+{
+	return ar->mtime;
 }

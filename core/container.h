@@ -69,6 +69,9 @@ dx_archive *dx_archive_open(dx_stream *s, dx_kind kind, uint64_t max_7z_memory, 
  * the end, or after a member whose data was damaged (its reads said so);
  * -1 with a message when the archive cannot be read further. */
 int dx_archive_next(dx_archive *ar, const char **path, dx_stream **member, char *err, size_t errsz);
+/* The modification time of the member dx_archive_next gave (UTC seconds),
+ * or INT64_MIN when the archive does not say. */
+int64_t dx_archive_mtime(const dx_archive *ar);
 void dx_archive_close(dx_archive *ar);
 
 #endif

@@ -216,6 +216,24 @@ typedef int (*dx_explain_fn)(void *arg, const dx_explanation *x);
 dx_outcome dx_decode_explain(dx_dctx *d, const dx_message *msg, dx_explain_fn fn, void *arg,
 			     void (*diag)(void *arg, const dx_diag *dg), unsigned *nrecords);
 
+/* ---- Mail server logs ----------------------------------------------------- */
+
+/* Decodes one line of a Postfix, Exim or Sendmail log (line->data, without
+ * its line end; from_mbox and truncated are not used): a delivery attempt
+ * gives one record per recipient it names, action "failed", "delayed" or
+ * "delivered", with decoder "postfix-log", "exim-log" or "sendmail-log".
+ * Successful deliveries are given whatever include_delivered says (reason
+ * "delivered"), so that an index can count them; the failures go through
+ * the same classifier as bounces. A line without a year in its time
+ * (classic syslog) gets the latest year that does not put it more than a
+ * day after ref_time (the log file's modification time; DX_NO_TIME for
+ * now); a time without a zone is local time (TZ). Returns DX_DECODED, or
+ * DX_NOT_BOUNCE for any other line. */
+dx_outcome dx_decode_logline(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_record_fn fn, void *arg,
+			     unsigned *nrecords);
+dx_outcome dx_decode_logline_explain(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_explain_fn fn,
+				     void *arg, unsigned *nrecords);
+
 /* ---- Runs over paths ----------------------------------------------------- */
 
 typedef struct dx_stats {
@@ -230,6 +248,9 @@ typedef struct dx_stats {
 	uint64_t sources_skipped;  /* files not read: unchanged since the last run */
 	uint64_t sources_resumed;  /* files read from where the last run stopped */
 	uint64_t bytes_skipped;    /* bytes of files left unread, or before where they were resumed */
+	uint64_t log_lines;        /* lines read from mail server logs */
+	uint64_t log_malformed;    /* lines of logs that are no log lines (skipped) */
+	uint64_t delivered;        /* successful deliveries read from logs (in no record count) */
 } dx_stats;
 
 /* The size of what the paths hold (regular files, walked as dx_run walks

@@ -137,7 +137,7 @@ static int iso_time(const char *p, size_t n, size_t *i, dx_logline *l, char sep)
 }
 
 /* A token up to the next space: its span, and *i after the space. */
-static int token(const char *p, size_t n, size_t *i, dx_span *t)
+static int token(const char *p, size_t n, size_t *i, dx_logspan *t)
 {
 	size_t j = *i;
 	while (j < n && p[j] != ' ')
@@ -189,7 +189,7 @@ static int rfc5424(const char *p, size_t n, size_t *i, dx_logline *l)
 		return 0;
 	if (!iso_time(p, n, &j, l, 'T') || !expect(p, n, &j, ' '))
 		return 0;
-	dx_span procid, msgid;
+	dx_logspan procid, msgid;
 	if (!token(p, n, &j, &l->host) || !token(p, n, &j, &l->program) || !token(p, n, &j, &procid) ||
 	    !token(p, n, &j, &msgid))
 		return 0;
@@ -219,12 +219,12 @@ static int rfc5424(const char *p, size_t n, size_t *i, dx_logline *l)
 	return 1;
 }
 
-static int span_has(dx_span s, const char *needle)
+static int span_has(dx_logspan s, const char *needle)
 {
 	return dx_memmem(s.p, s.n, needle, strlen(needle)) != NULL;
 }
 
-static dx_log_family family_of(dx_span prog)
+static dx_log_family family_of(dx_logspan prog)
 {
 	if (span_has(prog, "postfix"))
 		return DX_LOGF_POSTFIX;
@@ -237,9 +237,9 @@ static dx_log_family family_of(dx_span prog)
 
 /* The value of "key" in p[from..n): after ", key" (key includes its '=')
  * up to the next ", " (or the end). */
-static dx_span field(const char *p, size_t n, size_t from, const char *key)
+static dx_logspan field(const char *p, size_t n, size_t from, const char *key)
 {
-	dx_span v = {NULL, 0};
+	dx_logspan v = {NULL, 0};
 	size_t k = strlen(key);
 	for (size_t j = from; j + 2 + k <= n; j++) {
 		const char *c = dx_memmem(p + j, n - j, key, k);
@@ -261,7 +261,7 @@ static dx_span field(const char *p, size_t n, size_t from, const char *key)
 
 /* "<addr>" at p[*i] (after "to=" or "from="): the address between the
  * brackets, up to the first ">" followed by ',' or the end. */
-static int bracketed(const char *p, size_t n, size_t *i, dx_span *out)
+static int bracketed(const char *p, size_t n, size_t *i, dx_logspan *out)
 {
 	size_t j = *i;
 	if (!expect(p, n, &j, '<'))
@@ -278,7 +278,7 @@ static int bracketed(const char *p, size_t n, size_t *i, dx_span *out)
 }
 
 /* A queue id: letters and digits, then ": ". */
-static int queue_id(const char *p, size_t n, size_t *i, dx_span *q)
+static int queue_id(const char *p, size_t n, size_t *i, dx_logspan *q)
 {
 	size_t j = *i;
 	while (j < n && is_alnum(p[j]))
@@ -307,14 +307,14 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 		size_t j = i + 3;
 		if (!bracketed(p, n, &j, &l->rcpts))
 			return;
-		dx_span orig = field(p, n, j, "orig_to=");
+		dx_logspan orig = field(p, n, j, "orig_to=");
 		if (orig.n >= 2 && orig.p[0] == '<' && orig.p[orig.n - 1] == '>') {
 			l->orig_rcpt.p = orig.p + 1;
 			l->orig_rcpt.n = orig.n - 2;
 		}
 		l->relay = field(p, n, j, "relay=");
 		l->dsn = field(p, n, j, "dsn=");
-		dx_span st = field(p, n, j, "status=");
+		dx_logspan st = field(p, n, j, "status=");
 		if (!st.n)
 			return;
 		/* "status=bounced (text)": the word, then the text in parentheses
@@ -346,7 +346,7 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 		size_t j = i + 5;
 		if (!bracketed(p, n, &j, &l->sender))
 			return;
-		dx_span st = field(p, n, j, "status=");
+		dx_logspan st = field(p, n, j, "status=");
 		if (st.n >= 7 && memcmp(st.p, "expired", 7) == 0)
 			l->kind = DX_LOGL_EXPIRED;
 		else if (field(p, n, j, "nrcpt=").n)
@@ -366,7 +366,7 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 
 /* An Exim message id: "1tGxyz-000ABC-12" (6-6-2) or, from 4.97 on,
  * "1tGxyz-00000000ABC-1234" (6-11-4). */
-static int exim_id(const char *p, size_t n, size_t *i, dx_span *q)
+static int exim_id(const char *p, size_t n, size_t *i, dx_logspan *q)
 {
 	size_t j = *i, parts[3], k = 0;
 	while (k < 3) {
@@ -389,9 +389,9 @@ static int exim_id(const char *p, size_t n, size_t *i, dx_span *q)
 
 /* The value of "KEY=" among Exim's tokens in p[from..to): up to a space,
  * or a quoted string; for H=, with the " [address]" after it. */
-static dx_span exim_token(const char *p, size_t to, size_t from, const char *key)
+static dx_logspan exim_token(const char *p, size_t to, size_t from, const char *key)
 {
-	dx_span v = {NULL, 0};
+	dx_logspan v = {NULL, 0};
 	size_t k = strlen(key);
 	for (size_t j = from; j + k <= to; j++) {
 		if (p[j] == '"') { /* skip a quoted value: it may hold anything */
@@ -498,7 +498,7 @@ static void exim(const char *p, size_t n, size_t i, dx_logline *l)
 	size_t tokens_end = t < n ? t : n;
 	l->relay = exim_token(p, tokens_end, e, "H=");
 	if (l->outcome == DX_LOGO_SENT) {
-		dx_span c = exim_token(p, n, e, "C=");
+		dx_logspan c = exim_token(p, n, e, "C=");
 		if (c.n >= 2 && c.p[0] == '"') {
 			l->text.p = c.p + 1;
 			l->text.n = c.n - 2;
@@ -515,9 +515,9 @@ static void exim(const char *p, size_t n, size_t i, dx_logline *l)
 /* The value of "key=" in Sendmail's "k=v, k=v, stat=text": up to the next
  * ", word=" (a recipient list "<a>,<b>" has no space after its commas);
  * stat= takes the rest of the line. */
-static dx_span sendmail_field(const char *p, size_t n, size_t from, const char *key)
+static dx_logspan sendmail_field(const char *p, size_t n, size_t from, const char *key)
 {
-	dx_span v = {NULL, 0};
+	dx_logspan v = {NULL, 0};
 	size_t k = strlen(key);
 	size_t j = from;
 	while (j < n) {
@@ -552,7 +552,7 @@ static void sendmail(const char *p, size_t n, size_t i, dx_logline *l)
 		return;
 	if (starts(p, n, i, "to=")) {
 		l->rcpts = sendmail_field(p, n, i, "to=");
-		dx_span st = sendmail_field(p, n, i, "stat=");
+		dx_logspan st = sendmail_field(p, n, i, "stat=");
 		if (!l->rcpts.n || !st.n)
 			return;
 		l->relay = sendmail_field(p, n, i, "relay=");
@@ -570,13 +570,13 @@ static void sendmail(const char *p, size_t n, size_t i, dx_logline *l)
 		return;
 	}
 	if (starts(p, n, i, "from=")) {
-		dx_span f = sendmail_field(p, n, i, "from=");
+		dx_logspan f = sendmail_field(p, n, i, "from=");
 		if (f.n >= 2 && f.p[0] == '<' && f.p[f.n - 1] == '>') {
 			f.p++;
 			f.n -= 2;
 		}
 		l->sender = f;
-		dx_span m = sendmail_field(p, n, i, "msgid=");
+		dx_logspan m = sendmail_field(p, n, i, "msgid=");
 		if (m.n)
 			l->message_id = m;
 		l->kind = DX_LOGL_SENDER;
@@ -640,7 +640,7 @@ dx_log_kind dx_logline_parse(const char *p, size_t n, dx_logline *out)
 	return out->kind;
 }
 
-int dx_logline_rcpt(const dx_logline *l, size_t *pos, dx_span *addr)
+int dx_logline_rcpt(const dx_logline *l, size_t *pos, dx_logspan *addr)
 {
 	const char *p = l->rcpts.p;
 	size_t n = l->rcpts.n, i = *pos;
@@ -679,9 +679,9 @@ int dx_logline_rcpt(const dx_logline *l, size_t *pos, dx_span *addr)
 	return 0;
 }
 
-dx_span dx_logline_relay_host(const dx_logline *l)
+dx_logspan dx_logline_relay_host(const dx_logline *l)
 {
-	dx_span h = l->relay;
+	dx_logspan h = l->relay;
 	size_t k = 0;
 	while (k < h.n && h.p[k] != '[' && h.p[k] != ' ' && !(l->family == DX_LOGF_POSTFIX && h.p[k] == ':'))
 		k++;

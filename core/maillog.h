@@ -41,10 +41,10 @@ typedef enum dx_log_outcome {
 } dx_log_outcome;
 
 /* A span of the line. */
-typedef struct dx_span {
+typedef struct dx_logspan {
 	const char *p;
 	size_t n;
-} dx_span;
+} dx_logspan;
 
 typedef struct dx_logline {
 	dx_log_family family;
@@ -56,21 +56,21 @@ typedef struct dx_logline {
 	 * one, else the time is the logging host's local time. */
 	int year, mon, mday, hour, min, sec;
 	int zone_known, zone;
-	dx_span host;       /* the logging host; empty in Exim's own log */
-	dx_span program;    /* "postfix/smtp", "exim", "sm-mta"...; empty in Exim's own log */
-	dx_span queue_id;
+	dx_logspan host;       /* the logging host; empty in Exim's own log */
+	dx_logspan program;    /* "postfix/smtp", "exim", "sm-mta"...; empty in Exim's own log */
+	dx_logspan queue_id;
 	/* DX_LOGL_DELIVERY */
 	dx_log_outcome outcome;
-	dx_span rcpts;      /* the recipient: Sendmail may list several
+	dx_logspan rcpts;      /* the recipient: Sendmail may list several
 			     * ("<a@x>,<b@y>"): dx_logline_rcpt() takes them apart */
-	dx_span orig_rcpt;  /* Postfix orig_to=, Exim's parent address */
-	dx_span relay;      /* the server delivered to: "mx.example.com[192.0.2.1]:25" */
-	dx_span dsn;        /* Postfix and Sendmail dsn= */
-	dx_span text;       /* what the attempt ended with: Postfix's words in
+	dx_logspan orig_rcpt;  /* Postfix orig_to=, Exim's parent address */
+	dx_logspan relay;      /* the server delivered to: "mx.example.com[192.0.2.1]:25" */
+	dx_logspan dsn;        /* Postfix and Sendmail dsn= */
+	dx_logspan text;       /* what the attempt ended with: Postfix's words in
 			     * parentheses, Exim's after ": ", Sendmail's stat= */
 	/* DX_LOGL_SENDER, DX_LOGL_MESSAGE_ID */
-	dx_span sender;
-	dx_span message_id;
+	dx_logspan sender;
+	dx_logspan message_id;
 } dx_logline;
 
 /* Parses the line p[0..n) (without its line end). Returns its kind, also
@@ -79,11 +79,11 @@ dx_log_kind dx_logline_parse(const char *p, size_t n, dx_logline *out);
 
 /* The next recipient of l->rcpts from *pos on, without angle brackets:
  * 1 with *addr set, 0 when there are no more. */
-int dx_logline_rcpt(const dx_logline *l, size_t *pos, dx_span *addr);
+int dx_logline_rcpt(const dx_logline *l, size_t *pos, dx_logspan *addr);
 
 /* The relay's host name, without "[address]:port" ("none" and "local"
  * are kept as they are, since Postfix uses them for no relay). */
-dx_span dx_logline_relay_host(const dx_logline *l);
+dx_logspan dx_logline_relay_host(const dx_logline *l);
 
 /* Whether p[0..n) looks like a mail server log: of its first complete
  * lines (at most 16), most parse with a timestamp and at least one is a

@@ -47,7 +47,10 @@
 #include "container.h"
 #include "hash.h"
 #include "input.h"
+#include "logdecode.h"
+#include "maillog.h"
 #include "mbox.h"
+#include "text.h"
 #include "scan.h"
 
 enum {
@@ -73,6 +76,9 @@ typedef struct source {
 	size_t pre_len;
 	unsigned char *head;       /* its first bytes (up to DX_MARK_WINDOW), only when resuming */
 	size_t head_len;
+	/* When it was last written, or when the run began for a stream: the
+	 * year of a log line that gives none is taken from it. */
+	int64_t ref_time;
 	char name[];
 } source;
 
@@ -104,11 +110,15 @@ static void source_unref(source *s)
 
 /* ---- batches -------------------------------------------------------------- */
 
+/* What a segment holds: one message, a run of mbox messages, or whole
+ * lines of a mail server log. */
+enum { SEG_SINGLE, SEG_MBOX, SEG_LOG };
+
 typedef struct segment {
 	source *src;
 	uint64_t base;             /* offset of data[start] in the source */
 	size_t start, len;
-	int mbox;
+	int kind;                  /* SEG_* */
 	int truncated;             /* a single message cut at max_message_size */
 	int has_mark;              /* after its records, dx_sink.mark(mark) */
 	dx_source_state mark;
@@ -173,7 +183,7 @@ static int batch_reserve(batch *b, size_t extra)
 	return 0;
 }
 
-static int batch_add_segment(batch *b, source *src, uint64_t base, size_t start, size_t len, int mbox, int truncated)
+static int batch_add_segment(batch *b, source *src, uint64_t base, size_t start, size_t len, int kind, int truncated)
 {
 	if (b->nsegs == b->segcap) {
 		size_t cap = b->segcap ? b->segcap * 2 : 16;
@@ -189,7 +199,7 @@ static int batch_add_segment(batch *b, source *src, uint64_t base, size_t start,
 	g->base = base;
 	g->start = start;
 	g->len = len;
-	g->mbox = mbox;
+	g->kind = kind;
 	g->truncated = truncated;
 	return 0;
 }
@@ -504,6 +514,7 @@ typedef struct run {
 	const dx_sink *sink;
 	unsigned errors_pushed;    /* reader's thread: errors about inputs so far */
 	dx_expand_limits expand;   /* from limits: how far decompression may go */
+	int64_t started;           /* UTC seconds: the reference time of streams */
 	const char *const *paths;
 	size_t npaths;
 
@@ -637,11 +648,13 @@ static int push_chunk(run *r, chunk_kind kind, source *src, char *data, size_t l
 
 /* Reads a plain source (mail) into chunks: start, data, an error if
  * reading failed, end. Returns -1 when the run must stop. */
-static int read_plain(run *r, dx_stream *st, const char *name, const source *top, char *err, size_t errsz)
+static int read_plain(run *r, dx_stream *st, const char *name, const source *top, int64_t ref_time, char *err,
+		      size_t errsz)
 {
 	source *src = source_new(name);
 	if (!src)
 		return -1;
+	src->ref_time = ref_time;
 	if (top) {
 		src->markable = top->markable;
 		src->st = top->st;
@@ -711,8 +724,8 @@ static int notice(run *r, const char *name, const char *what, const char *why)
  * archive to open and read in turn. Takes the stream over (closes it).
  * `name` is the source's name: a path, then "archive:member" inside an
  * archive; decompression keeps the name. Returns -1 when the run must stop. */
-static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, const source *top, char *err,
-		     size_t errsz)
+static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, const source *top, int64_t ref_time,
+		     char *err, size_t errsz)
 {
 	int kind = dx_stream_kind(st, err, errsz);
 	if (kind < 0) {
@@ -729,7 +742,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, co
 		return ok;
 	}
 	if (kind == DX_KIND_PLAIN) {
-		int ok = read_plain(r, st, name, depth == 0 ? top : NULL, err, errsz);
+		int ok = read_plain(r, st, name, depth == 0 ? top : NULL, ref_time, err, errsz);
 		dx_stream_close(st);
 		return ok;
 	}
@@ -738,7 +751,7 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, co
 		dx_stream *inner = dx_decompress(st, (dx_kind)kind, &r->expand, err, errsz);
 		if (!inner)
 			return notice(r, name, what, err);
-		return read_tree(r, inner, name, depth + 1, NULL, err, errsz);
+		return read_tree(r, inner, name, depth + 1, NULL, ref_time, err, errsz);
 	}
 	const char *what = dx_kind_name(st, (dx_kind)kind);
 	char what_copy[16];
@@ -773,7 +786,8 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, co
 			break;
 		}
 		snprintf(mname, nl, "%s:%s", name, mpath);
-		ok = read_tree(r, member, mname, depth + 1, NULL, err, errsz);
+		int64_t mtime = dx_archive_mtime(ar);
+		ok = read_tree(r, member, mname, depth + 1, NULL, mtime != INT64_MIN ? mtime : ref_time, err, errsz);
 		free(mname);
 		if (ok < 0)
 			break;
@@ -793,8 +807,10 @@ static int read_source(run *r, const char *path, char *err, size_t errsz)
 		return push_chunk(r, CH_NOTICE, NULL, NULL, 0, err);
 	int fd = dx_stream_fd(st);
 	struct stat sb;
-	if (fd < 0 || (!r->sink->plan && !r->sink->mark) || fstat(fd, &sb) != 0)
-		return read_tree(r, st, path, 0, NULL, err, errsz);
+	int stated = fd >= 0 && fstat(fd, &sb) == 0;
+	int64_t ref_time = stated ? (int64_t)sb.st_mtim.tv_sec : r->started;
+	if (!stated || (!r->sink->plan && !r->sink->mark))
+		return read_tree(r, st, path, 0, NULL, ref_time, err, errsz);
 	source *top = source_new(path);
 	if (!top) {
 		dx_stream_close(st);
@@ -839,7 +855,7 @@ static int read_source(run *r, const char *path, char *err, size_t errsz)
 		}
 	}
 	unsigned errors_before = r->errors_pushed;
-	int ok = read_tree(r, st, path, 0, top, err, errsz);
+	int ok = read_tree(r, st, path, 0, top, ref_time, err, errsz);
 	if (ok == 0 && kind != DX_KIND_PLAIN && top->markable) {
 		/* A compressed file or an archive: one mark, at its end. */
 		top->st.done = top->st.size;
@@ -1002,8 +1018,8 @@ static void nomem(splitter *sp)
  * From_ line may straddle the cut); only line starts after its first byte
  * are considered. Returns 1 when found (*found_len bytes appended), 0 at the
  * end of the stream, -1 on a read error (reported) or memory exhaustion. */
-static int skip_to_boundary(splitter *sp, const char *path, const char *tail, size_t tail_len, uint64_t *file_pos,
-			    size_t *found_len)
+static int skip_to_boundary(splitter *sp, const char *path, const char *tail, size_t tail_len, int lines,
+			    uint64_t *file_pos, size_t *found_len)
 {
 	enum { KEEP = DX_MBOX_MAX_FROM_LINE + 1 };
 	size_t cap = READ_CHUNK + KEEP;
@@ -1019,6 +1035,14 @@ static int skip_to_boundary(splitter *sp, const char *path, const char *tail, si
 		size_t at = 0;
 		int undecided = 0;
 		for (size_t i = 1; i < have; i++) {
+			if (lines) {
+				/* A log: the next line begins after any '\n'. */
+				if (buf[i - 1] == '\n') {
+					at = i;
+					break;
+				}
+				continue;
+			}
 			if ((buf[i - 1] != '\n' && buf[i - 1] != '\r') || buf[i] != 'F')
 				continue;
 			int v = dx_mbox_from_line(buf + i, have - i);
@@ -1137,6 +1161,15 @@ static void mark_advance(markctx *mc, const char *seg, size_t cut)
 }
 
 /* Cuts one source, from its CH_START to its CH_END, into batches. */
+/* Just past the last '\n' in p[from..n), or 0 when there is none. */
+static size_t last_line_end(const char *p, size_t n, size_t from)
+{
+	for (size_t i = n; i > from; i--)
+		if (p[i - 1] == '\n')
+			return i;
+	return 0;
+}
+
 static void split_source(splitter *sp, source *src)
 {
 	run *r = sp->r;
@@ -1145,7 +1178,7 @@ static void split_source(splitter *sp, source *src)
 	sp->cur->delta.sources++;
 	sp->at_end = 0;
 
-	enum { UNKNOWN, MBOX, SINGLE } kind = UNKNOWN;
+	enum { UNKNOWN, MBOX, SINGLE, LOG } kind = UNKNOWN;
 	size_t seg_start = sp->cur->len;   /* where this source's pending data begins */
 	/* Bytes of the pending data searched for a message start in vain:
 	 * the next search covers only what came after, so one huge message
@@ -1191,7 +1224,16 @@ static void split_source(splitter *sp, source *src)
 			if (!eof && pending < DETECT_BYTES)
 				continue;
 			size_t skip;
-			kind = dx_mbox_detect(sp->cur->data + seg_start, pending, &skip) ? MBOX : SINGLE;
+			if (dx_mbox_detect(sp->cur->data + seg_start, pending, &skip))
+				kind = MBOX;
+			else if (dx_log_detect(sp->cur->data + seg_start, pending))
+				kind = LOG;
+			/* A log read from where the last run stopped may show only
+			 * a line being written: its first bytes tell. */
+			else if (src->base && src->head_len && dx_log_detect((const char *)src->head, src->head_len))
+				kind = LOG;
+			else
+				kind = SINGLE;
 			if (kind == MBOX) {
 				mark_advance(mc, sp->cur->data + seg_start, skip);
 				seg_start += skip;
@@ -1208,19 +1250,24 @@ static void split_source(splitter *sp, source *src)
 			}
 			continue;
 		}
-		/* mbox: cut when the batch is full, at the last complete message. */
+		/* mbox or log: cut when the batch is full, at the last complete
+		 * message or line. */
 		if (eof || sp->cur->len < BATCH_TARGET)
 			continue;
-		size_t cut = dx_mbox_last(sp->cur->data + seg_start, pending, searched);
+		size_t cut = kind == MBOX ? dx_mbox_last(sp->cur->data + seg_start, pending, searched)
+					  : last_line_end(sp->cur->data + seg_start, pending, searched);
 		if (cut == 0) {
 			/* A From_ line cut short at the end is looked at again. */
-			searched = pending > DX_MBOX_MAX_FROM_LINE + 2 ? pending - DX_MBOX_MAX_FROM_LINE - 2 : 0;
+			if (kind == LOG)
+				searched = pending;
+			else
+				searched = pending > DX_MBOX_MAX_FROM_LINE + 2 ? pending - DX_MBOX_MAX_FROM_LINE - 2 : 0;
 		} else {
 			searched = 0;
 			batch *b = sp->cur;
 			uint64_t base = OFFSET_OF(seg_start);
 			size_t tail = pending - cut;
-			if (batch_add_segment(b, src, base, seg_start, cut, 1, 0) < 0) {
+			if (batch_add_segment(b, src, base, seg_start, cut, kind == MBOX ? SEG_MBOX : SEG_LOG, 0) < 0) {
 				nomem(sp);
 				break;
 			}
@@ -1253,6 +1300,26 @@ static void split_source(splitter *sp, source *src)
 			seg_start = 0;
 			continue;
 		}
+		if (pending >= max_msg && kind == LOG) {
+			/* A log line longer than any real one: skipped whole. */
+			mc->ctx_len = 0;
+			uint64_t base = OFFSET_OF(seg_start);
+			char w[200];
+			snprintf(w, sizeof w, "log line longer than max_message_size (%zu bytes); skipped", max_msg);
+			if (batch_diag(sp->cur, DX_DIAG_WARNING, path, (int64_t)base, w) < 0)
+				nomem(sp);
+			sp->cur->delta.limits_hit++;
+			sp->cur->len = seg_start;
+			size_t found;
+			int got2 = skip_to_boundary(sp, path, NULL, 0, 1, &file_pos, &found);
+			searched = 0;
+			if (got2 <= 0) {
+				eof = 1;
+				continue;
+			}
+			seg_start = sp->cur->len - found;
+			continue;
+		}
 		if (pending >= max_msg) {
 			/* One message bigger than the limit: keep its head as a
 			 * truncated message of its own and skip to the next one.
@@ -1283,7 +1350,7 @@ static void split_source(splitter *sp, source *src)
 			memcpy(tail, sp->cur->data + old_len - tl, tl);
 			sp->cur->len = cut_at;
 			size_t found;
-			int got2 = skip_to_boundary(sp, path, tail, tl, &file_pos, &found);
+			int got2 = skip_to_boundary(sp, path, tail, tl, 0, &file_pos, &found);
 			free(tail);
 			searched = 0;
 			seg_start = sp->cur->len;
@@ -1299,19 +1366,25 @@ static void split_source(splitter *sp, source *src)
 		size_t pending = sp->cur->len - seg_start;
 		/* A single message always starts at 0; an mbox run where the
 		 * bytes after it end, since nothing after seg_start was dropped. */
-		uint64_t base = kind == MBOX ? OFFSET_OF(seg_start) : 0;
-		if (batch_add_segment(sp->cur, src, base, seg_start, pending, kind == MBOX, truncated) < 0) {
+		uint64_t base = kind == MBOX || kind == LOG ? OFFSET_OF(seg_start) : 0;
+		/* A log line without its line end may be half written: in a file
+		 * whose progress is kept, it waits for the next run. */
+		size_t lines_end = kind == LOG && mc->on ? last_line_end(sp->cur->data + seg_start, pending, 0) : pending;
+		int seg_kind = kind == MBOX ? SEG_MBOX : kind == LOG ? SEG_LOG : SEG_SINGLE;
+		if (batch_add_segment(sp->cur, src, base, seg_start, lines_end, seg_kind, truncated) < 0) {
 			nomem(sp);
 			truncated = 0;
 		} else if (mc->on) {
 			/* An mbox is done up to its last message, which is read again
 			 * next time: it may have been half written when read. A single
-			 * message is done whole. */
+			 * message is done whole; a log up to its last line end. */
 			dx_source_state m;
 			const char *seg = sp->cur->data + seg_start;
 			if (kind == MBOX) {
 				size_t last = dx_mbox_last(seg, pending, 0);
 				mark_at(mc, src, seg, last, base + last, !failed, &m);
+			} else if (kind == LOG) {
+				mark_at(mc, src, seg, lines_end, base + lines_end, !failed && lines_end == pending, &m);
 			} else {
 				mark_at(mc, src, seg, pending, file_pos, !failed, &m);
 			}
@@ -1478,13 +1551,66 @@ static void decode_one(run *r, dx_dctx *d, worker_ctx *w, const segment *s, size
 	}
 }
 
+/* Decodes the lines of a log segment. Lines that are no log lines are
+ * counted, with one warning per segment that names the first. */
+static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
+{
+	batch *b = w->b;
+	const char *p = b->data + s->start;
+	size_t at = 0;
+	uint64_t bad = 0, first_bad = 0;
+	while (at < s->len && !w->failed) {
+		const char *nl = memchr(p + at, '\n', s->len - at);
+		size_t end = nl ? (size_t)(nl - p) : s->len;
+		size_t len = end - at;
+		if (len && p[at + len - 1] == '\r')
+			len--;
+		size_t blank = 0;
+		while (blank < len && dx_is_space(p[at + blank]))
+			blank++;
+		if (blank < len) {
+			dx_message m = {
+				.source = s->src->name,
+				.offset = s->base + at,
+				.data = p + at,
+				.len = len,
+			};
+			unsigned n = 0;
+			dx_logline l;
+			b->delta.log_lines++;
+			dx_outcome o = dx_logline_decode(d, &m, s->src->ref_time, r->explain ? NULL : keep_record,
+							 r->explain ? keep_explanation : NULL, w, &n, &l);
+			if (o == DX_DECODED) {
+				if (l.outcome == DX_LOGO_SENT)
+					b->delta.delivered += n;
+				else
+					b->delta.records += n;
+			} else if (!l.timed) {
+				if (!bad++)
+					first_bad = s->base + at;
+			}
+		}
+		at = end + 1;
+	}
+	b->delta.log_malformed += bad;
+	if (bad && !w->failed) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "%llu line%s not in a log format, the first here; skipped",
+			 (unsigned long long)bad, bad == 1 ? "" : "s");
+		if (batch_diag(b, DX_DIAG_WARNING, s->src->name, (int64_t)first_bad, msg) < 0)
+			w->failed = 1;
+	}
+}
+
 /* Decodes every message of b with d; records and diagnostics go into b. */
 static void decode_batch(run *r, dx_dctx *d, batch *b)
 {
 	worker_ctx w = {b, 0};
 	for (size_t i = 0; d && i < b->nsegs && !atomic_load(&r->aborted) && !w.failed; i++) {
 		const segment *s = &b->segs[i];
-		if (!s->mbox) {
+		if (s->kind == SEG_LOG) {
+			decode_log(r, d, &w, s);
+		} else if (s->kind == SEG_SINGLE) {
 			if (s->len)
 				decode_one(r, d, &w, s, 0, s->len, 0, s->truncated);
 		} else {
@@ -1544,6 +1670,9 @@ static void add_stats(dx_stats *t, const dx_stats *d)
 	t->sources_skipped += d->sources_skipped;
 	t->sources_resumed += d->sources_resumed;
 	t->bytes_skipped += d->bytes_skipped;
+	t->log_lines += d->log_lines;
+	t->log_malformed += d->log_malformed;
+	t->delivered += d->delivered;
 }
 
 static double now_seconds(void)
@@ -1576,6 +1705,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	r.sink = sink;
 	r.expand.max_expanded = r.limits->max_expanded;
 	r.expand.max_ratio = r.limits->max_ratio;
+	r.started = (int64_t)time(NULL);
 	r.paths = paths;
 	r.npaths = npaths;
 	r.max_inflight = 2 * threads + 2;

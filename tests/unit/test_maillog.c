@@ -13,7 +13,7 @@ static dx_logline parse(const char *s)
 
 #define assert_span(sp, want)                                                               \
 	do {                                                                                \
-		dx_span s_ = (sp);                                                          \
+		dx_logspan s_ = (sp);                                                          \
 		const char *w_ = (want);                                                    \
 		if (s_.n != strlen(w_) || (s_.n && memcmp(s_.p, w_, s_.n) != 0))           \
 			fail_msg("expected '%s', got '%.*s'", w_, (int)s_.n, s_.p ? s_.p : ""); \
@@ -239,7 +239,7 @@ static void test_sendmail(void **state)
 	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
 	assert_span(l.text, "Deferred: 451 4.3.0 Temporary failure, try again");
 	size_t pos = 0;
-	dx_span a;
+	dx_logspan a;
 	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 1);
 	assert_span(a, "a@example.com");
 	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 1);
@@ -266,7 +266,7 @@ static void test_rcpt_single(void **state)
 	dx_logline l = parse("Nov 27 10:00:01 mx1 postfix/smtp[1]: 4A: to=<\"a,b\"@example.com>, relay=none, "
 			     "dsn=5.1.1, status=bounced (x)");
 	size_t pos = 0;
-	dx_span a;
+	dx_logspan a;
 	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 1);
 	assert_span(a, "\"a,b\"@example.com");
 	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 0);

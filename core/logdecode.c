@@ -1,0 +1,263 @@
+/* logdecode.c: one line of a mail server log in, records out.
+ *
+ * maillog.c finds the line's parts; this module turns a delivery attempt
+ * into the same dx_bounce a decoder makes of a bounce (one recipient per
+ * address the line names, with its action, status, reply code, remote
+ * server and the server's words), and hands it to the stage every bounce
+ * goes through (dx_emit_records): so a log line and a bounce with the same
+ * wording get the same reason.
+ *
+ * Times: a line without a year (classic syslog) gets the latest year that
+ * does not put it more than a day after the reference time (the log file's
+ * modification time: it was written no later than that). A time without a
+ * zone is this machine's local time (TZ), as syslog writes it.
+ *
+ * On bad input: a line that is not a delivery gives no record; nothing is
+ * an error.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "decode.h"
+#include "logdecode.h"
+#include "rfc5322.h"
+#include "text.h"
+
+/* UTC seconds of the line's time in year y. */
+static int64_t utc_time(dx_dctx *d, const dx_logline *l, int y)
+{
+	int64_t days = dx_days_from_civil(y, (unsigned)l->mon, (unsigned)l->mday);
+	int64_t clock = (int64_t)l->min * 60 + l->sec;
+	if (l->zone_known)
+		return days * 86400 + (int64_t)l->hour * 3600 + clock - (int64_t)l->zone * 60;
+	/* Local time: one mktime per hour of log, since lines come in order. */
+	int64_t key = ((int64_t)y * 13 + l->mon) * 32 * 24 + (int64_t)l->mday * 24 + l->hour;
+	if (key != d->tz_key) {
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = y - 1900;
+		tm.tm_mon = l->mon - 1;
+		tm.tm_mday = l->mday;
+		tm.tm_hour = l->hour;
+		tm.tm_isdst = -1;
+		time_t t = mktime(&tm);
+		if (t == (time_t)-1) /* out of range for this system: read as UTC */
+			t = (time_t)(days * 86400 + (int64_t)l->hour * 3600);
+		d->tz_key = key;
+		d->tz_hour_utc = (int64_t)t;
+	}
+	return d->tz_hour_utc + clock;
+}
+
+static int year_of(int64_t t)
+{
+	/* Civil year of UTC seconds t (Howard Hinnant's algorithm, inverted). */
+	int64_t z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t m = mp < 10 ? mp + 3 : mp - 9;
+	return (int)(yoe + era * 400 + (m <= 2));
+}
+
+int64_t dx_logline_time(dx_dctx *d, const dx_logline *l, int64_t ref_time)
+{
+	if (!l->timed)
+		return DX_NO_TIME;
+	if (l->year)
+		return utc_time(d, l, l->year);
+	if (ref_time == DX_NO_TIME)
+		ref_time = (int64_t)time(NULL);
+	int y = year_of(ref_time);
+	int64_t t = utc_time(d, l, y);
+	if (t > ref_time + 86400)
+		t = utc_time(d, l, y - 1);
+	return t;
+}
+
+static char *span_dup(dx_arena *a, dx_logspan s)
+{
+	return s.n ? dx_arena_strndup(a, s.p, s.n) : NULL;
+}
+
+/* An enhanced status code, whole: "5.1.1". */
+static int is_status(dx_logspan s)
+{
+	if (s.n < 5 || s.n > 9 || (s.p[0] != '2' && s.p[0] != '4' && s.p[0] != '5') || s.p[1] != '.')
+		return 0;
+	unsigned dots = 0, run = 0;
+	for (size_t i = 2; i < s.n; i++) {
+		if (s.p[i] == '.') {
+			if (!run)
+				return 0;
+			dots++;
+			run = 0;
+		} else if (s.p[i] >= '0' && s.p[i] <= '9' && run < 3) {
+			run++;
+		} else {
+			return 0;
+		}
+	}
+	return dots == 1 && run;
+}
+
+/* The server's own words out of what the log says of the attempt:
+ * Postfix's "host H[a] said: TEXT (in reply to X command)" and Exim's
+ * "SMTP error from remote mail server after X: TEXT" become TEXT;
+ * Sendmail's "Deferred: TEXT" becomes TEXT; anything else is kept. */
+static dx_logspan server_words(const dx_logline *l)
+{
+	dx_logspan t = l->text;
+	if (l->family == DX_LOGF_POSTFIX && dx_startswith_ci(t.p, t.n, "host ")) {
+		const char *said = dx_memmem(t.p, t.n, " said: ", 7);
+		if (said) {
+			size_t cut = (size_t)(said + 7 - t.p);
+			t.p += cut;
+			t.n -= cut;
+		}
+		const char *inr = NULL;
+		for (const char *q = t.p; (q = dx_memmem(q, (size_t)(t.p + t.n - q), " (in reply to ", 14)) != NULL; q++)
+			inr = q;
+		if (inr && t.n && t.p[t.n - 1] == ')')
+			t.n = (size_t)(inr - t.p);
+	} else if (l->family == DX_LOGF_EXIM) {
+		const char *after = dx_memcasemem(t.p, t.n, "smtp error from remote mail server after ");
+		if (after) {
+			const char *colon = dx_memmem(after, (size_t)(t.p + t.n - after), ": ", 2);
+			if (colon) {
+				size_t cut = (size_t)(colon + 2 - t.p);
+				t.p += cut;
+				t.n -= cut;
+			}
+		}
+	} else if (l->family == DX_LOGF_SENDMAIL && dx_startswith_ci(t.p, t.n, "deferred: ")) {
+		t.p += 10;
+		t.n -= 10;
+	}
+	return t;
+}
+
+static const char *family_decoder(dx_log_family f)
+{
+	switch (f) {
+	case DX_LOGF_POSTFIX:
+		return "postfix-log";
+	case DX_LOGF_EXIM:
+		return "exim-log";
+	case DX_LOGF_SENDMAIL:
+		return "sendmail-log";
+	default:
+		return "log";
+	}
+}
+
+dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_record_fn fn,
+			     dx_explain_fn xfn, void *arg, unsigned *nrecords, dx_logline *parsed)
+{
+	dx_arena *a = &d->arena;
+	const dx_options *o = &d->engine->opts;
+	if (nrecords)
+		*nrecords = 0;
+	dx_logline l;
+	dx_logline_parse(line->data, line->len, &l);
+	if (parsed)
+		*parsed = l;
+	if (l.kind != DX_LOGL_DELIVERY)
+		return DX_NOT_BOUNCE;
+	dx_arena_reset(a);
+
+	dx_bounce b;
+	memset(&b, 0, sizeof b);
+	b.decoder = family_decoder(l.family);
+	b.max_rcpts = o->limits.max_recipients;
+	b.arrival = dx_logline_time(d, &l, ref_time);
+	b.reporting_mta = l.host.n ? dx_host(a, l.host.p, l.host.n) : NULL;
+
+	const char *action = l.outcome == DX_LOGO_SENT ? "delivered"
+			     : l.outcome == DX_LOGO_DEFERRED ? "delayed"
+							     : "failed";
+	dx_logspan words = server_words(&l);
+	char *diagnostic = words.n ? dx_squeeze(a, words.p, words.n) : NULL;
+	const char *text_status = l.text.n ? dx_find_status(a, l.text.p, l.text.n) : NULL;
+	const char *status = is_status(l.dsn) ? span_dup(a, l.dsn) : NULL;
+	status = status ? dx_better_status(status, text_status) : text_status;
+	/* A status whose class says otherwise than the outcome is not this
+	 * attempt's (a 2.0.0 in a deferral's text is some earlier answer). */
+	if (status && ((l.outcome == DX_LOGO_SENT) != (status[0] == '2')))
+		status = NULL;
+	if (!status && l.outcome == DX_LOGO_SENT)
+		status = "2.0.0";
+	int reply = words.n ? dx_find_reply_code(words.p, words.n) : 0;
+	if (reply && ((l.outcome == DX_LOGO_SENT) != (reply / 100 == 2)))
+		reply = 0;
+	dx_logspan relay = dx_logline_relay_host(&l);
+	const char *remote = NULL;
+	if (relay.n && !(relay.n == 4 && memcmp(relay.p, "none", 4) == 0) &&
+	    !(relay.n == 5 && memcmp(relay.p, "local", 5) == 0) &&
+	    !(relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
+		remote = dx_host(a, relay.p, relay.n);
+	const char *command = l.text.n ? dx_smtp_command(d->engine->lex, l.text.p, l.text.n) : NULL;
+
+	size_t pos = 0;
+	dx_logspan addr;
+	while (dx_logline_rcpt(&l, &pos, &addr)) {
+		char *lower = dx_arena_strndup(a, addr.p, addr.n);
+		if (!lower)
+			return DX_NOT_BOUNCE;
+		dx_ascii_lower(lower);
+		dx_rcpt *r = dx_bounce_add(&b, a, lower);
+		if (!r) {
+			if (b.dropped_rcpts)
+				continue;
+			return DX_NOT_BOUNCE; /* memory */
+		}
+		r->action = action;
+		r->status = status;
+		r->reply_code = reply;
+		r->remote_mta = remote;
+		r->diagnostic = diagnostic;
+		r->command = command;
+		r->last_attempt = DX_NO_TIME;
+		if (l.outcome == DX_LOGO_SENT)
+			r->reason = "delivered"; /* no rule to try: nothing failed */
+	}
+	if (!b.nrcpts)
+		return DX_NOT_BOUNCE;
+
+	/* The line's identity: its bytes, without a line end; the same line
+	 * in a rotated or compressed copy of the log is the same record. */
+	size_t idn = line->len;
+	while (idn && (line->data[idn - 1] == '\r' || line->data[idn - 1] == '\n'))
+		idn--;
+	dx_hash id = dx_hash128(line->data, idn, 0);
+	dx_record base;
+	memset(&base, 0, sizeof base);
+	base.source = line->source;
+	base.offset = line->offset;
+	base.reporting_mta = dx_clean_text(a, b.reporting_mta, 255);
+	base.sender = "";
+	base.subject = "";
+	base.message_id = "";
+	base.decoder = b.decoder;
+	unsigned emitted = 0;
+	if (dx_emit_records(d, &b, &base, b.arrival, &id, 1, fn, xfn, arg, &emitted) < 0)
+		return DX_NOT_BOUNCE;
+	if (nrecords)
+		*nrecords = emitted;
+	return DX_DECODED;
+}
+
+dx_outcome dx_decode_logline(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_record_fn fn, void *arg,
+			     unsigned *nrecords)
+{
+	return dx_logline_decode(d, line, ref_time, fn, NULL, arg, nrecords, NULL);
+}
+
+dx_outcome dx_decode_logline_explain(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_explain_fn fn,
+				     void *arg, unsigned *nrecords)
+{
+	return dx_logline_decode(d, line, ref_time, NULL, fn, arg, nrecords, NULL);
+}

@@ -1,0 +1,141 @@
+#!/bin/sh
+# logs.sh: mail server logs (Postfix, Exim, Sendmail) read like any other
+# input: each sample of corpus/logs gives exactly its expected records;
+# years come from the file's time and roll over at the new year; local
+# times follow TZ; rotated and compressed copies give the same records;
+# lines that are no log lines are counted and skipped; log records and
+# bounces land in one index; a growing log is read from where it stopped.
+#
+# Syslog times carry no year and no zone, so every run here pins both:
+# TZ=UTC (unless a test says otherwise) and the files' modification time.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+DSNIDX=${DSNIDX:-build/dsnidx}
+case $DSNIDX in /*) ;; *) DSNIDX=$top/$DSNIDX ;; esac
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/     /' | head -n 20; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$3', got '$2'"; fi; }
+same() { if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1" "$(diff "$2" "$3" | head -n 20)"; fi; }
+has() { if grep -q -- "$3" "$2"; then ok "$1"; else not_ok "$1" "no '$3' in: $(head -c 1500 "$2")"; fi; }
+# ts FILE RECIPIENT: the timestamps of the recipient's records.
+ts() { grep "\"recipient\":\"$2\"" "$1" | sed 's/.*"timestamp":"\([^"]*\)".*/\1/' | tr '\n' ' ' | sed 's/ $//'; }
+
+export TZ=UTC
+REF='2027-01-05 06:00:00'
+mkdir -p "$tmp/logs"
+cp "$top"/corpus/logs/* "$tmp/logs/"
+for f in "$tmp"/logs/*; do touch -d "$REF" "$f"; done
+cd "$tmp" || exit 1
+
+# ---- every sample gives exactly its expected records ------------------------------
+for f in logs/*; do
+	name=$(basename "$f")
+	"$DSNIDX" parse --format jsonl "$f" > got.jsonl 2> err
+	st=$?
+	same "parse $f gives corpus/expected/$name.jsonl" "$top/corpus/expected/$name.jsonl" got.jsonl
+	check "parse $f exits 0" "$st" 0
+	if [ "$name" = postfix-maillog ]; then
+		check "the one line that is no log line is a warning with its offset" "$(cat err)" \
+			"dsnidx: warning: logs/postfix-maillog:3952: 1 line not in a log format, the first here; skipped"
+	elif [ -s err ]; then
+		not_ok "parse $f writes nothing on stderr" "$(cat err)"
+	fi
+done
+
+# ---- years: from the file's time, rolling over at the new year ----------------------
+"$DSNIDX" parse --format jsonl logs/postfix-maillog > p.jsonl
+check "Dec 31 in a file last written on 5 January 2027 is in 2026" "$(ts p.jsonl no.such.person@example.com)" \
+	"2026-12-31T23:58:41Z"
+check "Jan 1 in it is in 2027" "$(ts p.jsonl carol@mx1.example.org)" "2027-01-01T00:00:03Z"
+cp logs/postfix-maillog old-maillog
+touch -d '2026-06-01 00:00:00' old-maillog
+"$DSNIDX" parse --format jsonl old-maillog > old.jsonl
+check "written in June 2026, the same lines are December 2025..." "$(ts old.jsonl no.such.person@example.com)" \
+	"2025-12-31T23:58:41Z"
+check "... and January 2026" "$(ts old.jsonl carol@mx1.example.org)" "2026-01-01T00:00:03Z"
+# Exim's own log and ISO 8601 lines say their year: the file's time does not matter.
+cp logs/exim-mainlog old-mainlog
+touch -d '2030-06-01 00:00:00' old-mainlog
+"$DSNIDX" parse --format jsonl old-mainlog > e.jsonl
+check "Exim's dated lines keep their year" "$(ts e.jsonl alias-target@lists.example)" "2026-11-27T10:00:33Z"
+
+# ---- zones: classic syslog is local time; zoned lines are exact -----------------------
+TZ=JST-9 "$DSNIDX" parse --format jsonl logs/postfix-maillog > jst.jsonl
+check "with TZ=JST-9, 00:00:03 local is 15:00:03 UTC the day before" "$(ts jst.jsonl carol@mx1.example.org)" \
+	"2026-12-31T15:00:03Z"
+TZ=JST-9 "$DSNIDX" parse --format jsonl logs/rsyslog-postfix.log > jst2.jsonl
+same "lines with their own zone do not depend on TZ" "$top/corpus/expected/rsyslog-postfix.log.jsonl" jst2.jsonl
+
+# ---- successful deliveries ------------------------------------------------------------------
+"$DSNIDX" parse --format jsonl --delivered logs/postfix-maillog > d.jsonl
+check "--delivered adds the three sent lines" "$(grep -c '"action":"delivered"' d.jsonl)" 3
+check "with reason delivered and status 2.0.0" \
+	"$(grep '"action":"delivered"' d.jsonl | grep -c '"status":"2.0.0","reply_code":[0-9a-z]*,"reason":"delivered"')" 3
+check "and the failures as before" "$(grep -vc '"action":"delivered"' d.jsonl)" "$(wc -l < p.jsonl | tr -d ' ')"
+
+# ---- the same lines in a rotated, compressed copy -------------------------------------
+cp logs/postfix-maillog maillog.1
+gzip -c logs/postfix-maillog > maillog.2.gz
+touch -d "$REF" maillog.1 maillog.2.gz
+for f in maillog.1 maillog.2.gz; do
+	"$DSNIDX" parse --format jsonl "$f" 2> /dev/null | sed "s|\"source\":\"$f\"|\"source\":\"logs/postfix-maillog\"|" > r.jsonl
+	same "$f gives the records of the log" p.jsonl r.jsonl
+done
+
+# ---- told by content, not by name; several families in one file ---------------------
+cp logs/sendmail-maillog looks-like-mail.eml
+touch -d "$REF" looks-like-mail.eml
+check "a log named .eml is read as a log" "$("$DSNIDX" parse --format jsonl looks-like-mail.eml | grep -c sendmail-log)" 5
+cat logs/postfix-maillog logs/sendmail-maillog logs/rsyslog-postfix.log > all.log
+touch -d "$REF" all.log
+"$DSNIDX" parse --format jsonl all.log 2> /dev/null > all.jsonl
+check "one file of Postfix, Sendmail and rsyslog lines gives all their records" "$(wc -l < all.jsonl | tr -d ' ')" \
+	$((8 + 5 + 3))
+
+# ---- lines that are no log lines ------------------------------------------------------------
+{
+	head -n 3 logs/postfix-maillog
+	printf 'binary \001\002\377 junk\n\n   \nNov 27 1 garbage\n'
+	tail -n 4 logs/postfix-maillog
+} > junk.log
+touch -d "$REF" junk.log
+"$DSNIDX" index --db junk.db --stats junk.log > /dev/null 2> err
+check "junk lines leave the exit status 0" "$?" 0
+has "they are counted in the summary (blank lines are not)" err "log lines (0 delivered, 3 not in a log format)"
+has "with a warning naming the file and the first one's offset" err "junk.log:280: 3 lines not in a log format"
+
+# ---- one index for bounces and logs ------------------------------------------------------
+"$DSNIDX" index --db mixed.db --quiet "$top/corpus/mail" logs
+"$DSNIDX" report --db mixed.db --by decoder --format csv > dec.csv
+for d in postfix-log exim-log sendmail-log rfc3464; do
+	has "a report over bounces and logs counts $d" dec.csv "^$d,"
+done
+"$DSNIDX" export --db mixed.db --format jsonl --where decoder=exim-log > ex.jsonl
+check "the index keeps the log records as parse gives them" "$(wc -l < ex.jsonl | tr -d ' ')" 7
+"$DSNIDX" report --db mixed.db --by action --format csv > act.csv
+if grep -q '^delivered,' act.csv; then not_ok "successful deliveries are not stored as records" "$(cat act.csv)"; else ok "successful deliveries are not stored as records"; fi
+
+# ---- a growing log, read from where it stopped ------------------------------------------------
+head -n 8 logs/postfix-maillog > grow.log
+"$DSNIDX" index --db grow.db --stats grow.log > /dev/null 2> err1
+has "the first part gives its 2 records" err1 "2 records (2 new"
+tail -n +9 logs/postfix-maillog | head -n 4 > rest
+# Half a line: it may still be being written, so it waits.
+head -c 60 rest >> grow.log
+"$DSNIDX" index --db grow.db --stats grow.log > /dev/null 2> err2
+has "a half-written last line is not read yet" err2 "0 records (0 new"
+tail -c +61 rest >> grow.log
+"$DSNIDX" index --db grow.db --stats grow.log > /dev/null 2> err3
+has "once whole, it and the lines after it are read" err3 "files resumed"
+"$DSNIDX" export --db grow.db --format jsonl > g.jsonl
+head -n 12 logs/postfix-maillog > whole.log
+"$DSNIDX" parse --format jsonl whole.log | sed 's/"source":"whole.log"/"source":"grow.log"/' > w.jsonl
+same "the index holds the records of the whole log, once each" w.jsonl g.jsonl
+
+echo "logs: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
