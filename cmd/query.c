@@ -21,6 +21,9 @@
 	"  -w, --where COL=VALUE    only records whose COL is VALUE; repeat it: the same\n"        \
 	"                           column means any of the values, columns must all match\n"   \
 	"                           (reason=userunknown, domain=example.org, hard_bounce=1)\n"  \
+	"  -A, --attempts           every attempt a mail log recorded: a deferral later\n"    \
+	"                           delivered or failed counts too (by default only the\n"   \
+	"                           final outcome of each queue id and recipient does)\n"    \
 	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
 
 static const char help_report[] =
@@ -32,6 +35,10 @@ static const char help_report[] =
 	"                           hard_bounce, decoder, and the times day, hour, minute\n"
 	"  -n, --top N              show the first N rows (the rest are summed in one line)\n"
 	"  -f, --format FORMAT      text (default: aligned table with a total), csv or json\n"
+	"  -r, --rates              outcomes with the successful deliveries read from mail\n"
+	"                           logs: columns delivered, failed, delayed, count and\n"
+	"                           failure_rate (failed / count); keys among domain,\n"
+	"                           reporting_mta, remote_mta, day and hour\n"
 	FILTER_HELP
 	"  -h, --help               show this help\n"
 	"\n"
@@ -108,6 +115,7 @@ enum { OPT_SPREADSHEET_SAFE = 2000, OPT_HARD };
 	{"since", required_argument, NULL, 's'},          \
 	{"until", required_argument, NULL, 'u'},          \
 	{"where", required_argument, NULL, 'w'},          \
+	{"attempts", no_argument, NULL, 'A'},             \
 	{"db", required_argument, NULL, 'd'},             \
 	{"help", no_argument, NULL, 'h'}
 
@@ -118,7 +126,7 @@ typedef struct common {
 	int64_t now;
 } common;
 
-/* Handles -s -u -w -d; 1 if it was one, 0 if not, -1 on a bad value
+/* Handles -s -u -w -A -d; 1 if it was one, 0 if not, -1 on a bad value
  * (reported). */
 static int common_option(common *co, int c)
 {
@@ -143,6 +151,9 @@ static int common_option(common *co, int c)
 		return 1;
 	case 'd':
 		co->db = optarg;
+		return 1;
+	case 'A':
+		co->filter.attempts = 1;
 		return 1;
 	}
 	return 0;
@@ -176,6 +187,7 @@ int cmd_report(int argc, char **argv)
 		{"by", required_argument, NULL, 'b'},
 		{"top", required_argument, NULL, 'n'},
 		{"format", required_argument, NULL, 'f'},
+		{"rates", no_argument, NULL, 'r'},
 		FILTER_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
@@ -187,7 +199,7 @@ int cmd_report(int argc, char **argv)
 	int c;
 	unsigned long long v;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:n:f:s:u:w:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:n:f:rs:u:w:Ad:h", opts, NULL)) != -1) {
 		int r = common_option(&co, c);
 		if (r < 0)
 			return EXIT_USAGE;
@@ -232,6 +244,9 @@ int cmd_report(int argc, char **argv)
 			fmt = (dx_format)f;
 			break;
 		}
+		case 'r':
+			q.rates = 1;
+			break;
 		case 'h':
 			fputs(help_report, stdout);
 			return 0;
@@ -252,9 +267,12 @@ int cmd_report(int argc, char **argv)
 	dx_error err = {0};
 	dx_report *r;
 	if (dx_store_report(s, &q, &r, &err) != DX_OK) {
-		msg("%s", err.message);
+		if (err.code == DX_ERR_USAGE)
+			usage_error("report ", "%s", err.message);
+		else
+			msg("%s", err.message);
 		dx_store_close(s, NULL);
-		return EXIT_PARTIAL;
+		return err.code == DX_ERR_USAGE ? EXIT_USAGE : EXIT_PARTIAL;
 	}
 	int status = 0;
 	if (dx_report_write(stdout, r, fmt) < 0) {
@@ -290,7 +308,7 @@ int cmd_export(int argc, char **argv)
 	unsigned flags = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:c:s:u:w:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:c:s:u:w:Ad:h", opts, NULL)) != -1) {
 		int r = common_option(&co, c);
 		if (r < 0)
 			return EXIT_USAGE;
@@ -383,7 +401,7 @@ int cmd_summary(int argc, char **argv)
 	int c;
 	unsigned long long v;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:f:as:u:w:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:f:as:u:w:Ad:h", opts, NULL)) != -1) {
 		int r = common_option(&co, c);
 		if (r < 0)
 			return EXIT_USAGE;
@@ -461,7 +479,7 @@ int cmd_recipients(int argc, char **argv)
 	int hard = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:u:w:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:u:w:Ad:h", opts, NULL)) != -1) {
 		int r = common_option(&co, c);
 		if (r < 0)
 			return EXIT_USAGE;

@@ -37,6 +37,8 @@ typedef struct dx_rcpt {
 	 * is the reason ("feedback" for ARF, "vacation" for auto-replies);
 	 * NULL lets classify.c decide. */
 	const char *reason;
+	/* Log lines only: the (host, queue id, recipient) this attempt is for. */
+	uint64_t outcome_key;
 } dx_rcpt;
 
 typedef struct dx_bounce {

@@ -398,6 +398,7 @@ int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64
 		rec.hard_bounce = dx_hard_bounce(v->reason, status, r->reply_code, action);
 		rec.remote_mta = dx_clean_text(a, r->remote_mta, 255);
 		rec.diagnostic = dx_clean_text(a, r->diagnostic, MAX_DIAGNOSTIC);
+		rec.outcome_key = r->outcome_key;
 		if (fn && fn(arg, &rec) != 0)
 			return 1;
 		if (xfn) {
@@ -558,6 +559,7 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 	rec.sender = dx_clean_text(a, sender, 320);
 	rec.subject = dx_clean_text(a, subject, 998);
 	rec.message_id = dx_clean_text(a, message_id, 998);
+	rec.queue_id = "";
 	rec.decoder = b.decoder;
 	if (dx_emit_records(d, &b, &rec, msg_time, &msg_id, o->include_delivered, fn, xfn, arg, &emitted) < 0)
 		goto nomem;

@@ -78,6 +78,12 @@ typedef struct dx_record {
 	uint64_t key[2];           /* identity: a 128-bit hash of the bounce's content
 				    * (line ends normalised) and this recipient; the
 				    * index stores a bounce found twice once */
+	/* Mail server logs only ("" and 0 for bounces): the queue id, and the
+	 * identities of the delivery these attempts belong to, so that a later
+	 * attempt or outcome can supersede this one: outcome_key names (logging
+	 * host, queue id, recipient), queue_key (logging host, queue id). */
+	const char *queue_id;
+	uint64_t outcome_key, queue_key;
 } dx_record;
 
 #define DX_NO_TIME INT64_MIN
@@ -218,19 +224,43 @@ dx_outcome dx_decode_explain(dx_dctx *d, const dx_message *msg, dx_explain_fn fn
 
 /* ---- Mail server logs ----------------------------------------------------- */
 
+/* What a log line says that is no record of a failure, for an index to
+ * count and to settle earlier attempts by (dx_sink.logfact). */
+typedef enum dx_logfact_kind {
+	DX_LOGFACT_SENT = 1,       /* a recipient was delivered */
+	DX_LOGFACT_EXPIRED,        /* the queue id's still-deferred recipients failed
+				    * (Postfix "status=expired") */
+} dx_logfact_kind;
+
+typedef struct dx_logfact {
+	dx_logfact_kind kind;
+	int64_t timestamp;         /* UTC seconds, DX_NO_TIME if unknown */
+	uint64_t key;              /* SENT: the record outcome_key it settles;
+				    * EXPIRED: the records' queue_key */
+	const char *source;        /* where the line is */
+	uint64_t offset;
+	uint64_t line_key[2];      /* a hash of the line (EXPIRED: for the keys
+				    * of the records it makes) */
+	/* SENT: what the aggregates count deliveries by. */
+	const char *domain, *reporting_mta, *remote_mta, *decoder;
+} dx_logfact;
+
+typedef void (*dx_logfact_fn)(void *arg, const dx_logfact *f);
+
 /* Decodes one line of a Postfix, Exim or Sendmail log (line->data, without
  * its line end; from_mbox and truncated are not used): a delivery attempt
  * gives one record per recipient it names, action "failed", "delayed" or
  * "delivered", with decoder "postfix-log", "exim-log" or "sendmail-log".
- * Successful deliveries are given whatever include_delivered says (reason
- * "delivered"), so that an index can count them; the failures go through
- * the same classifier as bounces. A line without a year in its time
+ * Successful deliveries (reason "delivered") are records only with
+ * include_delivered; otherwise, and for an expiry, the line is a fact
+ * passed to factfn (if given). The failures go through the same
+ * classifier as bounces. A line without a year in its time
  * (classic syslog) gets the latest year that does not put it more than a
  * day after ref_time (the log file's modification time; DX_NO_TIME for
  * now); a time without a zone is local time (TZ). Returns DX_DECODED, or
  * DX_NOT_BOUNCE for any other line. */
-dx_outcome dx_decode_logline(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_record_fn fn, void *arg,
-			     unsigned *nrecords);
+dx_outcome dx_decode_logline(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_record_fn fn,
+			     dx_logfact_fn factfn, void *arg, unsigned *nrecords);
 dx_outcome dx_decode_logline_explain(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_explain_fn fn,
 				     void *arg, unsigned *nrecords);
 
@@ -305,6 +335,9 @@ typedef struct dx_sink {
 	 * message boundaries as the file is read (plain files), and at its
 	 * end with state->complete set if it was read without error. */
 	void (*mark)(void *arg, const char *path, const dx_source_state *state);
+	/* Optional; what logs say besides records (dx_logfact), in input
+	 * order with the records, from the same thread. */
+	void (*logfact)(void *arg, const dx_logfact *f);
 } dx_sink;
 
 /* Reads every path (a file, a Maildir, a directory walked recursively, or
@@ -373,6 +406,13 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
 		       const dx_index_options *o, const dx_sink *user, dx_stats *stats, dx_index_result *res,
 		       dx_error *err);
 
+/* Takes what a log line says besides records (dx_sink.logfact): a
+ * successful delivery is counted (by hour, domain, logging host, relay and
+ * decoder) and settles the same delivery's earlier deferral; an expiry
+ * turns the queue id's deferrals that are still final into failed
+ * records (reason expired). In the same transactions as records. */
+dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err);
+
 /* Checks the index: SQLite's integrity check, the aggregates against the
  * records, every record's source. Each problem goes to problem(); DX_OK
  * when there is none. */
@@ -393,6 +433,9 @@ typedef struct dx_filter {
 		dx_column column;
 		const char *value;     /* the caller's; "" matches an absent value */
 	} where[DX_MAX_WHERE];     /* same column: any of its values; columns: all */
+	int attempts;              /* every attempt of a logged delivery, not only
+				    * its final outcome (a deferral later delivered
+				    * or failed is an attempt, not an outcome) */
 } dx_filter;
 
 /* Adds a condition written "column=value" ("reason=userunknown",
@@ -436,21 +479,28 @@ typedef struct dx_report_query {
 	unsigned nkeys;
 	uint64_t top;              /* keep the first `top` rows; 0: all */
 	dx_filter filter;          /* which records are counted */
+	int rates;                 /* outcomes with the successful deliveries of
+				    * logs: keys among domain, reporting_mta,
+				    * remote_mta, day and hour; conditions on the
+				    * first three; no attempts */
 } dx_report_query;
 
 typedef struct dx_report_row {
 	const char *values[DX_NKEYS]; /* in query key order; "" for absent */
-	uint64_t count;
+	uint64_t count;            /* with rates: delivered + failed + delayed */
+	uint64_t delivered, failed, delayed; /* rates only */
 } dx_report_row;
 
 typedef struct dx_report {
 	dx_key keys[DX_NKEYS];
 	unsigned nkeys;
+	int rates;
 	dx_report_row *rows;
 	size_t nrows;
 	uint64_t total;            /* records counted, shown rows or not */
 	uint64_t rest_rows;        /* rows left out by `top` */
 	uint64_t rest_count;       /* and the records they held */
+	dx_report_row all, rest;   /* rates only: the sums of every row, of the rest */
 } dx_report;
 
 /* Counts records grouped by the query's keys. Rows are ordered by time when

@@ -419,6 +419,145 @@ static void report_text(out *o, const dx_report *r)
 	put(o, "\n", 1);
 }
 
+/* ---- rates: outcomes with deliveries ------------------------------------------------ */
+
+enum { NRATE = 5 };
+static const char *const rate_names[NRATE] = {"delivered", "failed", "delayed", "count", "failure_rate"};
+
+/* The numbers of a rates row as text: failure_rate is failed / count, a
+ * fraction with four decimals ("" when count is 0). */
+static void rate_cells(const dx_report_row *row, char cells[NRATE][32], int percent)
+{
+	snprintf(cells[0], 32, "%llu", (unsigned long long)row->delivered);
+	snprintf(cells[1], 32, "%llu", (unsigned long long)row->failed);
+	snprintf(cells[2], 32, "%llu", (unsigned long long)row->delayed);
+	snprintf(cells[3], 32, "%llu", (unsigned long long)row->count);
+	if (!row->count)
+		cells[4][0] = '\0';
+	else if (percent)
+		snprintf(cells[4], 32, "%.2f%%", 100.0 * (double)row->failed / (double)row->count);
+	else
+		snprintf(cells[4], 32, "%.4f", (double)row->failed / (double)row->count);
+}
+
+static void rates_text(out *o, const dx_report *r)
+{
+	unsigned nk = r->nkeys;
+	size_t w[DX_NKEYS + NRATE];
+	char cells[NRATE][32], rest_label[64];
+	for (unsigned k = 0; k < nk; k++)
+		w[k] = width(dx_key_name(r->keys[k]));
+	for (unsigned c = 0; c < NRATE; c++)
+		w[nk + c] = strlen(rate_names[c]);
+	for (size_t i = 0; i <= r->nrows + 1; i++) {
+		const dx_report_row *row = i < r->nrows ? &r->rows[i] : i == r->nrows ? &r->rest : &r->all;
+		if (i < r->nrows)
+			for (unsigned k = 0; k < nk; k++) {
+				size_t n = width(row->values[k][0] ? row->values[k] : "(none)");
+				if (n > w[k])
+					w[k] = n;
+			}
+		rate_cells(row, cells, 1);
+		for (unsigned c = 0; c < NRATE; c++)
+			if (strlen(cells[c]) > w[nk + c])
+				w[nk + c] = strlen(cells[c]);
+	}
+	snprintf(rest_label, sizeof rest_label, "(%llu more)", (unsigned long long)r->rest_rows);
+	if (r->rest_rows && width(rest_label) > w[0])
+		w[0] = width(rest_label);
+	for (unsigned k = 0; k < nk; k++) {
+		text_cell(o, dx_key_name(r->keys[k]), w[k], 0, 0);
+		put(o, "  ", 2);
+	}
+	for (unsigned c = 0; c < NRATE; c++) {
+		text_cell(o, rate_names[c], w[nk + c], 1, c == NRATE - 1);
+		if (c < NRATE - 1)
+			put(o, "  ", 2);
+	}
+	put(o, "\n", 1);
+	rule_line(o, w, nk + NRATE);
+	for (size_t i = 0; i <= r->nrows + 1; i++) {
+		if (i == r->nrows && !r->rest_rows)
+			continue;
+		if (i == r->nrows + 1)
+			rule_line(o, w, nk + NRATE);
+		const dx_report_row *row = i < r->nrows ? &r->rows[i] : i == r->nrows ? &r->rest : &r->all;
+		for (unsigned k = 0; k < nk; k++) {
+			const char *v = i < r->nrows ? (row->values[k][0] ? row->values[k] : "(none)")
+				       : k ? ""
+				       : i == r->nrows ? rest_label
+						       : "total";
+			text_cell(o, v, w[k], 0, 0);
+			put(o, "  ", 2);
+		}
+		rate_cells(row, cells, 1);
+		for (unsigned c = 0; c < NRATE; c++) {
+			text_cell(o, cells[c], w[nk + c], 1, c == NRATE - 1);
+			if (c < NRATE - 1)
+				put(o, "  ", 2);
+		}
+		put(o, "\n", 1);
+	}
+}
+
+static void rates_csv(out *o, const dx_report *r)
+{
+	for (unsigned k = 0; k < r->nkeys; k++) {
+		csv_field(o, dx_key_name(r->keys[k]));
+		put(o, ",", 1);
+	}
+	puts_(o, "delivered,failed,delayed,count,failure_rate\r\n");
+	char cells[NRATE][32];
+	for (size_t i = 0; i < r->nrows; i++) {
+		for (unsigned k = 0; k < r->nkeys; k++) {
+			csv_field(o, r->rows[i].values[k]);
+			put(o, ",", 1);
+		}
+		rate_cells(&r->rows[i], cells, 0);
+		for (unsigned c = 0; c < NRATE; c++) {
+			puts_(o, cells[c]);
+			puts_(o, c < NRATE - 1 ? "," : "\r\n");
+		}
+	}
+}
+
+static void rate_json(out *o, const dx_report_row *row)
+{
+	char cells[NRATE][32], num[256];
+	rate_cells(row, cells, 0);
+	snprintf(num, sizeof num, "\"delivered\":%s,\"failed\":%s,\"delayed\":%s,\"count\":%s,\"failure_rate\":%s}",
+		 cells[0], cells[1], cells[2], cells[3], cells[4][0] ? cells[4] : "null");
+	puts_(o, num);
+}
+
+static void rates_json(out *o, const dx_report *r)
+{
+	puts_(o, "{\"by\":[");
+	for (unsigned k = 0; k < r->nkeys; k++) {
+		if (k)
+			put(o, ",", 1);
+		json_string(o, dx_key_name(r->keys[k]));
+	}
+	puts_(o, "],\"total\":{");
+	rate_json(o, &r->all);
+	puts_(o, ",\"rows\":[");
+	for (size_t i = 0; i < r->nrows; i++) {
+		put(o, i ? ",{" : "{", i ? 2 : 1);
+		for (unsigned k = 0; k < r->nkeys; k++) {
+			json_string(o, dx_key_name(r->keys[k]));
+			put(o, ":", 1);
+			json_string(o, r->rows[i].values[k]);
+			put(o, ",", 1);
+		}
+		rate_json(o, &r->rows[i]);
+	}
+	char num[64];
+	snprintf(num, sizeof num, "],\"other\":{\"rows\":%llu,", (unsigned long long)r->rest_rows);
+	puts_(o, num);
+	rate_json(o, &r->rest);
+	puts_(o, "}\n");
+}
+
 static void report_csv(out *o, const dx_report *r)
 {
 	for (unsigned k = 0; k < r->nkeys; k++) {
@@ -468,9 +607,9 @@ int dx_report_write(FILE *f, const dx_report *r, dx_format fmt)
 {
 	out o = {f, 0};
 	switch (fmt) {
-	case DX_FMT_TEXT: report_text(&o, r); break;
-	case DX_FMT_CSV: report_csv(&o, r); break;
-	case DX_FMT_JSON: report_json(&o, r); break;
+	case DX_FMT_TEXT: r->rates ? rates_text(&o, r) : report_text(&o, r); break;
+	case DX_FMT_CSV: r->rates ? rates_csv(&o, r) : report_csv(&o, r); break;
+	case DX_FMT_JSON: r->rates ? rates_json(&o, r) : report_json(&o, r); break;
 	default: return -1;
 	}
 	if (fflush(f) != 0)

@@ -47,7 +47,8 @@ static int on_record(void *arg, const dx_record *r)
 {
 	index_run *x = arg;
 	int added;
-	/* A log's successful deliveries are counted, not kept one by one. */
+	/* A log's successful deliveries are counted (as facts: on_logfact),
+	 * not kept one by one. */
 	size_t dl = strlen(r->decoder);
 	if (dl > 4 && strcmp(r->decoder + dl - 4, "-log") == 0 && strcmp(r->action, "delivered") == 0)
 		return 0;
@@ -60,6 +61,15 @@ static int on_record(void *arg, const dx_record *r)
 	else
 		x->already++;
 	return 0;
+}
+
+static void on_logfact(void *arg, const dx_logfact *f)
+{
+	index_run *x = arg;
+	if (x->failed)
+		return;
+	if (dx_store_logfact(x->store, f, &x->store_err) != DX_OK)
+		x->failed = 1;
 }
 
 static void on_mark(void *arg, const char *path, const dx_source_state *m)
@@ -237,6 +247,7 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
 		.progress = on_progress,
 		.plan = on_plan,
 		.mark = on_mark,
+		.logfact = on_logfact,
 	};
 	dx_status rs = dx_run(e, paths, npaths, o->threads, &sink, stats, err);
 	if (x.failed) {

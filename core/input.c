@@ -86,9 +86,63 @@ static int is_maildir(const char *path)
 	return r;
 }
 
+/* A rotated log's place among its siblings: "maillog.2.gz", "maillog.1"
+ * and "maillog" are the stem "maillog" at ranks -2, -1 and 0; dated copies
+ * ("maillog-20261127", with or without compression) come before the stem
+ * in date order. Sets *stem_len; returns the rank (0: not a rotated name). */
+static long long rotation_rank(const char *name, size_t *stem_len)
+{
+	static const char *const exts[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".lz", ".Z"};
+	size_t n = strlen(name);
+	*stem_len = n;
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		size_t k = strlen(exts[i]);
+		if (n > k && strcmp(name + n - k, exts[i]) == 0) {
+			n -= k;
+			break;
+		}
+	}
+	size_t d = n;
+	while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+		d--;
+	size_t digits = n - d;
+	if (digits == 0 || digits > 10 || d < 2)
+		return 0;
+	long long v = 0;
+	for (size_t i = d; i < n; i++)
+		v = v * 10 + (name[i] - '0');
+	if (name[d - 1] == '.' && digits <= 4) {
+		*stem_len = d - 1;
+		return -v;
+	}
+	if (name[d - 1] == '-' && digits == 8) {
+		*stem_len = d - 1;
+		return v - 100000000LL;
+	}
+	return 0;
+}
+
+/* Name order, except that the rotated copies of a log come oldest first
+ * and the live file last: so that each delivery's attempts are read in
+ * the order they happened, and a renamed file is met under its new name
+ * before its old name is reused. */
 static int cmp_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t xn, yn;
+	long long xr = rotation_rank(x, &xn), yr = rotation_rank(y, &yn);
+	if (xr || yr) {
+		size_t m = xn < yn ? xn : yn;
+		int c = memcmp(x, y, m);
+		if (c == 0 && xn == yn) {
+			if (xr != yr)
+				return xr < yr ? -1 : 1;
+		} else if (c == 0) {
+			/* One stem is a prefix of the other: plain name order. */
+		} else
+			return c;
+	}
+	return strcmp(x, y);
 }
 
 static int push_dir(dx_walk *w, const char *path, char *err, size_t errsz)

@@ -10,7 +10,8 @@
  * attempt, as dx_decode_logline; *parsed (if given) gets the parsed line
  * whatever it was, for callers that use the others (senders, expiries). */
 dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_time, dx_record_fn fn,
-			     dx_explain_fn xfn, void *arg, unsigned *nrecords, dx_logline *parsed);
+			     dx_explain_fn xfn, dx_logfact_fn factfn, void *arg, unsigned *nrecords,
+			     dx_logline *parsed);
 
 /* The line's time in UTC seconds (DX_NO_TIME when it has none), with the
  * year and zone rules of dx_decode_logline. */

@@ -134,6 +134,12 @@ typedef struct event {
 	dx_source_state mark;
 } event;
 
+/* A log fact, to be given after the batch's first `after` events. */
+typedef struct fact_event {
+	dx_logfact f;
+	size_t after;
+} fact_event;
+
 typedef struct batch {
 	uint64_t seq;
 	char *data;
@@ -142,6 +148,8 @@ typedef struct batch {
 	size_t nsegs, segcap;
 	event *ev;
 	size_t nev, evcap;
+	fact_event *facts;         /* kept apart from ev: a log has many, and small */
+	size_t nfacts, factcap;
 	dx_arena strings;          /* texts of the events */
 	dx_stats delta;            /* what this batch adds to the totals */
 	struct batch *next;
@@ -163,6 +171,7 @@ static void batch_free(batch *b)
 		source_unref(b->segs[i].src);
 	free(b->segs);
 	free(b->ev);
+	free(b->facts);
 	dx_arena_free(&b->strings);
 	free(b->data);
 	free(b);
@@ -566,6 +575,7 @@ static void batch_recycle(run *r, batch *b)
 		source_unref(b->segs[i].src);
 	b->nsegs = 0;
 	b->nev = 0;
+	b->nfacts = 0;
 	b->len = 0;
 	b->seq = 0;
 	dx_arena_reset(&b->strings);
@@ -1477,7 +1487,8 @@ static int keep_record(void *arg, const dx_record *rec)
 	*k = *rec;
 	/* rec.source points at the segment's source, alive as long as the batch. */
 	const char **texts[] = {&k->recipient, &k->domain, &k->status, &k->reporting_mta,
-				&k->remote_mta, &k->diagnostic, &k->sender, &k->subject, &k->message_id};
+				&k->remote_mta, &k->diagnostic, &k->sender, &k->subject, &k->message_id,
+				&k->queue_id};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		*texts[i] = keep(b, *texts[i]);
 		if (!*texts[i]) {
@@ -1487,6 +1498,38 @@ static int keep_record(void *arg, const dx_record *rec)
 	}
 	/* action, reason and decoder are static strings of the library. */
 	return 0;
+}
+
+static void keep_fact(void *arg, const dx_logfact *f)
+{
+	worker_ctx *w = arg;
+	batch *b = w->b;
+	if (w->failed)
+		return;
+	if (b->nfacts == b->factcap) {
+		size_t cap = b->factcap ? b->factcap * 2 : 256;
+		fact_event *e = realloc(b->facts, cap * sizeof *e);
+		if (!e) {
+			w->failed = 1;
+			return;
+		}
+		b->facts = e;
+		b->factcap = cap;
+	}
+	fact_event *e = &b->facts[b->nfacts];
+	e->f = *f;
+	e->after = b->nev;
+	/* source is the segment's, decoder a static string. */
+	if (f->kind == DX_LOGFACT_SENT) {
+		e->f.domain = keep(b, f->domain);
+		e->f.reporting_mta = keep(b, f->reporting_mta);
+		e->f.remote_mta = keep(b, f->remote_mta);
+		if (!e->f.domain || !e->f.reporting_mta || !e->f.remote_mta) {
+			w->failed = 1;
+			return;
+		}
+	}
+	b->nfacts++;
 }
 
 static int keep_explanation(void *arg, const dx_explanation *x)
@@ -1579,7 +1622,7 @@ static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
 			dx_logline l;
 			b->delta.log_lines++;
 			dx_outcome o = dx_logline_decode(d, &m, s->src->ref_time, r->explain ? NULL : keep_record,
-							 r->explain ? keep_explanation : NULL, w, &n, &l);
+							 r->explain ? keep_explanation : NULL, keep_fact, w, &n, &l);
 			if (o == DX_DECODED) {
 				if (l.outcome == DX_LOGO_SENT)
 					b->delta.delivered += n;
@@ -1768,7 +1811,13 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 			batch *h = pending;
 			pending = h->next;
 			next++;
-			for (size_t i = 0; i < h->nev && !atomic_load(&r.aborted); i++) {
+			size_t fi = 0;
+			for (size_t i = 0; i <= h->nev && !atomic_load(&r.aborted); i++) {
+				for (; fi < h->nfacts && h->facts[fi].after == i; fi++)
+					if (sink->logfact)
+						sink->logfact(sink->arg, &h->facts[fi].f);
+				if (i == h->nev)
+					break;
 				const event *ev = &h->ev[i];
 				if (ev->is_record) {
 					int stop;

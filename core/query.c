@@ -136,6 +136,9 @@ static void add_filter(query *q, const dx_filter *f, int on_agg)
 {
 	if (!f)
 		return;
+	/* agg counts final records only. */
+	if (!on_agg && !f->attempts)
+		dx_buf_puts(&q->sql, " AND r.final = 1");
 	if (on_agg && (f->has_since || f->has_until))
 		dx_buf_puts(&q->sql, " AND hour != " DX_UNKNOWN_HOUR_SQL);
 	if (f->has_since) {
@@ -356,6 +359,13 @@ void dx_report_free(dx_report *r)
 	free(r);
 }
 
+/* Whether `delivered` holds the key too. */
+static int key_rates(dx_key k)
+{
+	return k == DX_KEY_DOMAIN || k == DX_KEY_REPORTING_MTA || k == DX_KEY_REMOTE_MTA || k == DX_KEY_DAY ||
+	       k == DX_KEY_HOUR;
+}
+
 /* Whether agg can answer: keys and conditions it holds, whole hours. */
 static int agg_can(const dx_report_query *q)
 {
@@ -368,7 +378,7 @@ static int agg_can(const dx_report_query *q)
 			return 0;
 	if ((f->has_since && f->since % 3600) || (f->has_until && f->until % 3600))
 		return 0;
-	return 1;
+	return !f->attempts;
 }
 
 static dx_status bad_usage(dx_error *err, const char *m)
@@ -392,19 +402,49 @@ dx_status dx_store_report(dx_store *s, const dx_report_query *q, dx_report **out
 		if (!record_expr(q->filter.where[i].column))
 			return bad_usage(err, "a condition on a column that cannot be one");
 	int on_agg = agg_can(q);
+	if (q->rates) {
+		/* Deliveries are counted by hour in `delivered`: the keys and
+		 * conditions it shares with agg, over final outcomes. */
+		for (unsigned i = 0; i < q->nkeys; i++)
+			if (!key_rates(q->keys[i]))
+				return bad_usage(err, "--rates groups by domain, reporting_mta, remote_mta, day or hour only");
+		for (unsigned i = 0; i < q->filter.nwhere; i++) {
+			dx_column c = q->filter.where[i].column;
+			if (c != DX_COL_DOMAIN && c != DX_COL_REPORTING_MTA && c != DX_COL_REMOTE_MTA)
+				return bad_usage(err, "--rates takes conditions on domain, reporting_mta or remote_mta only");
+		}
+		if (q->filter.attempts)
+			return bad_usage(err, "--rates counts outcomes, not --attempts");
+		if ((q->filter.has_since && q->filter.since % 3600) || (q->filter.has_until && q->filter.until % 3600))
+			return bad_usage(err, "--rates takes whole hours for --since and --until");
+		on_agg = 1;
+	}
 	query qq;
 	q_init(&qq);
 	dx_buf_puts(&qq.sql, "SELECT ");
 	for (unsigned i = 0; i < q->nkeys; i++)
 		dx_buf_printf(&qq.sql, "%s AS k%u, ", on_agg ? key_agg[q->keys[i]] : key_record[q->keys[i]], i);
-	if (on_agg)
+	if (q->rates) {
+		dx_buf_puts(&qq.sql, "SUM(d) + SUM(f) + SUM(w) AS n, SUM(d), SUM(f), SUM(w) FROM ("
+				     "SELECT hour, domain, reporting_mta, remote_mta, 0 AS d, "
+				     "CASE WHEN action = 'failed' THEN count ELSE 0 END AS f, "
+				     "CASE WHEN action = 'delayed' THEN count ELSE 0 END AS w FROM agg WHERE 1");
+		add_filter(&qq, &q->filter, 1);
+		dx_buf_puts(&qq.sql, " UNION ALL SELECT hour, domain, reporting_mta, remote_mta, count, 0, 0 "
+				     "FROM delivered WHERE 1");
+		add_filter(&qq, &q->filter, 1);
+		dx_buf_puts(&qq.sql, ") WHERE 1");
+	} else if (on_agg)
 		dx_buf_puts(&qq.sql, "SUM(count) AS n FROM agg WHERE 1");
 	else
 		dx_buf_puts(&qq.sql, "count(*) AS n FROM record r JOIN source s ON s.id = r.source_id WHERE 1");
-	add_filter(&qq, &q->filter, on_agg);
+	if (!q->rates)
+		add_filter(&qq, &q->filter, on_agg);
 	dx_buf_puts(&qq.sql, " GROUP BY ");
 	for (unsigned i = 0; i < q->nkeys; i++)
 		dx_buf_printf(&qq.sql, "%sk%u", i ? ", " : "", i);
+	if (q->rates) /* groups of records that are no outcome (feedback, vacation) */
+		dx_buf_puts(&qq.sql, " HAVING n > 0");
 	/* Time keys order the rows by time (unknown last); then the largest
 	 * counts first; then the key values, so that ties are stable. */
 	dx_buf_puts(&qq.sql, " ORDER BY ");
@@ -425,15 +465,30 @@ dx_status dx_store_report(dx_store *s, const dx_report_query *q, dx_report **out
 		goto oom;
 	}
 	r->nkeys = q->nkeys;
+	r->rates = q->rates;
 	memcpy(r->keys, q->keys, q->nkeys * sizeof q->keys[0]);
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t n = (uint64_t)sqlite3_column_int64(st, (int)q->nkeys);
+		dx_report_row counts = {.count = n};
+		if (q->rates) {
+			counts.delivered = (uint64_t)sqlite3_column_int64(st, (int)q->nkeys + 1);
+			counts.failed = (uint64_t)sqlite3_column_int64(st, (int)q->nkeys + 2);
+			counts.delayed = (uint64_t)sqlite3_column_int64(st, (int)q->nkeys + 3);
+			r->all.delivered += counts.delivered;
+			r->all.failed += counts.failed;
+			r->all.delayed += counts.delayed;
+			r->all.count += n;
+		}
 		r->total += n;
 		if (q->top && r->nrows >= q->top) {
 			r->rest_rows++;
 			r->rest_count += n;
+			r->rest.delivered += counts.delivered;
+			r->rest.failed += counts.failed;
+			r->rest.delayed += counts.delayed;
+			r->rest.count += n;
 			continue;
 		}
 		if (r->nrows == cap) {
@@ -447,8 +502,7 @@ dx_status dx_store_report(dx_store *s, const dx_report_query *q, dx_report **out
 			r->rows = rows;
 		}
 		dx_report_row *row = &r->rows[r->nrows];
-		memset(row, 0, sizeof *row);
-		row->count = n;
+		*row = counts;
 		for (unsigned k = 0; k < q->nkeys; k++) {
 			char *v = strdup(col_text(st, (int)k));
 			if (!v) {

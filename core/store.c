@@ -21,11 +21,13 @@
 #include <time.h>
 
 #include "buf.h"
+#include "classify.h"
 #include "dsnidx.h"
+#include "hash.h"
 #include "store.h"
 
 enum {
-	SCHEMA_VERSION = 2,
+	SCHEMA_VERSION = 3,
 	COMMIT_EVERY = 100000,     /* records per transaction, by default */
 	COMMIT_SECONDS = 5,        /* and at most this long a transaction stays open */
 };
@@ -83,6 +85,29 @@ static const char schema_sql[] =
 	"  PRIMARY KEY (hour, status, reply_code, reason, action, reporting_mta, remote_mta, domain)\n"
 	") WITHOUT ROWID;\n";
 
+/* Schema 3: mail server logs. A log record knows its queue id and the
+ * delivery it is an attempt of (okey: host, queue id, recipient; qkey:
+ * host, queue id); `final` is 0 once a later attempt or outcome of the
+ * same delivery has been seen, and `agg` counts final records only.
+ * Successful deliveries are counted in `delivered`, not kept one by one.
+ * Applied to a new index, and to one of schema 2 by the next index run. */
+static const char schema3_sql[] =
+	"ALTER TABLE record ADD COLUMN queue_id TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE record ADD COLUMN okey INTEGER;\n"
+	"ALTER TABLE record ADD COLUMN qkey INTEGER;\n"
+	"ALTER TABLE record ADD COLUMN final INTEGER NOT NULL DEFAULT 1;\n"
+	"CREATE INDEX record_okey ON record(okey) WHERE okey IS NOT NULL;\n"
+	"CREATE INDEX record_qkey ON record(qkey) WHERE qkey IS NOT NULL;\n"
+	"CREATE TABLE delivered (\n"
+	"  hour INTEGER NOT NULL,\n"
+	"  decoder TEXT NOT NULL,\n"
+	"  reporting_mta TEXT NOT NULL,\n"
+	"  remote_mta TEXT NOT NULL,\n"
+	"  domain TEXT NOT NULL,\n"
+	"  count INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (hour, domain, reporting_mta, remote_mta, decoder)\n"
+	") WITHOUT ROWID;\n";
+
 /* ---- in-memory aggregate of the open transaction ---------------------------- */
 
 typedef struct agg_entry {
@@ -91,7 +116,7 @@ typedef struct agg_entry {
 	uint64_t hash;
 	int64_t hour;
 	int reply_code;
-	uint64_t count;
+	int64_t count;
 } agg_entry;
 
 typedef struct agg_map {
@@ -139,7 +164,7 @@ static int agg_grow(agg_map *m)
 	return 0;
 }
 
-static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int reply_code)
+static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int reply_code, int64_t delta)
 {
 	if ((m->n + 1) * 2 > m->cap && agg_grow(m) < 0)
 		return -1;
@@ -148,7 +173,7 @@ static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int
 	while (m->slots[j].key) {
 		agg_entry *e = &m->slots[j];
 		if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
-			e->count++;
+			e->count += delta;
 			return 0;
 		}
 		j = (j + 1) & (m->cap - 1);
@@ -158,12 +183,71 @@ static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int
 		return -1;
 	memcpy(k, key, keylen);
 	k[keylen] = '\0';
-	m->slots[j] = (agg_entry){k, keylen, h, hour, reply_code, 1};
+	m->slots[j] = (agg_entry){k, keylen, h, hour, reply_code, delta};
 	m->n++;
 	return 0;
 }
 
+/* ---- a set of 64-bit keys ------------------------------------------------------- */
+
+/* The okeys and qkeys of deferrals that are still final: a filter that
+ * spares a query for every successful delivery of a log (almost all of
+ * them settle nothing). Keys are never removed: a stale one costs one
+ * query that finds nothing. 0 is never a key. */
+typedef struct key_set {
+	uint64_t *slots;
+	size_t cap, n;
+} key_set;
+
+static int set_add(key_set *k, uint64_t v)
+{
+	if (!v)
+		return 0;
+	if ((k->n + 1) * 2 > k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 1024;
+		uint64_t *sl = calloc(cap, sizeof *sl);
+		if (!sl)
+			return -1;
+		for (size_t i = 0; i < k->cap; i++) {
+			uint64_t x = k->slots[i];
+			if (!x)
+				continue;
+			size_t j = (x * 0x9E3779B97F4A7C15ull) >> 20 & (cap - 1);
+			while (sl[j])
+				j = (j + 1) & (cap - 1);
+			sl[j] = x;
+		}
+		free(k->slots);
+		k->slots = sl;
+		k->cap = cap;
+	}
+	size_t j = (v * 0x9E3779B97F4A7C15ull) >> 20 & (k->cap - 1);
+	while (k->slots[j]) {
+		if (k->slots[j] == v)
+			return 0;
+		j = (j + 1) & (k->cap - 1);
+	}
+	k->slots[j] = v;
+	k->n++;
+	return 0;
+}
+
+static int set_has(const key_set *k, uint64_t v)
+{
+	if (!k->n || !v)
+		return 0;
+	size_t j = (v * 0x9E3779B97F4A7C15ull) >> 20 & (k->cap - 1);
+	while (k->slots[j]) {
+		if (k->slots[j] == v)
+			return 1;
+		j = (j + 1) & (k->cap - 1);
+	}
+	return 0;
+}
+
 /* ---- the store ------------------------------------------------------------ */
+
+static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final);
 
 struct dx_store {
 	sqlite3 *db;
@@ -174,9 +258,14 @@ struct dx_store {
 	time_t tx_started;
 	sqlite3_stmt *ins_record, *ins_source, *get_source, *upsert_agg;
 	sqlite3_stmt *get_state, *put_state;
+	sqlite3_stmt *get_final, *set_final, *get_queue, *upsert_delivered;
 	char *last_source;
 	int64_t last_source_id;
 	agg_map agg;
+	agg_map delivered;         /* deliveries counted in the open transaction */
+	key_set pending_o, pending_q;
+	int pending_loaded;
+	int negatives;             /* some agg count went down in this transaction */
 	dx_buf key;
 };
 
@@ -236,8 +325,15 @@ static void store_free(dx_store *s)
 	sqlite3_finalize(s->upsert_agg);
 	sqlite3_finalize(s->get_state);
 	sqlite3_finalize(s->put_state);
+	sqlite3_finalize(s->get_final);
+	sqlite3_finalize(s->set_final);
+	sqlite3_finalize(s->get_queue);
+	sqlite3_finalize(s->upsert_delivered);
 	sqlite3_close(s->db);
 	agg_clear(&s->agg);
+	agg_clear(&s->delivered);
+	free(s->pending_o.slots);
+	free(s->pending_q.slots);
 	dx_buf_free(&s->key);
 	free(s->last_source);
 	free(s->path);
@@ -294,11 +390,29 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 		char ver[64];
 		snprintf(ver, sizeof ver, "PRAGMA user_version = %d;", SCHEMA_VERSION);
 		if (exec(s, "PRAGMA journal_mode = WAL;") < 0 || exec(s, "BEGIN;") < 0 || exec(s, schema_sql) < 0 ||
-		    exec(s, ver) < 0 || exec(s, "COMMIT;") < 0) {
+		    exec(s, schema3_sql) < 0 || exec(s, ver) < 0 || exec(s, "COMMIT;") < 0) {
 			dx_status st = db_fail(s, err, "cannot create the schema");
 			store_free(s);
 			return st;
 		}
+	} else if (v == 2 && create) {
+		/* Upgrade in place: every record of schema 2 is a final one. */
+		if (exec(s, "BEGIN IMMEDIATE;") < 0 || exec(s, schema3_sql) < 0 ||
+		    exec(s, "PRAGMA user_version = 3;") < 0 || exec(s, "COMMIT;") < 0) {
+			dx_status st = db_fail(s, err, "cannot upgrade the index to schema version 3");
+			exec(s, "ROLLBACK");
+			store_free(s);
+			return st;
+		}
+	} else if (v == 2) {
+		if (err) {
+			err->code = DX_ERR_SCHEMA;
+			snprintf(err->message, sizeof err->message,
+				 "%s: an index of schema version 2; the next 'dsnidx index' run upgrades it to %d", path,
+				 SCHEMA_VERSION);
+		}
+		store_free(s);
+		return DX_ERR_SCHEMA;
 	} else if (v != SCHEMA_VERSION) {
 		if (err) {
 			err->code = DX_ERR_SCHEMA;
@@ -320,8 +434,8 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 		if (sqlite3_prepare_v2(s->db,
 				       "INSERT OR IGNORE INTO record (source_id, offset, idx, ts, recipient, domain, "
 				       "action, status, reply_code, reason, hard_bounce, reporting_mta, remote_mta, "
-				       "diagnostic, sender, subject, message_id, decoder, key) "
-				       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+				       "diagnostic, sender, subject, message_id, decoder, key, queue_id, okey, qkey) "
+				       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				       -1, &s->ins_record, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO source (path) VALUES (?)", -1, &s->ins_source,
 				       NULL) != SQLITE_OK ||
@@ -332,7 +446,23 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 				       "remote_mta, domain, count) VALUES (?,?,?,?,?,?,?,?,?) "
 				       "ON CONFLICT (hour, status, reply_code, reason, action, reporting_mta, remote_mta, domain) "
 				       "DO UPDATE SET count = count + excluded.count",
-				       -1, &s->upsert_agg, NULL) != SQLITE_OK) {
+				       -1, &s->upsert_agg, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db,
+				       "SELECT id, ts, status, reply_code, reason, action, reporting_mta, remote_mta, "
+				       "domain FROM record WHERE okey = ? AND final = 1",
+				       -1, &s->get_final, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db, "UPDATE record SET final = ? WHERE id = ?", -1, &s->set_final, NULL) !=
+			    SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db,
+				       "SELECT recipient, domain, status, reply_code, reporting_mta, remote_mta, "
+				       "diagnostic, sender, subject, message_id, decoder, queue_id, okey "
+				       "FROM record WHERE qkey = ? AND final = 1 AND action = 'delayed' ORDER BY id",
+				       -1, &s->get_queue, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db,
+				       "INSERT INTO delivered (hour, decoder, reporting_mta, remote_mta, domain, count) "
+				       "VALUES (?,?,?,?,?,?) ON CONFLICT (hour, domain, reporting_mta, remote_mta, decoder) "
+				       "DO UPDATE SET count = count + excluded.count",
+				       -1, &s->upsert_delivered, NULL) != SQLITE_OK) {
 			dx_status st = db_fail(s, err, "cannot prepare statements");
 			store_free(s);
 			return st;
@@ -389,7 +519,7 @@ static int64_t hour_of(int64_t ts)
 	return ts >= 0 ? ts / 3600 : -((-ts + 3599) / 3600);
 }
 
-static int agg_record(dx_store *s, const dx_record *r)
+static int agg_record(dx_store *s, const dx_record *r, int64_t delta)
 {
 	dx_buf *k = &s->key;
 	dx_buf_clear(k);
@@ -409,15 +539,15 @@ static int agg_record(dx_store *s, const dx_record *r)
 	}
 	if (dx_buf_failed(k))
 		return -1;
-	return agg_add(&s->agg, k->data, k->len, hour, r->reply_code);
+	return agg_add(&s->agg, k->data, k->len, hour, r->reply_code, delta);
 }
 
-/* Splits an aggregate key back into its six text fields, with their
+/* Splits an aggregate key back into its n text fields, with their
  * lengths. */
-static void key_fields(const char *key, const char *f[6], int len[6])
+static void key_fields(const char *key, int n, const char *f[], int len[])
 {
 	const char *p = key + sizeof(int64_t) + sizeof(int32_t);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < n; i++) {
 		uint32_t l;
 		memcpy(&l, p, sizeof l);
 		f[i] = p + sizeof l;
@@ -432,9 +562,11 @@ static int flush_agg(dx_store *s)
 		agg_entry *e = &s->agg.slots[i];
 		if (!e->key)
 			continue;
+		if (!e->count)
+			continue;
 		const char *f[6];
 		int len[6];
-		key_fields(e->key, f, len);
+		key_fields(e->key, 6, f, len);
 		sqlite3_stmt *st = s->upsert_agg;
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, e->hour);
@@ -447,6 +579,27 @@ static int flush_agg(dx_store *s)
 			return -1;
 	}
 	agg_clear(&s->agg);
+	for (size_t i = 0; i < s->delivered.cap; i++) {
+		agg_entry *e = &s->delivered.slots[i];
+		if (!e->key)
+			continue;
+		const char *f[4];
+		int len[4];
+		key_fields(e->key, 4, f, len);
+		sqlite3_stmt *st = s->upsert_delivered;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, e->hour);
+		for (int j = 0; j < 4; j++)
+			sqlite3_bind_text(st, 2 + j, f[j], len[j], SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, e->count);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return -1;
+	}
+	agg_clear(&s->delivered);
+	/* Superseded records may leave combinations counted zero times. */
+	if (s->negatives && exec(s, "DELETE FROM agg WHERE count = 0") < 0)
+		return -1;
+	s->negatives = 0;
 	return 0;
 }
 
@@ -587,11 +740,27 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 	unsigned char key[16];
 	key_bytes(r->key, key);
 	sqlite3_bind_blob(st, 19, key, sizeof key, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, r->queue_id ? r->queue_id : "", -1, SQLITE_STATIC);
+	if (r->outcome_key) {
+		sqlite3_bind_int64(st, 21, (sqlite3_int64)r->outcome_key);
+		sqlite3_bind_int64(st, 22, (sqlite3_int64)r->queue_key);
+	} else {
+		sqlite3_bind_null(st, 21);
+		sqlite3_bind_null(st, 22);
+	}
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_fail(s, err, "cannot insert a record");
 	if (sqlite3_changes(s->db) == 1) {
-		if (agg_record(s, r) < 0)
-			return nomem(err);
+		int final = 1;
+		if (r->outcome_key && settle(s, r->outcome_key, r->timestamp, sqlite3_last_insert_rowid(s->db), &final) < 0)
+			return db_fail(s, err, "cannot settle earlier attempts");
+		if (final) {
+			if (agg_record(s, r, 1) < 0)
+				return nomem(err);
+			if (strcmp(r->action, "delayed") == 0 &&
+			    (set_add(&s->pending_o, r->outcome_key) < 0 || set_add(&s->pending_q, r->queue_key) < 0))
+				return nomem(err);
+		}
 		if (added)
 			*added = 1;
 	}
@@ -599,6 +768,218 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 	 * killed loses at most that much work, which the next run redoes. */
 	if (++s->pending >= s->commit_every || (s->pending % 1024 == 0 && time(NULL) - s->tx_started >= COMMIT_SECONDS))
 		return dx_store_commit(s, err);
+	return DX_OK;
+}
+
+/* ---- attempts and outcomes of logs ------------------------------------------------- */
+
+/* Marks the record `id` final or not. */
+static int set_final(dx_store *s, int64_t id, int final)
+{
+	sqlite3_stmt *st = s->set_final;
+	sqlite3_reset(st);
+	sqlite3_bind_int(st, 1, final);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The delivery okey has a new attempt or outcome at time ts (the record
+ * `id`, or 0 for a successful delivery, which has none). The latest in
+ * time is the final one: earlier final records are superseded (and leave
+ * agg); if one is later than ts, the newcomer is the superseded one
+ * (*final = 0: logs read out of order). A time unknown counts as latest. */
+static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final)
+{
+	*final = 1;
+	sqlite3_stmt *st = s->get_final;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)okey);
+	/* Few rows (one, mostly): gather them before changing any. */
+	struct old {
+		int64_t id;
+		dx_record r;
+	} olds[8];
+	char texts[8][6][256];
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 8) {
+		int64_t oid = sqlite3_column_int64(st, 0);
+		if (oid == id)
+			continue;
+		struct old *o = &olds[n];
+		memset(o, 0, sizeof *o);
+		o->id = oid;
+		o->r.timestamp = sqlite3_column_type(st, 1) == SQLITE_NULL ? DX_NO_TIME : sqlite3_column_int64(st, 1);
+		o->r.reply_code = sqlite3_column_int(st, 3);
+		const char **dst[] = {&o->r.status, &o->r.reason, &o->r.action, &o->r.reporting_mta, &o->r.remote_mta,
+				      &o->r.domain};
+		const int cols[] = {2, 4, 5, 6, 7, 8};
+		for (int i = 0; i < 6; i++) {
+			snprintf(texts[n][i], sizeof texts[n][i], "%s", col_text_of(st, cols[i]));
+			*dst[i] = texts[n][i];
+		}
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct old *o = &olds[i];
+		int newer = ts == DX_NO_TIME || (o->r.timestamp != DX_NO_TIME && o->r.timestamp <= ts);
+		if (newer) {
+			if (set_final(s, o->id, 0) < 0 || agg_record(s, &o->r, -1) < 0)
+				return -1;
+			s->negatives = 1;
+		} else if (*final) {
+			*final = 0;
+			if (id && set_final(s, id, 0) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The okeys and qkeys of final deferrals, read once per run. */
+static int load_pending(dx_store *s)
+{
+	if (s->pending_loaded)
+		return 0;
+	s->pending_loaded = 1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT okey, qkey FROM record WHERE okey IS NOT NULL AND final = 1 AND action = 'delayed'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (set_add(&s->pending_o, (uint64_t)sqlite3_column_int64(st, 0)) < 0 ||
+		    set_add(&s->pending_q, (uint64_t)sqlite3_column_int64(st, 1)) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int count_delivered(dx_store *s, const dx_logfact *f)
+{
+	dx_buf *k = &s->key;
+	dx_buf_clear(k);
+	int64_t hour = hour_of(f->timestamp);
+	int32_t code = 0;
+	dx_buf_append(k, &hour, sizeof hour);
+	dx_buf_append(k, &code, sizeof code);
+	const char *texts[] = {f->decoder, f->reporting_mta, f->remote_mta, f->domain};
+	for (size_t i = 0; i < 4; i++) {
+		const char *t = texts[i] ? texts[i] : "";
+		uint32_t len = (uint32_t)strlen(t);
+		dx_buf_append(k, &len, sizeof len);
+		dx_buf_append(k, t, len);
+	}
+	if (dx_buf_failed(k))
+		return -1;
+	return agg_add(&s->delivered, k->data, k->len, hour, 0, 1);
+}
+
+/* Postfix gave up on a queue id: each of its deferrals still final
+ * becomes a failed record (reason expired, the deferral's status and
+ * words) at the time and place of the expiry line, which supersedes the
+ * deferral. */
+static dx_status expire(dx_store *s, const dx_logfact *f, dx_error *err)
+{
+	sqlite3_stmt *st = s->get_queue;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->key);
+	/* Copied out first: adding the records reuses the statements. */
+	enum { NT = 11 };
+	typedef struct row {
+		char *t[NT];
+		int reply_code;
+		uint64_t okey;
+	} row;
+	row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc, failed = 0;
+	while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			row *nr = realloc(rows, cap * sizeof *nr);
+			if (!nr) {
+				failed = 1;
+				break;
+			}
+			rows = nr;
+		}
+		row *w = &rows[n++];
+		memset(w, 0, sizeof *w);
+		/* recipient, domain, status, reporting_mta, remote_mta,
+		 * diagnostic, sender, subject, message_id, decoder, queue_id */
+		const int cols[NT] = {0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11};
+		for (int i = 0; i < NT; i++)
+			if (!(w->t[i] = strdup(col_text_of(st, cols[i]))))
+				failed = 1;
+		w->reply_code = sqlite3_column_int(st, 3);
+		w->okey = (uint64_t)sqlite3_column_int64(st, 12);
+	}
+	sqlite3_reset(st);
+	dx_status out = failed ? nomem(err) : rc != SQLITE_DONE ? db_fail(s, err, "cannot read deferrals") : DX_OK;
+	for (size_t i = 0; i < n && out == DX_OK; i++) {
+		row *w = &rows[i];
+		dx_record r;
+		memset(&r, 0, sizeof r);
+		r.source = f->source;
+		r.offset = f->offset;
+		r.index = (unsigned)i + 1;
+		r.timestamp = f->timestamp;
+		r.recipient = w->t[0];
+		r.domain = w->t[1];
+		r.action = "failed";
+		r.status = w->t[2];
+		r.reply_code = w->reply_code;
+		r.reason = "expired";
+		r.hard_bounce = dx_hard_bounce(r.reason, r.status, r.reply_code, r.action);
+		r.reporting_mta = w->t[3];
+		r.remote_mta = w->t[4];
+		r.diagnostic = w->t[5];
+		r.sender = w->t[6];
+		r.subject = w->t[7];
+		r.message_id = w->t[8];
+		r.decoder = w->t[9];
+		r.queue_id = w->t[10];
+		r.outcome_key = w->okey;
+		r.queue_key = f->key;
+		/* The same expiry line read again makes the same keys. */
+		dx_hash k = dx_hash128(r.recipient, strlen(r.recipient), f->line_key[0] ^ f->line_key[1]);
+		r.key[0] = k.lo;
+		r.key[1] = k.hi;
+		out = dx_store_add(s, &r, NULL, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < NT; j++)
+			free(rows[i].t[j]);
+	free(rows);
+	return out;
+}
+
+dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err)
+{
+	if (!s->ins_record)
+		return db_fail(s, err, "the index is open read-only");
+	if (begin(s) < 0)
+		return db_fail(s, err, "cannot begin a transaction");
+	if (load_pending(s) < 0)
+		return db_fail(s, err, "cannot read the deferrals");
+	if (f->kind == DX_LOGFACT_SENT) {
+		if (count_delivered(s, f) < 0)
+			return nomem(err);
+		int final;
+		if (set_has(&s->pending_o, f->key) && settle(s, f->key, f->timestamp, 0, &final) < 0)
+			return db_fail(s, err, "cannot settle earlier attempts");
+		return DX_OK;
+	}
+	if (f->kind == DX_LOGFACT_EXPIRED && set_has(&s->pending_q, f->key))
+		return expire(s, f, err);
 	return DX_OK;
 }
 
@@ -663,13 +1044,13 @@ dx_status dx_store_check(dx_store *s, void (*problem)(void *arg, const char *wha
 	sqlite3_finalize(st);
 	/* The aggregates count exactly the records; every record has its
 	 * source. */
-	int64_t records = query_int(s, "SELECT count(*) FROM record");
+	int64_t records = query_int(s, "SELECT count(*) FROM record WHERE final = 1");
 	int64_t counted = query_int(s, "SELECT coalesce(sum(count), 0) FROM agg");
 	if (records < 0 || counted < 0)
 		return db_fail(s, err, "cannot check the database");
 	if (records != counted) {
 		char m[160];
-		snprintf(m, sizeof m, "the aggregates count %lld records, the record table holds %lld",
+		snprintf(m, sizeof m, "the aggregates count %lld records, the record table holds %lld final ones",
 			 (long long)counted, (long long)records);
 		bad++;
 		if (problem)

@@ -115,10 +115,71 @@ has "with a warning naming the file and the first one's offset" err "junk.log:28
 for d in postfix-log exim-log sendmail-log rfc3464; do
 	has "a report over bounces and logs counts $d" dec.csv "^$d,"
 done
-"$DSNIDX" export --db mixed.db --format jsonl --where decoder=exim-log > ex.jsonl
-check "the index keeps the log records as parse gives them" "$(wc -l < ex.jsonl | tr -d ' ')" 7
+"$DSNIDX" export --db mixed.db --format jsonl --attempts --where decoder=exim-log > ex.jsonl
+"$DSNIDX" parse --format jsonl logs/exim-mainlog > exp.jsonl
+same "with --attempts the index keeps the log records as parse gives them" exp.jsonl ex.jsonl
+"$DSNIDX" export --db mixed.db --format jsonl --where decoder=exim-log > exf.jsonl
+check "without, the two deferrals that a later failure settled are left out" \
+	"$(grep -c '"recipient":"ops@broken.example"' exf.jsonl) $(wc -l < exf.jsonl | tr -d ' ')" "1 5"
 "$DSNIDX" report --db mixed.db --by action --format csv > act.csv
 if grep -q '^delivered,' act.csv; then not_ok "successful deliveries are not stored as records" "$(cat act.csv)"; else ok "successful deliveries are not stored as records"; fi
+
+# ---- final outcomes and attempts ---------------------------------------------------------------
+# postfix-maillog, decided by hand: 5 recipients fail at once; marta is
+# deferred, then sent; ops is deferred twice, then the queue id expires.
+"$DSNIDX" index --db fin.db --quiet logs/postfix-maillog
+"$DSNIDX" report --db fin.db --by action --format csv | tr -d '\r' > fin.csv
+check "final outcomes: 6 failed (the expiry one of them), nothing still delayed" "$(cat fin.csv | tr '\n' ' ')" \
+	"action,count failed,6 "
+"$DSNIDX" report --db fin.db --by action --attempts --format csv | tr -d '\r' > att.csv
+check "--attempts: the 3 deferrals too" "$(cat att.csv | tr '\n' ' ')" "action,count failed,6 delayed,3 "
+"$DSNIDX" export --db fin.db --format csv --columns timestamp,recipient,action,status,reason,hard_bounce,decoder \
+	--where reason=expired --where action=failed | tr -d '\r' | tail -n +2 > exp.csv
+check "the expiry fails ops@broken.example at its own time, with the last deferral's status" "$(cat exp.csv)" \
+	"2027-01-05T00:09:40Z,ops@broken.example,failed,4.4.1,expired,0,postfix-log"
+"$DSNIDX" recipients --db fin.db --where action=delayed > still.txt
+check "no recipient is still delayed" "$(wc -l < still.txt | tr -d ' ')" 0
+"$DSNIDX" check --db fin.db > /dev/null 2> chk.txt
+check "dsnidx check: agg counts the final records" "$?" 0
+
+# Rotated: a directory's maillog.2.gz, maillog.1 and maillog are read
+# oldest first, whatever their names' order, so each delivery's attempts
+# come in the order they happened.
+mkdir rot
+head -n 9 logs/postfix-maillog | gzip > rot/maillog.2.gz
+sed -n '10,14p' logs/postfix-maillog > rot/maillog.1
+tail -n +15 logs/postfix-maillog > rot/maillog
+"$DSNIDX" index --db rot.db --quiet rot 2> /dev/null
+"$DSNIDX" report --db rot.db --by action,reason --format csv > rot.csv
+"$DSNIDX" report --db fin.db --by action,reason --format csv > fin2.csv
+same "a rotated log split in three gives the final outcomes of the whole" fin2.csv rot.csv
+"$DSNIDX" check --db rot.db > /dev/null 2>&1
+check "and dsnidx check passes" "$?" 0
+# Given newest first by hand, a failure read after a later one is still
+# not final: the latest attempt in time is.
+head -n 14 logs/postfix-maillog > older.log
+tail -n +15 logs/postfix-maillog > newer.log
+"$DSNIDX" index --db ooo.db --quiet newer.log older.log 2> /dev/null
+check "read newest first, the deferral of ops before its expiry is not final" \
+	"$("$DSNIDX" export --db ooo.db --format csv --columns action,reason --where recipient=ops@broken.example | tr -d '\r' | tail -n +2)" \
+	"failed,expired"
+
+# ---- successful deliveries counted: rates ------------------------------------------------------
+"$DSNIDX" report --db fin.db --by domain --rates --format csv | tr -d '\r' > rates.csv
+has "rates have their columns" rates.csv "^domain,delivered,failed,delayed,count,failure_rate$"
+has "marta was deferred then delivered: example.net counts one delivery, no failure" rates.csv \
+	"^example.net,1,0,0,1,0.0000$"
+has "hosted.example: one delivered (virtual), one failed (lmtp)" rates.csv "^hosted.example,1,1,0,2,0.5000$"
+has "broken.example: the expired recipient, failed" rates.csv "^broken.example,0,1,0,1,1.0000$"
+"$DSNIDX" report --db fin.db --by hour --rates --format csv --where domain=example.jp | tr -d '\r' > hr.csv
+check "by hour, with a condition" "$(tail -n +2 hr.csv)" "2026-12-31T23:00Z,1,0,0,1,0.0000"
+"$DSNIDX" report --db fin.db --by reason --rates > /dev/null 2> err
+check "--rates by a key deliveries do not have is a usage error" "$?" 2
+"$DSNIDX" report --db fin.db --by domain --rates --attempts > /dev/null 2> err
+check "--rates with --attempts is a usage error" "$?" 2
+"$DSNIDX" index --db fin.db --quiet logs/postfix-maillog
+"$DSNIDX" report --db fin.db --by domain --rates --format csv | tr -d '\r' > rates2.csv
+same "a rerun counts no delivery twice" rates.csv rates2.csv
 
 # ---- a growing log, read from where it stopped ------------------------------------------------
 head -n 8 logs/postfix-maillog > grow.log
@@ -136,6 +197,10 @@ has "once whole, it and the lines after it are read" err3 "files resumed"
 head -n 12 logs/postfix-maillog > whole.log
 "$DSNIDX" parse --format jsonl whole.log | sed 's/"source":"whole.log"/"source":"grow.log"/' > w.jsonl
 same "the index holds the records of the whole log, once each" w.jsonl g.jsonl
+"$DSNIDX" index --db whole.db --quiet whole.log
+"$DSNIDX" report --db whole.db --by domain --rates --format csv > rw.csv
+"$DSNIDX" report --db grow.db --by domain --rates --format csv > rg.csv
+same "and counts its deliveries once each" rw.csv rg.csv
 
 echo "logs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
