@@ -184,9 +184,10 @@ bench: deps
 demo: deps
 	$(MAKE) all
 	rm -f dsnidx.db dsnidx.db-wal dsnidx.db-shm
-	$(BUILD)/dsnidx index corpus/mail
+	$(BUILD)/dsnidx index corpus/mail corpus/logs
 	$(BUILD)/dsnidx report --by status,reason
 	$(BUILD)/dsnidx report --by reporting_mta,domain --top 10
+	$(BUILD)/dsnidx report --by domain --rates --top 5
 
 ASAN_VARS = BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 

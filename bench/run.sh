@@ -5,7 +5,8 @@
 #
 # Environment: DSNIDX (default build/dsnidx), BENCH_DIR (inputs and
 # scratch, default build/bench), BOUNCE_SIZE (100M), MIXED_SIZE (300M),
-# SISIMAI_MESSAGES (messages given to Sisimai, 4000), RUNS (timed runs of
+# SISIMAI_MESSAGES (messages given to Sisimai, 4000), MAILLOG_LINES
+# (lines of the generated Postfix log, 3000000), RUNS (timed runs of
 # each command, the fastest kept, 3), BENCH_README (the file to update;
 # empty: none).
 #
@@ -26,6 +27,7 @@ BENCH_README=${BENCH_README-$top/bench/README.md}
 need=""
 command -v zstd >/dev/null 2>&1 || need="$need zstd"
 perl -MSisimai -e 1 >/dev/null 2>&1 || need="$need libsisimai-perl"
+command -v pflogsumm >/dev/null 2>&1 || [ -x /usr/sbin/pflogsumm ] || need="$need pflogsumm"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 if [ -n "$need" ]; then
 	if command -v apt-get >/dev/null 2>&1; then
@@ -40,6 +42,7 @@ if [ -n "$need" ]; then
 fi
 have_sisimai=0
 perl -MSisimai -e 1 >/dev/null 2>&1 && have_sisimai=1
+PFLOGSUMM=$(command -v pflogsumm 2>/dev/null || { [ -x /usr/sbin/pflogsumm ] && echo /usr/sbin/pflogsumm; } || true)
 
 sh "$top/scripts/gen-bench.sh" "$BENCH_DIR" "$BOUNCE_SIZE" "$MIXED_SIZE" >&2
 cc -O2 -o "$BENCH_DIR/timeit" "$top/bench/timeit.c"
@@ -76,7 +79,7 @@ mb() { awk -v b="$(wc -c < "$1")" 'BEGIN { printf "%.0f", b / 1e6 }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) { v = a / b; printf (v >= 100 ? "%.0f" : "%.2f"), v } else print "-" }'; }
 secs() { awk -v t="$1" 'BEGIN { printf "%.3f", t }'; }
 
-cat bounces.mbox mixed.mbox mixed2.mbox mixed.mbox.zst sisimai.mbox > /dev/null # warm the page cache
+cat bounces.mbox mixed.mbox mixed2.mbox mixed.mbox.zst sisimai.mbox maillog > /dev/null # warm the page cache
 
 rows=""
 row() { rows="$rows$(printf '| %s | %s | %s | %s | %s | %s | %s | %s |' "$1" "$2" "$3" "$4" "$(secs "$5")" "$6" "$7" "$8")
@@ -137,6 +140,29 @@ index_run mixed2.mbox "$nproc"
 m_m2=$M
 row "mixed2.mbox, dsnidx index --threads $nproc" "$(mb mixed2.mbox)" "$(msgs mixed2.mbox)" "$BOUNCES" "$T" "$(div "$(mb mixed2.mbox)" "$T")" "$(div "$RECORDS" "$T")" "$((m_m2 / 1024))"
 
+# A Postfix log: dsnidx does the whole job (failures recorded, every
+# delivery counted, attempts settled) beside grep counting the delivery
+# lines and pflogsumm summarising the log (run once: it takes long).
+n_l=$(wc -l < maillog)
+best grep -c 'status=' maillog
+t_lgrep=$T
+row "maillog, grep -c 'status='" "$(mb maillog)" "$n_l lines" "-" "$t_lgrep" "$(div "$(mb maillog)" "$t_lgrep")" "-" "$((M / 1024))"
+PRE="rm -f idx.db idx.db-wal idx.db-shm"
+best "$DSNIDX" index --quiet --threads "$nproc" --db idx.db maillog
+PRE=""
+t_log=$T m_log=$M
+r_log=$("$DSNIDX" export --db idx.db --attempts --format csv | tail -n +2 | wc -l)
+row "maillog, dsnidx index --threads $nproc" "$(mb maillog)" "$n_l lines" "-" "$t_log" "$(div "$(mb maillog)" "$t_log")" "$(div "$r_log" "$t_log")" "$((m_log / 1024))"
+t_pfl=""
+if [ -n "$PFLOGSUMM" ]; then
+	RUNS_SAVED=$RUNS
+	RUNS=1
+	best "$PFLOGSUMM" maillog
+	RUNS=$RUNS_SAVED
+	t_pfl=$T
+	row "maillog, pflogsumm $(dpkg-query -W -f '${Version}' pflogsumm 2>/dev/null || true)" "$(mb maillog)" "$n_l lines" "-" "$t_pfl" "$(div "$(mb maillog)" "$t_pfl")" "-" "$((M / 1024))"
+fi
+
 # ---- the report ---------------------------------------------------------------
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 mem=$(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo unknown)
@@ -171,6 +197,12 @@ report() {
 	check "peak RSS, MB (mixed2.mbox)" "$((m_m2 / 1024))" "<=" 256
 	check "peak RSS growth, mixed.mbox to twice its size, %" "$(awk -v a="$m_m" -v b="$m_m2" 'BEGIN { printf "%.0f", (b - a) * 100 / a }')" "<=" 15
 	check "bounces.mbox: --threads 1 time / --threads $nproc time" "$(div "$t_b1" "$t_bn")" ">=" 1.6
+	check "maillog: dsnidx index time / grep -c 'status=' time" "$(div "$t_log" "$t_lgrep")" "<=" 3
+	if [ -n "$t_pfl" ]; then
+		check "maillog: pflogsumm time / dsnidx index time" "$(div "$t_pfl" "$t_log")" ">=" 20
+	else
+		echo "| maillog: pflogsumm time / dsnidx index time | - | >= 20 | pflogsumm not installed |"
+	fi
 }
 
 report | tee report.md

@@ -7,6 +7,8 @@
 #                  base64 attachments (MIXED_SIZE, default 300M)
 #   mixed.mbox.zst the same, compressed with zstd -3
 #   mixed2.mbox    twice the size of mixed.mbox (for memory growth)
+#   maillog        a Postfix log of MAILLOG_LINES lines (default 3000000),
+#                  mostly successful deliveries (scripts/genmaillog.c)
 #
 # Files that exist with the same size arguments are kept (a stamp records
 # them). Needs cc and zstd; built here, nothing is downloaded.
@@ -17,8 +19,9 @@ msize=${3:-300M}
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 stamp="$out/.stamp"
-want="genmbox $(cksum < "$top/scripts/genmbox.c") $bsize $msize"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$out/mixed.mbox.zst" ]; then
+lines=${MAILLOG_LINES:-3000000}
+want="genmbox $(cksum < "$top/scripts/genmbox.c") $(cksum < "$top/scripts/genmaillog.c") $bsize $msize $lines"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$out/mixed.mbox.zst" ] && [ -f "$out/maillog" ]; then
 	echo "gen-bench: inputs in $out are up to date"
 	exit 0
 fi
@@ -33,5 +36,7 @@ double=$(echo "$msize" | awk '{ n = $0 + 0; u = substr($0, length($0)); if (u ~ 
 "$out/genmbox" -s "$msize" -b 20 -a 33 -r 2 "$out/templates" > "$out/mixed.mbox"
 "$out/genmbox" -s "$double" -b 20 -a 33 -r 3 "$out/templates" > "$out/mixed2.mbox"
 zstd -q -f -3 "$out/mixed.mbox" -o "$out/mixed.mbox.zst"
+cc -O2 -std=c17 -D_DEFAULT_SOURCE -o "$out/genmaillog" "$top/scripts/genmaillog.c"
+"$out/genmaillog" -l "$lines" -r 1 > "$out/maillog"
 echo "$want" > "$stamp"
-ls -l "$out"/*.mbox "$out"/*.zst
+ls -l "$out"/*.mbox "$out"/*.zst "$out/maillog"
