@@ -124,16 +124,6 @@ typedef struct agg_map {
 	size_t cap, n;
 } agg_map;
 
-static uint64_t fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static void agg_clear(agg_map *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
@@ -168,7 +158,7 @@ static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int
 {
 	if ((m->n + 1) * 2 > m->cap && agg_grow(m) < 0)
 		return -1;
-	uint64_t h = fnv1a(key, keylen);
+	uint64_t h = dx_hash128(key, keylen, 0).lo;
 	size_t j = h & (m->cap - 1);
 	while (m->slots[j].key) {
 		agg_entry *e = &m->slots[j];
@@ -879,7 +869,7 @@ static int count_delivered(dx_store *s, const dx_logfact *f)
 	}
 	if (dx_buf_failed(k))
 		return -1;
-	return agg_add(&s->delivered, k->data, k->len, hour, 0, 1);
+	return agg_add(&s->delivered, k->data, k->len, hour, 0, (int64_t)f->count);
 }
 
 /* Postfix gave up on a queue id: each of its deferrals still final
@@ -971,7 +961,7 @@ dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err)
 	if (load_pending(s) < 0)
 		return db_fail(s, err, "cannot read the deferrals");
 	if (f->kind == DX_LOGFACT_SENT) {
-		if (count_delivered(s, f) < 0)
+		if (f->count && count_delivered(s, f) < 0)
 			return nomem(err);
 		int final;
 		if (set_has(&s->pending_o, f->key) && settle(s, f->key, f->timestamp, 0, &final) < 0)
