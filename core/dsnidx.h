@@ -377,6 +377,9 @@ void dx_store_set_commit_every(dx_store *s, unsigned records);
 /* The state of path (state->known 0 when the index has none). */
 dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *state, dx_error *err);
 /* Records the state of path, in the transaction of the records it covers. */
+/* The state of the source last read as the file (dev, ino), under any
+ * path: a file renamed since (a rotated log) is known by it. */
+dx_status dx_store_source_by_file(dx_store *s, uint64_t dev, uint64_t ino, dx_source_state *state, dx_error *err);
 dx_status dx_store_source_put(dx_store *s, const char *path, const dx_source_state *state, dx_error *err);
 
 /* ---- Index runs ---------------------------------------------------------- */

@@ -116,10 +116,19 @@ static int on_plan(void *arg, const dx_source_info *si, uint64_t *start)
 		return DX_PLAN_READ;
 	dx_source_state st;
 	dx_error err;
-	if (dx_store_source_get(x->look, si->path, &st, &err) != DX_OK || !st.known)
+	if (dx_store_source_get(x->look, si->path, &st, &err) != DX_OK)
 		return DX_PLAN_READ;
-	if (st.complete && st.dev == si->dev && st.ino == si->ino && st.size == si->size &&
-	    st.mtime_ns == si->mtime_ns)
+	if (!st.known) {
+		/* A path new to the index may be a file it read under another
+		 * name (maillog, now maillog.1): the same file, with the same
+		 * bytes where the last run stopped, is read from there, and its
+		 * progress kept under its new name. (Not skipped: its new name
+		 * must be recorded.) */
+		if (!si->plain || dx_store_source_by_file(x->look, si->dev, si->ino, &st, &err) != DX_OK || !st.known ||
+		    st.dev != si->dev || st.ino != si->ino)
+			return DX_PLAN_READ;
+	} else if (st.complete && st.dev == si->dev && st.ino == si->ino && st.size == si->size &&
+		   st.mtime_ns == si->mtime_ns)
 		return DX_PLAN_SKIP;
 	/* Grown: the bytes at its start and those before where the last run
 	 * stopped must be the ones seen then. (Another file at the same

@@ -630,6 +630,25 @@ static int begin(dx_store *s)
 	return 0;
 }
 
+static void read_state(sqlite3_stmt *st, dx_source_state *state)
+{
+	state->known = 1;
+	state->dev = (uint64_t)sqlite3_column_int64(st, 0);
+	state->ino = (uint64_t)sqlite3_column_int64(st, 1);
+	state->size = (uint64_t)sqlite3_column_int64(st, 2);
+	state->mtime_ns = sqlite3_column_int64(st, 3);
+	state->done = (uint64_t)sqlite3_column_int64(st, 4);
+	if (sqlite3_column_bytes(st, 5) == 16) {
+		key_words(sqlite3_column_blob(st, 5), 16, state->head);
+		state->has_head = 1;
+	}
+	if (sqlite3_column_bytes(st, 6) == 16) {
+		key_words(sqlite3_column_blob(st, 6), 16, state->tail);
+		state->has_tail = 1;
+	}
+	state->complete = sqlite3_column_int(st, 7);
+}
+
 dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *state, dx_error *err)
 {
 	memset(state, 0, sizeof *state);
@@ -637,24 +656,29 @@ dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *st
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		state->known = 1;
-		state->dev = (uint64_t)sqlite3_column_int64(st, 0);
-		state->ino = (uint64_t)sqlite3_column_int64(st, 1);
-		state->size = (uint64_t)sqlite3_column_int64(st, 2);
-		state->mtime_ns = sqlite3_column_int64(st, 3);
-		state->done = (uint64_t)sqlite3_column_int64(st, 4);
-		if (sqlite3_column_bytes(st, 5) == 16) {
-			key_words(sqlite3_column_blob(st, 5), 16, state->head);
-			state->has_head = 1;
-		}
-		if (sqlite3_column_bytes(st, 6) == 16) {
-			key_words(sqlite3_column_blob(st, 6), 16, state->tail);
-			state->has_tail = 1;
-		}
-		state->complete = sqlite3_column_int(st, 7);
-	}
+	if (rc == SQLITE_ROW)
+		read_state(st, state);
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "cannot read a source's state");
+	return DX_OK;
+}
+
+dx_status dx_store_source_by_file(dx_store *s, uint64_t dev, uint64_t ino, dx_source_state *state, dx_error *err)
+{
+	memset(state, 0, sizeof *state);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT dev, ino, size, mtime_ns, done, head, tail, complete FROM source "
+			       "WHERE dev = ? AND ino = ? ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot read a source's state");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)dev);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)ino);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_state(st, state);
+	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "cannot read a source's state");
 	return DX_OK;

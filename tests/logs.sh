@@ -202,5 +202,22 @@ same "the index holds the records of the whole log, once each" w.jsonl g.jsonl
 "$DSNIDX" report --db grow.db --by domain --rates --format csv > rg.csv
 same "and counts its deliveries once each" rw.csv rg.csv
 
+# ---- rotation: maillog renamed maillog.1, a new maillog begun -------------------------------
+mkdir rotd
+head -n 10 logs/postfix-maillog > rotd/maillog
+"$DSNIDX" index --db rotd.db --quiet rotd
+sed -n '11,14p' logs/postfix-maillog >> rotd/maillog   # written after the run, before the rotation
+mv rotd/maillog rotd/maillog.1
+tail -n +15 logs/postfix-maillog > rotd/maillog
+"$DSNIDX" index --db rotd.db --stats rotd > /dev/null 2> rot.err
+has "the renamed file is known by its inode and read from where it stopped" rot.err "1 files resumed"
+"$DSNIDX" report --db rotd.db --by domain --rates --format csv > rr.csv
+"$DSNIDX" report --db fin.db --by domain --rates --format csv > rf.csv
+same "across the rotation, every delivery counted once and the same outcomes" rf.csv rr.csv
+"$DSNIDX" index --db rotd.db --stats rotd > /dev/null 2> rot2.err
+has "a rerun reads neither again" rot2.err "2 files unchanged"
+"$DSNIDX" report --db rotd.db --by domain --rates --format csv > rr2.csv
+same "and counts nothing again" rf.csv rr2.csv
+
 echo "logs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
