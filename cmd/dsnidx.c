@@ -79,6 +79,9 @@ static const char help_main[] =
 	"                                (default 1M); the rest of the field is dropped\n"  \
 	"      --max-text SIZE           bytes of one text part decoded and read (its\n"     \
 	"                                start, where a report is) (default 8M)\n"          \
+	"      --max-queue-ids N         mail logs: queue ids whose sender and Message-ID\n" \
+	"                                are remembered for their later lines (default\n"  \
+	"                                100000, twice that at most)\n"                    \
 	"      --max-nesting N           compression and archive layers in one input\n"      \
 	"                                (default 8)\n"                                         \
 	"      --max-7z-memory SIZE      bytes of a 7z archive held in memory when it is\n"    \
@@ -151,6 +154,7 @@ enum {
 	OPT_MAX_7Z_MEMORY,
 	OPT_MAX_HEADER_LINE,
 	OPT_MAX_TEXT,
+	OPT_MAX_QUEUE_IDS,
 	OPT_MAX_EXPANDED,
 	OPT_MAX_RATIO,
 	OPT_REREAD,
@@ -206,6 +210,11 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 			return usage_error(cmd, "--max-text: expected 1K to 2G, got '%s'", optarg), -1;
 		a->opts.limits.max_text = (size_t)v;
 		return 1;
+	case OPT_MAX_QUEUE_IDS:
+		if (parse_uint(optarg, 1u << 24, &v, 0) < 0 || v < 1)
+			return usage_error(cmd, "--max-queue-ids: expected 1 to 16777216, got '%s'", optarg), -1;
+		a->opts.limits.max_queue_ids = (unsigned)v;
+		return 1;
 	case OPT_MAX_EXPANDED:
 		if (parse_uint(optarg, 1ull << 60, &v, 1) < 0)
 			return usage_error(cmd, "--max-expanded: expected a size (suffixes K, M, G, T), got '%s'", optarg),
@@ -256,6 +265,7 @@ static int decode_option(const char *cmd, int c, decode_args *a)
 	{"max-7z-memory", required_argument, NULL, OPT_MAX_7Z_MEMORY},     \
 	{"max-header-line", required_argument, NULL, OPT_MAX_HEADER_LINE}, \
 	{"max-text", required_argument, NULL, OPT_MAX_TEXT},               \
+	{"max-queue-ids", required_argument, NULL, OPT_MAX_QUEUE_IDS},     \
 	{"max-expanded", required_argument, NULL, OPT_MAX_EXPANDED},       \
 	{"max-ratio", required_argument, NULL, OPT_MAX_RATIO}
 

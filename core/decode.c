@@ -53,6 +53,7 @@ void dx_limits_default(dx_limits *l)
 	l->max_header_fields = 1000;
 	l->max_header_line = 1u << 20;
 	l->max_text = 8u << 20;
+	l->max_queue_ids = 100000;
 	l->max_nesting = 8;
 	l->max_7z_memory = (uint64_t)256 << 20;
 	l->max_expanded = (uint64_t)256 << 30;

@@ -141,6 +141,9 @@ typedef struct dx_limits {
 	size_t max_header_line;    /* bytes of one header field (folded lines and all) */
 	size_t max_text;           /* bytes of one text part decoded and converted
 				    * for the decoders to read (its start) */
+	unsigned max_queue_ids;    /* mail logs: queue ids whose sender and
+				    * Message-ID are remembered for later lines
+				    * (twice this, in two generations) */
 	unsigned max_nesting;      /* compression and archive layers in one input */
 	uint64_t max_7z_memory;    /* bytes of a 7z held in memory when it cannot be
 				    * read from its own file (a pipe, or inside

@@ -176,6 +176,11 @@ static uint64_t queue_key(const dx_logline *l)
 	return k.lo ? k.lo : 1;
 }
 
+uint64_t dx_logline_queue_key(const dx_logline *l)
+{
+	return l->queue_id.n ? queue_key(l) : 0;
+}
+
 static uint64_t outcome_key(uint64_t qkey, const char *rcpt)
 {
 	dx_hash k = dx_hash128(rcpt, strlen(rcpt), qkey);

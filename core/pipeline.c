@@ -47,6 +47,8 @@
 #include "container.h"
 #include "hash.h"
 #include "input.h"
+#include "decode.h"
+#include "envelope.h"
 #include "logdecode.h"
 #include "maillog.h"
 #include "mbox.h"
@@ -140,6 +142,15 @@ typedef struct fact_event {
 	size_t after;
 } fact_event;
 
+/* What a log said of a queue id's message (its sender, its Message-ID),
+ * for the records of later lines; applied after the batch's first `after`
+ * events. NULL: not said by this line. */
+typedef struct envelope_event {
+	uint64_t queue_key;
+	const char *sender, *message_id;
+	size_t after;
+} envelope_event;
+
 typedef struct batch {
 	uint64_t seq;
 	char *data;
@@ -150,6 +161,8 @@ typedef struct batch {
 	size_t nev, evcap;
 	fact_event *facts;         /* kept apart from ev: a log has many, and small */
 	size_t nfacts, factcap;
+	envelope_event *envs;
+	size_t nenvs, envcap;
 	dx_arena strings;          /* texts of the events */
 	dx_stats delta;            /* what this batch adds to the totals */
 	struct batch *next;
@@ -172,6 +185,7 @@ static void batch_free(batch *b)
 	free(b->segs);
 	free(b->ev);
 	free(b->facts);
+	free(b->envs);
 	dx_arena_free(&b->strings);
 	free(b->data);
 	free(b);
@@ -576,6 +590,7 @@ static void batch_recycle(run *r, batch *b)
 	b->nsegs = 0;
 	b->nev = 0;
 	b->nfacts = 0;
+	b->nenvs = 0;
 	b->len = 0;
 	b->seq = 0;
 	dx_arena_reset(&b->strings);
@@ -1594,6 +1609,50 @@ static void decode_one(run *r, dx_dctx *d, worker_ctx *w, const segment *s, size
 	}
 }
 
+/* A log line that names a queue id's sender or Message-ID: kept for the
+ * writer, which gives them to the records of the queue id's deliveries
+ * (ENVELOPES). A Message-ID loses its angle brackets, as in bounces. */
+static int keep_envelope(dx_dctx *d, batch *b, const dx_logline *l)
+{
+	uint64_t qkey = dx_logline_queue_key(l);
+	if (!qkey || (!l->sender.n && !l->message_id.n && l->kind != DX_LOGL_SENDER))
+		return 0;
+	if (b->nenvs == b->envcap) {
+		size_t cap = b->envcap ? b->envcap * 2 : 64;
+		envelope_event *e = realloc(b->envs, cap * sizeof *e);
+		if (!e)
+			return -1;
+		b->envs = e;
+		b->envcap = cap;
+	}
+	dx_arena *a = &d->arena;
+	envelope_event *e = &b->envs[b->nenvs];
+	memset(e, 0, sizeof *e);
+	e->queue_key = qkey;
+	e->after = b->nev;
+	if (l->kind == DX_LOGL_SENDER) {
+		/* "<>" (a bounce's own null sender) is said, and empty. */
+		char *t = dx_arena_strndup(a, l->sender.p, l->sender.n);
+		e->sender = t ? keep(b, dx_clean_text(a, t, 320)) : NULL;
+		if (!e->sender)
+			return -1;
+	}
+	if (l->message_id.n) {
+		const char *p = l->message_id.p;
+		size_t n = l->message_id.n;
+		if (n >= 2 && p[0] == '<' && p[n - 1] == '>') {
+			p++;
+			n -= 2;
+		}
+		char *t = dx_arena_strndup(a, p, n);
+		e->message_id = t ? keep(b, dx_clean_text(a, t, 998)) : NULL;
+		if (!e->message_id)
+			return -1;
+	}
+	b->nenvs++;
+	return 0;
+}
+
 /* Decodes the lines of a log segment. Lines that are no log lines are
  * counted, with one warning per segment that names the first. */
 static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
@@ -1631,7 +1690,8 @@ static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
 			} else if (!l.timed) {
 				if (!bad++)
 					first_bad = s->base + at;
-			}
+			} else if ((l.kind == DX_LOGL_SENDER || l.kind == DX_LOGL_MESSAGE_ID) && keep_envelope(d, b, &l) < 0)
+				w->failed = 1;
 		}
 		at = end + 1;
 	}
@@ -1766,6 +1826,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	unsigned started = 0;
 	int reader_started = 0, splitter_started = 0;
 	dx_dctx *own = dx_dctx_new(e);
+	dx_envmap *envelopes = NULL; /* made when a log names its first sender */
 	if (!wk || !own)
 		goto fail_threads;
 	for (; started < nworkers; started++)
@@ -1811,22 +1872,43 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 			batch *h = pending;
 			pending = h->next;
 			next++;
-			size_t fi = 0;
+			size_t fi = 0, ei = 0;
 			for (size_t i = 0; i <= h->nev && !atomic_load(&r.aborted); i++) {
 				for (; fi < h->nfacts && h->facts[fi].after == i; fi++)
 					if (sink->logfact)
 						sink->logfact(sink->arg, &h->facts[fi].f);
+				for (; ei < h->nenvs && h->envs[ei].after == i; ei++) {
+					const envelope_event *en = &h->envs[ei];
+					if (!envelopes)
+						envelopes = dx_envmap_new(e->opts.limits.max_queue_ids);
+					if (!envelopes ||
+					    dx_envmap_put(envelopes, en->queue_key, en->sender, en->message_id) < 0) {
+						atomic_store(&r.nomem, 1);
+						abort_run(&r);
+						break;
+					}
+				}
 				if (i == h->nev)
 					break;
 				const event *ev = &h->ev[i];
 				if (ev->is_record) {
 					int stop;
+					/* A log record gets its message's sender and
+					 * Message-ID from the lines before it. */
+					dx_record rec = ev->rec;
+					const char *snd, *mid;
+					if (rec.queue_key && envelopes && !*rec.sender &&
+					    dx_envmap_get(envelopes, rec.queue_key, &snd, &mid)) {
+						rec.sender = snd;
+						if (!*rec.message_id)
+							rec.message_id = mid;
+					}
 					if (sink->explain) {
 						dx_explanation x = ev->x;
-						x.record = &ev->rec;
+						x.record = &rec;
 						stop = sink->explain(sink->arg, &x) != 0;
 					} else
-						stop = sink->record && sink->record(sink->arg, &ev->rec) != 0;
+						stop = sink->record && sink->record(sink->arg, &rec) != 0;
 					if (stop) {
 						sink_stopped = 1;
 						abort_run(&r);
@@ -1853,6 +1935,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		pending = b->next;
 		batch_free(b);
 	}
+	dx_envmap_free(envelopes);
 	dx_dctx_free(own);
 	if (reader_started)
 		pthread_join(rd, NULL);
