@@ -101,3 +101,37 @@ dx_hash dx_hash128(const void *p, size_t n, uint64_t seed)
 	dx_hasher_add(&h, p, n);
 	return dx_hasher_end(&h);
 }
+
+/* Eight bytes at a time, each word multiplied into the state and folded;
+ * a final avalanche (the murmur3 finaliser) so that nearby keys spread. */
+static uint64_t read_le64(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+uint64_t dx_hash64(const void *data, size_t n, uint64_t seed)
+{
+	const unsigned char *p = data;
+	uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ull);
+	while (n >= 8) {
+		uint64_t w = read_le64(p) * 0x87C37B91114253D5ull;
+		w = (w << 31 | w >> 33) * 0x4CF5AD432745937Full;
+		h ^= w;
+		h = (h << 27 | h >> 37) * 5 + 0x52DCE729;
+		p += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)p[i] << (8 * i);
+	w *= 0x87C37B91114253D5ull;
+	w = (w << 31 | w >> 33) * 0x4CF5AD432745937Full;
+	h ^= w;
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 33;
+	return h;
+}

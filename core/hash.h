@@ -34,4 +34,8 @@ void dx_hasher_init(dx_hasher *h, uint64_t seed);
 void dx_hasher_add(dx_hasher *h, const void *p, size_t n);
 dx_hash dx_hasher_end(dx_hasher *h);
 
+/* A 64-bit hash of p[0..n) for short keys (a log's queue ids): faster
+ * than dx_hash128 on a few dozen bytes, and the same on every machine. */
+uint64_t dx_hash64(const void *p, size_t n, uint64_t seed);
+
 #endif

@@ -160,20 +160,18 @@ static const char *family_decoder(dx_log_family f)
  * The host is as written (case folded), the recipient in lower case. */
 static uint64_t queue_key(const dx_logline *l)
 {
-	dx_hasher h;
-	dx_hasher_init(&h, 7);
-	char host[255];
-	size_t hn = l->host.n < sizeof host ? l->host.n : sizeof host;
+	/* host, a NUL, the queue id: the host case folded. */
+	char buf[255 + 1 + 64];
+	size_t hn = l->host.n < 255 ? l->host.n : 255;
+	size_t qn = l->queue_id.n < 64 ? l->queue_id.n : 64;
 	for (size_t i = 0; i < hn; i++) {
 		char c = l->host.p[i];
-		host[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+		buf[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 	}
-	unsigned char len[2] = {(unsigned char)hn, (unsigned char)(l->queue_id.n & 0xff)};
-	dx_hasher_add(&h, len, 2);
-	dx_hasher_add(&h, host, hn);
-	dx_hasher_add(&h, l->queue_id.p, l->queue_id.n);
-	dx_hash k = dx_hasher_end(&h);
-	return k.lo ? k.lo : 1;
+	buf[hn] = '\0';
+	memcpy(buf + hn + 1, l->queue_id.p, qn);
+	uint64_t k = dx_hash64(buf, hn + 1 + qn, 7);
+	return k ? k : 1;
 }
 
 uint64_t dx_logline_queue_key(const dx_logline *l)
@@ -183,8 +181,8 @@ uint64_t dx_logline_queue_key(const dx_logline *l)
 
 static uint64_t outcome_key(uint64_t qkey, const char *rcpt)
 {
-	dx_hash k = dx_hash128(rcpt, strlen(rcpt), qkey);
-	return k.lo ? k.lo : 1;
+	uint64_t k = dx_hash64(rcpt, strlen(rcpt), qkey);
+	return k ? k : 1;
 }
 
 /* The line's identity: its bytes, without a line end; the same line in a

@@ -307,14 +307,52 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 		size_t j = i + 3;
 		if (!bracketed(p, n, &j, &l->rcpts))
 			return;
-		dx_logspan orig = field(p, n, j, "orig_to=");
+		/* One pass over ", key=value" after the address: the keys
+		 * Postfix writes, each value up to the next ", ". The status is
+		 * the last, and its text may hold ", " itself: it runs to the end. */
+		dx_logspan orig = {NULL, 0}, st = {NULL, 0};
+		size_t k = j;
+		while (k + 2 < n && !st.n) {
+			const char *c = memchr(p + k, ',', n - k);
+			if (!c)
+				break;
+			k = (size_t)(c - p) + 1;
+			if (k >= n || p[k] != ' ')
+				continue;
+			k++;
+			dx_logspan *dst = NULL;
+			size_t klen = 0;
+			switch (p[k]) {
+			case 'o':
+				if (starts(p, n, k, "orig_to="))
+					dst = &orig, klen = 8;
+				break;
+			case 'r':
+				if (starts(p, n, k, "relay="))
+					dst = &l->relay, klen = 6;
+				break;
+			case 'd':
+				if (starts(p, n, k, "dsn="))
+					dst = &l->dsn, klen = 4;
+				break;
+			case 's':
+				if (starts(p, n, k, "status="))
+					dst = &st, klen = 7;
+				break;
+			}
+			if (!dst || dst->p)
+				continue;
+			size_t vs = k + klen, ve = vs;
+			while (ve < n && !(p[ve] == ',' && ve + 1 < n && p[ve + 1] == ' '))
+				ve++;
+			dst->p = p + vs;
+			dst->n = ve - vs;
+			k = ve;
+		}
 		if (orig.n >= 2 && orig.p[0] == '<' && orig.p[orig.n - 1] == '>') {
 			l->orig_rcpt.p = orig.p + 1;
 			l->orig_rcpt.n = orig.n - 2;
 		}
-		l->relay = field(p, n, j, "relay=");
-		l->dsn = field(p, n, j, "dsn=");
-		dx_logspan st = field(p, n, j, "status=");
 		if (!st.n)
 			return;
 		/* "status=bounced (text)": the word, then the text in parentheses
@@ -351,6 +389,10 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 			l->kind = DX_LOGL_EXPIRED;
 		else if (field(p, n, j, "nrcpt=").n)
 			l->kind = DX_LOGL_SENDER;
+		return;
+	}
+	if (n - i == 7 && memcmp(p + i, "removed", 7) == 0) {
+		l->kind = DX_LOGL_REMOVED;
 		return;
 	}
 	if (starts(p, n, i, "message-id=")) {
@@ -433,6 +475,10 @@ static void exim(const char *p, size_t n, size_t i, dx_logline *l)
 	}
 	if (!exim_id(p, n, &i, &l->queue_id))
 		return;
+	if (n - i >= 9 && memcmp(p + i, "Completed", 9) == 0 && (n - i == 9 || p[i + 9] == ' ')) {
+		l->kind = DX_LOGL_REMOVED;
+		return;
+	}
 	if (n - i < 3 || p[i + 2] != ' ')
 		return;
 	char f0 = p[i], f1 = p[i + 1];

@@ -31,6 +31,8 @@ typedef enum dx_log_kind {
 			     * recipients failed ("status=expired") */
 	DX_LOGL_SENDER,     /* the queue id's sender (and Message-ID, when said) */
 	DX_LOGL_MESSAGE_ID, /* the queue id's Message-ID (Postfix cleanup) */
+	DX_LOGL_REMOVED,    /* the queue id is done with (Postfix "removed",
+			     * Exim "Completed") */
 } dx_log_kind;
 
 typedef enum dx_log_outcome {

@@ -1483,10 +1483,88 @@ static void *splitter_main(void *arg)
 
 /* ---- workers -------------------------------------------------------------- */
 
+/* The senders and Message-IDs a batch's log lines name, by queue key:
+ * most deliveries follow their queue id's first lines within the same
+ * batch, so they are joined here, on the worker; only the queue ids the
+ * batch leaves open (not "removed") go on to the writer. Strings are in
+ * the batch's arena. */
+typedef struct env_slot {
+	uint64_t key;              /* 0: empty */
+	/* As the line has them (in the batch's data), made text only when a
+	 * record or the writer needs them: most are never needed. */
+	const char *sender, *message_id;
+	size_t sender_len, message_id_len;
+	int has_sender, removed;
+	const char *sender_text, *message_id_text; /* once made */
+} env_slot;
+
+typedef struct env_table {
+	env_slot *slots;
+	size_t cap, n;
+	uint64_t *order;           /* keys in the order first named */
+	size_t norder, ordcap;
+} env_table;
+
+static env_slot *env_find(env_table *t, uint64_t k, int add)
+{
+	if (add && (t->n + 1) * 2 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		env_slot *s = calloc(cap, sizeof *s);
+		if (!s)
+			return NULL;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->slots[i].key)
+				continue;
+			size_t j = (size_t)(t->slots[i].key >> 7) & (cap - 1);
+			while (s[j].key)
+				j = (j + 1) & (cap - 1);
+			s[j] = t->slots[i];
+		}
+		free(t->slots);
+		t->slots = s;
+		t->cap = cap;
+	}
+	if (!t->cap)
+		return NULL;
+	size_t j = (size_t)(k >> 7) & (t->cap - 1);
+	while (t->slots[j].key) {
+		if (t->slots[j].key == k)
+			return &t->slots[j];
+		j = (j + 1) & (t->cap - 1);
+	}
+	if (!add)
+		return NULL;
+	if (t->norder == t->ordcap) {
+		size_t cap = t->ordcap ? t->ordcap * 2 : 256;
+		uint64_t *o = realloc(t->order, cap * sizeof *o);
+		if (!o)
+			return NULL;
+		t->order = o;
+		t->ordcap = cap;
+	}
+	t->order[t->norder++] = k;
+	t->slots[j].key = k;
+	t->n++;
+	return &t->slots[j];
+}
+
+static void env_free(env_table *t)
+{
+	free(t->slots);
+	free(t->order);
+	memset(t, 0, sizeof *t);
+}
+
+
 typedef struct worker_ctx {
 	batch *b;
 	int failed;
+	env_table envs;
+	dx_dctx *d;
 } worker_ctx;
+/* The slot's sender and Message-ID as text in the batch (cleaned, the
+ * Message-ID without angle brackets); -1 when memory runs out. */
+static int env_texts(worker_ctx *w, dx_dctx *d, env_slot *e);
 
 static int keep_record(void *arg, const dx_record *rec)
 {
@@ -1500,6 +1578,18 @@ static int keep_record(void *arg, const dx_record *rec)
 	e->is_record = 1;
 	dx_record *k = &e->rec;
 	*k = *rec;
+	if (k->queue_key && !*k->sender) {
+		env_slot *en = env_find(&w->envs, k->queue_key, 0);
+		if (en) {
+			if (env_texts(w, w->d, en) < 0) {
+				w->failed = 1;
+				return -1;
+			}
+			k->sender = en->sender_text ? en->sender_text : "";
+			if (!*k->message_id && en->message_id_text)
+				k->message_id = en->message_id_text;
+		}
+	}
 	/* rec.source points at the segment's source, alive as long as the batch. */
 	const char **texts[] = {&k->recipient, &k->domain, &k->status, &k->reporting_mta,
 				&k->remote_mta, &k->diagnostic, &k->sender, &k->subject, &k->message_id,
@@ -1609,33 +1699,31 @@ static void decode_one(run *r, dx_dctx *d, worker_ctx *w, const segment *s, size
 	}
 }
 
-/* A log line that names a queue id's sender or Message-ID: kept for the
- * writer, which gives them to the records of the queue id's deliveries
- * (ENVELOPES). A Message-ID loses its angle brackets, as in bounces. */
-static int keep_envelope(dx_dctx *d, batch *b, const dx_logline *l)
+/* A log line that names a queue id's sender or Message-ID, or ends it:
+ * into the worker's table (see env_table). A Message-ID loses its angle
+ * brackets, as in bounces. */
+static int keep_envelope(dx_dctx *d, worker_ctx *w, const dx_logline *l)
 {
+	(void)d;
 	uint64_t qkey = dx_logline_queue_key(l);
-	if (!qkey || (!l->sender.n && !l->message_id.n && l->kind != DX_LOGL_SENDER))
+	if (!qkey)
 		return 0;
-	if (b->nenvs == b->envcap) {
-		size_t cap = b->envcap ? b->envcap * 2 : 64;
-		envelope_event *e = realloc(b->envs, cap * sizeof *e);
-		if (!e)
-			return -1;
-		b->envs = e;
-		b->envcap = cap;
+	if (l->kind == DX_LOGL_REMOVED) {
+		env_slot *e = env_find(&w->envs, qkey, 0);
+		if (e)
+			e->removed = 1;
+		return 0;
 	}
-	dx_arena *a = &d->arena;
-	envelope_event *e = &b->envs[b->nenvs];
-	memset(e, 0, sizeof *e);
-	e->queue_key = qkey;
-	e->after = b->nev;
+	env_slot *e = env_find(&w->envs, qkey, 1);
+	if (!e)
+		return -1;
+	e->removed = 0;
 	if (l->kind == DX_LOGL_SENDER) {
 		/* "<>" (a bounce's own null sender) is said, and empty. */
-		char *t = dx_arena_strndup(a, l->sender.p, l->sender.n);
-		e->sender = t ? keep(b, dx_clean_text(a, t, 320)) : NULL;
-		if (!e->sender)
-			return -1;
+		e->has_sender = 1;
+		e->sender = l->sender.p;
+		e->sender_len = l->sender.n;
+		e->sender_text = NULL;
 	}
 	if (l->message_id.n) {
 		const char *p = l->message_id.p;
@@ -1644,12 +1732,57 @@ static int keep_envelope(dx_dctx *d, batch *b, const dx_logline *l)
 			p++;
 			n -= 2;
 		}
-		char *t = dx_arena_strndup(a, p, n);
-		e->message_id = t ? keep(b, dx_clean_text(a, t, 998)) : NULL;
-		if (!e->message_id)
+		e->message_id = p;
+		e->message_id_len = n;
+		e->message_id_text = NULL;
+	}
+	return 0;
+}
+
+static int env_texts(worker_ctx *w, dx_dctx *d, env_slot *e)
+{
+	batch *b = w->b;
+	dx_arena *a = &d->arena;
+	if (e->has_sender && !e->sender_text) {
+		char *t = dx_arena_strndup(a, e->sender ? e->sender : "", e->sender_len);
+		e->sender_text = t ? keep(b, dx_clean_text(a, t, 320)) : NULL;
+		if (!e->sender_text)
 			return -1;
 	}
-	b->nenvs++;
+	if (e->message_id && !e->message_id_text) {
+		char *t = dx_arena_strndup(a, e->message_id, e->message_id_len);
+		e->message_id_text = t ? keep(b, dx_clean_text(a, t, 998)) : NULL;
+		if (!e->message_id_text)
+			return -1;
+	}
+	return 0;
+}
+
+/* The queue ids the batch leaves open, in the order they were named, for
+ * the writer (after the batch's records: they are for later batches). */
+static int pass_envelopes(worker_ctx *w)
+{
+	batch *b = w->b;
+	env_table *t = &w->envs;
+	for (size_t i = 0; i < t->norder; i++) {
+		env_slot *s = env_find(t, t->order[i], 0);
+		if (!s || s->removed)
+			continue;
+		s->removed = 1; /* passed once */
+		if (env_texts(w, w->d, s) < 0)
+			return -1;
+		if (b->nenvs == b->envcap) {
+			size_t cap = b->envcap ? b->envcap * 2 : 64;
+			envelope_event *e = realloc(b->envs, cap * sizeof *e);
+			if (!e)
+				return -1;
+			b->envs = e;
+			b->envcap = cap;
+		}
+		b->envs[b->nenvs++] = (envelope_event){s->key, s->has_sender ? s->sender_text : NULL,
+						       s->message_id_text, b->nev};
+	}
+	env_free(t);
 	return 0;
 }
 
@@ -1690,7 +1823,8 @@ static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
 			} else if (!l.timed) {
 				if (!bad++)
 					first_bad = s->base + at;
-			} else if ((l.kind == DX_LOGL_SENDER || l.kind == DX_LOGL_MESSAGE_ID) && keep_envelope(d, b, &l) < 0)
+			} else if ((l.kind == DX_LOGL_SENDER || l.kind == DX_LOGL_MESSAGE_ID || l.kind == DX_LOGL_REMOVED) &&
+				   keep_envelope(d, w, &l) < 0)
 				w->failed = 1;
 		}
 		at = end + 1;
@@ -1708,7 +1842,7 @@ static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
 /* Decodes every message of b with d; records and diagnostics go into b. */
 static void decode_batch(run *r, dx_dctx *d, batch *b)
 {
-	worker_ctx w = {b, 0};
+	worker_ctx w = {b, 0, {0}, d};
 	for (size_t i = 0; d && i < b->nsegs && !atomic_load(&r->aborted) && !w.failed; i++) {
 		const segment *s = &b->segs[i];
 		if (s->kind == SEG_LOG) {
@@ -1738,6 +1872,9 @@ static void decode_batch(run *r, dx_dctx *d, batch *b)
 			e->mark = s->mark;
 		}
 	}
+	if (!w.failed && d && pass_envelopes(&w) < 0)
+		w.failed = 1;
+	env_free(&w.envs);
 	if (w.failed || !d) {
 		atomic_store(&r->nomem, 1);
 		abort_run(r);

@@ -230,6 +230,8 @@ for t in 1 2; do
 done
 {
 	for q in A B C; do echo "Mar  3 10:00:00 mx9 postfix/qmgr[2]: 4QLIM${q}AAAz1: from=<$q@example.org>, size=1, nrcpt=1 (queue active)"; done
+	# (a batch later: the writer remembers them, not the worker)
+	awk 'BEGIN { for (i = 0; i < 40000; i++) printf "Mar  3 10:00:01 mx9 postfix/smtpd[3]: connect from client%d.example.net[192.0.2.%d]\n", i, i % 250 }'
 	echo "Mar  3 10:00:02 mx9 postfix/smtp[4]: 4QLIMAAAAz1: to=<lim@example.com>, relay=none, delay=2, delays=0/0/1/1, dsn=4.4.1, status=deferred (connect to mx.example.com[192.0.2.50]:25: Connection refused)"
 } > lim.log
 "$DSNIDX" parse --format jsonl lim.log > lim.jsonl

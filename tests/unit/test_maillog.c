@@ -2,6 +2,8 @@
  * (core/maillog.h), in each timestamp form, and lines that are not. */
 #include "helpers.h"
 
+#include "hash.h"
+#include "logdecode.h"
 #include "maillog.h"
 
 static dx_logline parse(const char *s)
@@ -211,8 +213,15 @@ static void test_exim(void **state)
 	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
 	assert_span(l.text, "retry time not reached");
 
-	/* Exim notes that are not deliveries, and not Exim at all. */
-	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000ABC-12 Completed").kind, DX_LOGL_OTHER);
+	/* The end of a message; Exim notes that are not deliveries, and not
+	 * Exim at all. */
+	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000ABC-12 Completed").kind, DX_LOGL_REMOVED);
+	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000ABC-12 Completed QT=2s").kind, DX_LOGL_REMOVED);
+	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000ABC-12 Completedness").kind, DX_LOGL_OTHER);
+	assert_int_equal(parse("Nov 27 10:00:05 mx1 postfix/qmgr[9]: 4P2QmR0vxXz9s: removed").kind, DX_LOGL_REMOVED);
+	assert_int_equal(parse("Nov 27 10:00:05 mx1 postfix/qmgr[9]: 4P2QmR0vxXz9s: removed twice").kind,
+			 DX_LOGL_OTHER);
+	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000ABC-12 => x@y.example R=r T=t").kind, DX_LOGL_DELIVERY);
 	assert_int_equal(parse("2026-11-27 10:00:05 exim 4.96 daemon started: pid=1").family, DX_LOGF_NONE);
 	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000AB-12 ** a@b: x").kind, DX_LOGL_OTHER);
 }
@@ -272,6 +281,42 @@ static void test_rcpt_single(void **state)
 	assert_int_equal(dx_logline_rcpt(&l, &pos, &a), 0);
 }
 
+/* The queue key names (logging host, queue id): the host's case does not
+ * matter, anything else does; every key is non-zero. */
+static void test_queue_key(void **state)
+{
+	(void)state;
+	dx_logline a = parse("Nov 27 10:00:05 mx1 postfix/qmgr[9]: 4P2QmR0vxXz9s: removed");
+	dx_logline b = parse("Nov 27 11:00:05 MX1 postfix/smtp[9]: 4P2QmR0vxXz9s: to=<a@b.example>, relay=none, "
+			     "delay=1, dsn=4.4.1, status=deferred (connect to b.example: Connection refused)");
+	dx_logline c = parse("Nov 27 10:00:05 mx2 postfix/qmgr[9]: 4P2QmR0vxXz9s: removed");
+	dx_logline d = parse("Nov 27 10:00:05 mx1 postfix/qmgr[9]: 4P2QmR0vxXz9t: removed");
+	dx_logline none = parse("Nov 27 10:00:05 mx1 postfix/smtpd[9]: connect from x[192.0.2.1]");
+	uint64_t ka = dx_logline_queue_key(&a);
+	assert_true(ka != 0);
+	assert_true(ka == dx_logline_queue_key(&b));
+	assert_true(ka != dx_logline_queue_key(&c));
+	assert_true(ka != dx_logline_queue_key(&d));
+	assert_true(dx_logline_queue_key(&none) == 0);
+	/* The host and the queue id are kept apart: "mx1"+"0A" is not
+	 * "mx10"+"A". */
+	dx_logline e = parse("Nov 27 10:00:05 mx1 postfix/qmgr[9]: 0A: removed");
+	dx_logline f = parse("Nov 27 10:00:05 mx10 postfix/qmgr[9]: A: removed");
+	assert_true(dx_logline_queue_key(&e) != dx_logline_queue_key(&f));
+	/* dx_hash64 reads every byte, of any length, and its seed. */
+	const char text[] = "0123456789abcdefghij";
+	for (size_t n = 0; n < sizeof text - 1; n++) {
+		assert_true(dx_hash64(text, n, 0) != dx_hash64(text, n + 1, 0));
+		assert_true(dx_hash64(text, n, 0) != dx_hash64(text, n, 1));
+		char copy[sizeof text];
+		memcpy(copy, text, sizeof text);
+		if (n) {
+			copy[n - 1] ^= 1;
+			assert_true(dx_hash64(text, n, 0) != dx_hash64(copy, n, 0));
+		}
+	}
+}
+
 static void test_detect(void **state)
 {
 	(void)state;
@@ -305,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_exim),
 		cmocka_unit_test(test_sendmail),
 		cmocka_unit_test(test_rcpt_single),
+		cmocka_unit_test(test_queue_key),
 		cmocka_unit_test(test_detect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
