@@ -299,9 +299,24 @@ static int starts(const char *p, size_t n, size_t i, const char *s)
 
 /* ---- Postfix ---------------------------------------------------------------------- */
 
+/* Whether the program is a Postfix daemon that logs no delivery and no
+ * envelope (the SMTP server's connections and rejections, postscreen,
+ * anvil...): most lines of a busy log, left at once. */
+static int postfix_silent(dx_logspan prog)
+{
+	static const char *const quiet[] = {"/smtpd", "/postscreen", "/anvil", "/dnsblog", "/tlsproxy",
+					    "/tlsmgr", "/scache", "/verify", "/master", "/pickup", "/postfix-script"};
+	for (size_t k = 0; k < sizeof quiet / sizeof quiet[0]; k++) {
+		size_t qn = strlen(quiet[k]);
+		if (prog.n > qn && memcmp(prog.p + prog.n - qn, quiet[k], qn) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 {
-	if (!queue_id(p, n, &i, &l->queue_id))
+	if (postfix_silent(l->program) || !queue_id(p, n, &i, &l->queue_id))
 		return;
 	if (starts(p, n, i, "to=")) {
 		size_t j = i + 3;
