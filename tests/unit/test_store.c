@@ -463,6 +463,73 @@ static void test_other_schema(void **state)
 	assert_null(s);
 }
 
+static int count_record(void *arg, const dx_record *r)
+{
+	(*(int *)arg)++;
+	assert_string_equal(r->recipient, "old@example.com");
+	return 0;
+}
+
+static void no_problem(void *arg, const char *what)
+{
+	(void)arg;
+	fail_msg("check: %s", what);
+}
+
+/* An index of schema 2 (before mail logs): read-only it is refused with
+ * a message saying what upgrades it; the next writer upgrades it in
+ * place, its records kept and final. */
+static void test_upgrade_v2(void **state)
+{
+	tmpdb *t = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	const char *v2 =
+		"CREATE TABLE source (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, dev INTEGER, ino INTEGER,"
+		" size INTEGER, mtime_ns INTEGER, done INTEGER NOT NULL DEFAULT 0, head BLOB, tail BLOB,"
+		" complete INTEGER NOT NULL DEFAULT 0);"
+		"CREATE TABLE record (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, source_id INTEGER NOT NULL"
+		" REFERENCES source(id), offset INTEGER NOT NULL, idx INTEGER NOT NULL, ts INTEGER, recipient TEXT NOT"
+		" NULL, domain TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL, reply_code INTEGER, reason"
+		" TEXT NOT NULL, hard_bounce INTEGER NOT NULL, reporting_mta TEXT NOT NULL, remote_mta TEXT NOT NULL,"
+		" diagnostic TEXT NOT NULL, sender TEXT NOT NULL, subject TEXT NOT NULL, message_id TEXT NOT NULL,"
+		" decoder TEXT NOT NULL);"
+		"CREATE INDEX record_ts ON record(ts);"
+		"CREATE TABLE agg (hour INTEGER NOT NULL, status TEXT NOT NULL, reply_code INTEGER NOT NULL, reason"
+		" TEXT NOT NULL, action TEXT NOT NULL, reporting_mta TEXT NOT NULL, remote_mta TEXT NOT NULL, domain"
+		" TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (hour, status, reply_code, reason, action,"
+		" reporting_mta, remote_mta, domain)) WITHOUT ROWID;"
+		"INSERT INTO source (path) VALUES ('old.mbox');"
+		"INSERT INTO record (key, source_id, offset, idx, ts, recipient, domain, action, status, reply_code,"
+		" reason, hard_bounce, reporting_mta, remote_mta, diagnostic, sender, subject, message_id, decoder)"
+		" VALUES (x'00112233445566778899aabbccddeeff', 1, 0, 1, 3600, 'old@example.com', 'example.com',"
+		" 'failed', '5.1.1', 550, 'userunknown', 1, 'mx', 'mx2', 'no such user', '', '', '', 'rfc3464');"
+		"INSERT INTO agg VALUES (1, '5.1.1', 550, 'userunknown', 'failed', 'mx', 'mx2', 'example.com', 1);"
+		"PRAGMA user_version = 2;";
+	assert_int_equal(sqlite3_exec(db, v2, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, DX_STORE_READONLY, &s, &err), DX_ERR_SCHEMA);
+	assert_non_null(strstr(err.message, "dsnidx index"));
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_OK);
+	assert_int_equal(dx_store_close(s, &err), DX_OK);
+	assert_int_equal(dx_store_open(t->path, DX_STORE_READONLY, &s, &err), DX_OK);
+	int n = 0;
+	assert_int_equal(dx_store_export(s, NULL, count_record, &n, &err), DX_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(dx_store_check(s, no_problem, NULL, &err), DX_OK);
+	dx_report_query q = {.keys = {DX_KEY_DOMAIN}, .nkeys = 1, .rates = 1};
+	dx_report *r;
+	assert_int_equal(dx_store_report(s, &q, &r, &err), DX_OK);
+	assert_int_equal(r->nrows, 1);
+	assert_int_equal(r->rows[0].failed, 1);
+	assert_int_equal(r->rows[0].delivered, 0);
+	dx_report_free(r);
+	dx_store_close(s, NULL);
+}
+
 static void test_other_sqlite_db(void **state)
 {
 	tmpdb *t = *state;
@@ -530,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_missing, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_other_schema, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_other_sqlite_db, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_upgrade_v2, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_report_before_epoch, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_report_unit_separator, setup_tmp, teardown_tmp),
 	};
