@@ -344,6 +344,15 @@ typedef struct dx_sink {
 	/* Optional; what logs say besides records (dx_logfact), in input
 	 * order with the records, from the same thread. */
 	void (*logfact)(void *arg, const dx_logfact *f);
+	/* Optional; called ON THE READER'S THREAD for a compressed file
+	 * (one stream, not an archive) that dx_sink.plan did not skip, with
+	 * the hash of the first `window` bytes of what it decompresses to: 1
+	 * with *state set to a source read before (this file, or one it is a
+	 * compressed copy of: a rotated log) whose content these bytes may
+	 * continue. Its first state->done bytes are then skipped if the
+	 * bytes before that point hash to state->tail; otherwise the file is
+	 * read whole. Marks of compressed files count decompressed bytes. */
+	int (*resume)(void *arg, const char *path, const uint64_t head[2], size_t window, dx_source_state *state);
 } dx_sink;
 
 /* Reads every path (a file, a Maildir, a directory walked recursively, or
@@ -382,6 +391,12 @@ dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *st
 /* Records the state of path, in the transaction of the records it covers. */
 /* The state of the source last read as the file (dev, ino), under any
  * path: a file renamed since (a rotated log) is known by it. */
+/* The state of the source read furthest whose first min(done,
+ * DX_MARK_WINDOW) bytes hash to head, `window` being that length here
+ * (state->known 0 when there is none): the file a compressed copy was
+ * made of. */
+dx_status dx_store_source_by_head(dx_store *s, const uint64_t head[2], size_t window, dx_source_state *state,
+				  dx_error *err);
 dx_status dx_store_source_by_file(dx_store *s, uint64_t dev, uint64_t ino, dx_source_state *state, dx_error *err);
 dx_status dx_store_source_put(dx_store *s, const char *path, const dx_source_state *state, dx_error *err);
 

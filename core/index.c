@@ -118,17 +118,20 @@ static int on_plan(void *arg, const dx_source_info *si, uint64_t *start)
 	dx_error err;
 	if (dx_store_source_get(x->look, si->path, &st, &err) != DX_OK)
 		return DX_PLAN_READ;
-	if (!st.known) {
-		/* A path new to the index may be a file it read under another
-		 * name (maillog, now maillog.1): the same file, with the same
-		 * bytes where the last run stopped, is read from there, and its
-		 * progress kept under its new name. (Not skipped: its new name
-		 * must be recorded.) */
-		if (!si->plain || dx_store_source_by_file(x->look, si->dev, si->ino, &st, &err) != DX_OK || !st.known ||
-		    st.dev != si->dev || st.ino != si->ino)
+	if (!st.known || st.dev != si->dev || st.ino != si->ino) {
+		/* Not the file last read under this path: perhaps one read under
+		 * another name (maillog, now maillog.1). The same file, with the
+		 * same bytes where the last run stopped, is read from there, and
+		 * its progress kept under its new name. (Not skipped: its new name
+		 * must be recorded.) An inode used again by another file fails the
+		 * check of its bytes below. */
+		dx_source_state moved;
+		if (si->plain && dx_store_source_by_file(x->look, si->dev, si->ino, &moved, &err) == DX_OK &&
+		    moved.known && moved.dev == si->dev && moved.ino == si->ino)
+			st = moved;
+		else if (!st.known)
 			return DX_PLAN_READ;
-	} else if (st.complete && st.dev == si->dev && st.ino == si->ino && st.size == si->size &&
-		   st.mtime_ns == si->mtime_ns)
+	} else if (st.complete && st.size == si->size && st.mtime_ns == si->mtime_ns)
 		return DX_PLAN_SKIP;
 	/* Grown: the bytes at its start and those before where the last run
 	 * stopped must be the ones seen then. (Another file at the same
@@ -141,6 +144,31 @@ static int on_plan(void *arg, const dx_source_info *si, uint64_t *start)
 		}
 	}
 	return DX_PLAN_READ;
+}
+
+/* A compressed file: read before, unfinished (this path, with the same
+ * first bytes), or a compressed copy of a file read before (a rotated
+ * log, "maillog.1" become "maillog.2.gz"). */
+static int on_resume(void *arg, const char *path, const uint64_t head[2], size_t window, dx_source_state *out)
+{
+	index_run *x = arg;
+	if (x->o->reread || !x->look)
+		return 0;
+	dx_error err;
+	dx_source_state st;
+	size_t win;
+	if (dx_store_source_get(x->look, path, &st, &err) == DX_OK && st.known && st.has_head && st.done > 0) {
+		win = st.done < DX_MARK_WINDOW ? (size_t)st.done : DX_MARK_WINDOW;
+		if (win == window && st.head[0] == head[0] && st.head[1] == head[1]) {
+			*out = st;
+			return 1;
+		}
+	}
+	if (dx_store_source_by_head(x->look, head, window, &st, &err) == DX_OK && st.known && st.done > 0) {
+		*out = st;
+		return 1;
+	}
+	return 0;
 }
 
 /* ---- one writer at a time ----------------------------------------------------------- */
@@ -257,6 +285,7 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
 		.plan = on_plan,
 		.mark = on_mark,
 		.logfact = on_logfact,
+		.resume = on_resume,
 	};
 	dx_status rs = dx_run(e, paths, npaths, o->threads, &sink, stats, err);
 	if (x.failed) {

@@ -78,6 +78,8 @@ typedef struct source {
 	size_t pre_len;
 	unsigned char *head;       /* its first bytes (up to DX_MARK_WINDOW), only when resuming */
 	size_t head_len;
+	int finished;              /* a compressed file: its last line is whole,
+				    * newline or not (nothing is appended to it) */
 	/* When it was last written, or when the run began for a stream: the
 	 * year of a log line that gives none is taken from it. */
 	int64_t ref_time;
@@ -682,6 +684,7 @@ static int read_plain(run *r, dx_stream *st, const char *name, const source *top
 	src->ref_time = ref_time;
 	if (top) {
 		src->markable = top->markable;
+		src->finished = top->finished;
 		src->st = top->st;
 		src->base = top->base;
 		if (top->pre_len) {
@@ -821,7 +824,111 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, co
 	return ok;
 }
 
-/* Reads one path named by the walk. */
+/* A compressed file at the top (one stream: gzip, zstd...): read like a
+ * plain file, its marks counting decompressed bytes, so that a run killed
+ * half-way, or a compressed copy of a file already read (a rotated log),
+ * is read from where the index stopped: dx_sink.resume names the point,
+ * the bytes before it are decompressed and dropped, and the bytes just
+ * before it must hash as they did (else the file is read whole). What
+ * holds an archive or more layers is read as before, with one mark at its
+ * end. */
+static int read_compressed(run *r, dx_stream *st, const char *path, source *top, dx_kind kind, int64_t ref_time,
+			   char *err, size_t errsz)
+{
+	char what[16];
+	snprintf(what, sizeof what, "%s", dx_kind_name(st, kind));
+	dx_stream *inner = dx_decompress(st, kind, &r->expand, err, errsz);
+	if (!inner)
+		return notice(r, path, what, err);
+	const char *p = NULL;
+	size_t n = 0;
+	int ikind = dx_stream_peek(inner, DX_MARK_WINDOW, &p, &n, err, errsz) < 0 ? -1 : dx_stream_kind(inner, err, errsz);
+	if (ikind != DX_KIND_PLAIN) {
+		unsigned errors_before = r->errors_pushed;
+		int ok = read_tree(r, inner, path, 1, NULL, ref_time, err, errsz);
+		if (ok == 0) {
+			top->st.done = top->st.size;
+			top->st.complete = r->errors_pushed == errors_before;
+			ok = push_chunk(r, CH_MARK, top, NULL, 0, NULL);
+		}
+		return ok;
+	}
+	top->finished = 1;
+	dx_source_state want;
+	memset(&want, 0, sizeof want);
+	int have = 0;
+	if (n && r->sink->resume) {
+		dx_hash h = dx_hash128(p, n, 0);
+		uint64_t hh[2] = {h.lo, h.hi};
+		have = r->sink->resume(r->sink->arg, path, hh, n, &want) && want.done >= n && want.has_tail;
+	}
+	if (have) {
+		unsigned char head[DX_MARK_WINDOW], last[DX_MARK_WINDOW];
+		size_t head_len = n, last_len = 0;
+		memcpy(head, p, n);
+		enum { SKIP_BUF = 64 * 1024 };
+		char *buf = malloc(SKIP_BUF);
+		uint64_t left = want.done;
+		while (buf && left) {
+			ssize_t g = dx_stream_read(inner, buf, left < SKIP_BUF ? (size_t)left : SKIP_BUF, err, errsz);
+			if (g <= 0)
+				break;
+			size_t k = (size_t)g;
+			/* The last DX_MARK_WINDOW bytes skipped, for the check. */
+			if (k >= DX_MARK_WINDOW) {
+				memcpy(last, buf + k - DX_MARK_WINDOW, DX_MARK_WINDOW);
+				last_len = DX_MARK_WINDOW;
+			} else {
+				size_t keep_n = last_len + k > DX_MARK_WINDOW ? DX_MARK_WINDOW - k : last_len;
+				memmove(last, last + last_len - keep_n, keep_n);
+				memcpy(last + keep_n, buf, k);
+				last_len = keep_n + k;
+			}
+			left -= k;
+		}
+		free(buf);
+		size_t win = want.done < DX_MARK_WINDOW ? (size_t)want.done : DX_MARK_WINDOW;
+		int same = 0;
+		if (left == 0 && last_len >= win) {
+			dx_hash t = dx_hash128(last + last_len - win, win, 0);
+			same = t.lo == want.tail[0] && t.hi == want.tail[1];
+		}
+		if (same) {
+			top->base = want.done;
+			top->pre = malloc(win);
+			top->head = malloc(head_len);
+			if (!top->pre || !top->head) {
+				dx_stream_close(inner);
+				return -1;
+			}
+			memcpy(top->pre, last + last_len - win, win);
+			top->pre_len = win;
+			memcpy(top->head, head, head_len);
+			top->head_len = head_len;
+			int ok = read_plain(r, inner, path, top, ref_time, err, errsz);
+			dx_stream_close(inner);
+			return ok;
+		}
+		/* Not the bytes seen then: from the start, whole. */
+		dx_stream_close(inner);
+		st = dx_stream_open(path, err, errsz);
+		if (!st)
+			return push_chunk(r, CH_NOTICE, NULL, NULL, 0, err);
+		int k2 = dx_stream_kind(st, err, errsz);
+		if (k2 != (int)kind) {
+			int ok = notice(r, path, NULL, k2 < 0 ? err : "changed while it was read");
+			dx_stream_close(st);
+			return ok;
+		}
+		inner = dx_decompress(st, kind, &r->expand, err, errsz);
+		if (!inner)
+			return notice(r, path, what, err);
+	}
+	int ok = read_plain(r, inner, path, top, ref_time, err, errsz);
+	dx_stream_close(inner);
+	return ok;
+}
+
 /* Reads one path named by the walk. A regular file is first shown to
  * dx_sink.plan, which may skip it or have a plain one read from a resume
  * point; its progress goes to dx_sink.mark. */
@@ -878,6 +985,11 @@ static int read_source(run *r, const char *path, char *err, size_t errsz)
 			source_unref(top);
 			return ok;
 		}
+	}
+	if ((kind == DX_KIND_ZSTD || kind == DX_KIND_COMPRESSED) && top->markable && r->limits->max_nesting > 0) {
+		int ok = read_compressed(r, st, path, top, (dx_kind)kind, ref_time, err, errsz);
+		source_unref(top);
+		return ok;
 	}
 	unsigned errors_before = r->errors_pushed;
 	int ok = read_tree(r, st, path, 0, top, ref_time, err, errsz);
@@ -1394,7 +1506,9 @@ static void split_source(splitter *sp, source *src)
 		uint64_t base = kind == MBOX || kind == LOG ? OFFSET_OF(seg_start) : 0;
 		/* A log line without its line end may be half written: in a file
 		 * whose progress is kept, it waits for the next run. */
-		size_t lines_end = kind == LOG && mc->on ? last_line_end(sp->cur->data + seg_start, pending, 0) : pending;
+		size_t lines_end = kind == LOG && mc->on && !src->finished
+					   ? last_line_end(sp->cur->data + seg_start, pending, 0)
+					   : pending;
 		int seg_kind = kind == MBOX ? SEG_MBOX : kind == LOG ? SEG_LOG : SEG_SINGLE;
 		if (batch_add_segment(sp->cur, src, base, seg_start, lines_end, seg_kind, truncated) < 0) {
 			nomem(sp);
@@ -1423,6 +1537,15 @@ static void split_source(splitter *sp, source *src)
 				nomem(sp);
 			sp->cur->delta.limits_hit++;
 		}
+	} else if (!atomic_load(&r->aborted) && sp->cur && mc->on) {
+		/* Nothing left to decode (what remained was skipped to a limit):
+		 * the source is done where reading stopped. */
+		dx_source_state m;
+		mark_at(mc, src, sp->cur->data + seg_start, 0, file_pos, !failed, &m);
+		if (batch_add_segment(sp->cur, src, file_pos, sp->cur->len, 0, SEG_SINGLE, 0) < 0)
+			nomem(sp);
+		else
+			segment_mark(sp->cur, &m);
 	}
 #undef OFFSET_OF
 	drain_source(sp);

@@ -256,6 +256,10 @@ struct dx_store {
 	key_set pending_o, pending_q;
 	int pending_loaded;
 	int negatives;             /* some agg count went down in this transaction */
+	/* Log facts taken since the last mark: counts that reading the same
+	 * lines again would add again, so no commit may separate them from
+	 * the mark that says those lines are done. */
+	int facts_since_mark;
 	dx_buf key;
 };
 
@@ -630,6 +634,18 @@ static int begin(dx_store *s)
 	return 0;
 }
 
+/* Commits when enough records are pending or the transaction is old,
+ * unless log facts since the last mark hold it open. */
+static dx_status commit_if_due(dx_store *s, int check_clock, dx_error *err)
+{
+	if (s->facts_since_mark || !s->in_tx)
+		return DX_OK;
+	if (s->pending >= s->commit_every ||
+	    ((check_clock || s->pending % 1024 == 0) && time(NULL) - s->tx_started >= COMMIT_SECONDS))
+		return dx_store_commit(s, err);
+	return DX_OK;
+}
+
 static void read_state(sqlite3_stmt *st, dx_source_state *state)
 {
 	state->known = 1;
@@ -659,6 +675,34 @@ dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *st
 	if (rc == SQLITE_ROW)
 		read_state(st, state);
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, err, "cannot read a source's state");
+	return DX_OK;
+}
+
+dx_status dx_store_source_by_head(dx_store *s, const uint64_t head[2], size_t window, dx_source_state *state,
+				  dx_error *err)
+{
+	memset(state, 0, sizeof *state);
+	sqlite3_stmt *st;
+	/* A head hash covers min(done, DX_MARK_WINDOW) bytes: the window
+	 * must be the same. */
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT dev, ino, size, mtime_ns, done, head, tail, complete FROM source "
+			       "WHERE head = ? AND (done = ? OR (? = ? AND done >= ?)) ORDER BY done DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot read a source's state");
+	unsigned char h[16];
+	key_bytes(head, h);
+	sqlite3_bind_blob(st, 1, h, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)window);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)window);
+	sqlite3_bind_int64(st, 4, DX_MARK_WINDOW);
+	sqlite3_bind_int64(st, 5, DX_MARK_WINDOW);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_state(st, state);
+	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, err, "cannot read a source's state");
 	return DX_OK;
@@ -714,8 +758,8 @@ dx_status dx_store_source_put(dx_store *s, const char *path, const dx_source_sta
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(s, err, "cannot record a source's state");
-	/* The cached id of the last source may be the row just made. */
-	return DX_OK;
+	s->facts_since_mark = 0;
+	return commit_if_due(s, 1, err);
 }
 
 dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *err)
@@ -780,9 +824,8 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 	}
 	/* Commit every so many records, and every few seconds: a run that is
 	 * killed loses at most that much work, which the next run redoes. */
-	if (++s->pending >= s->commit_every || (s->pending % 1024 == 0 && time(NULL) - s->tx_started >= COMMIT_SECONDS))
-		return dx_store_commit(s, err);
-	return DX_OK;
+	++s->pending;
+	return commit_if_due(s, 0, err);
 }
 
 /* ---- attempts and outcomes of logs ------------------------------------------------- */
@@ -984,6 +1027,7 @@ dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err)
 		return db_fail(s, err, "cannot begin a transaction");
 	if (load_pending(s) < 0)
 		return db_fail(s, err, "cannot read the deferrals");
+	s->facts_since_mark = 1;
 	if (f->kind == DX_LOGFACT_SENT) {
 		if (f->count && count_delivered(s, f) < 0)
 			return nomem(err);

@@ -256,5 +256,54 @@ has "a rerun reads neither again" rot2.err "2 files unchanged"
 "$DSNIDX" report --db rotd.db --by domain --rates --format csv > rr2.csv
 same "and counts nothing again" rf.csv rr2.csv
 
+# ---- compressed copies: maillog.1 becomes maillog.2.gz (delaycompress) ------------------------
+mkdir rotz
+head -n 10 logs/postfix-maillog > rotz/maillog
+"$DSNIDX" index --db rotz.db --quiet rotz
+mv rotz/maillog rotz/maillog.1
+sed -n '11,16p' logs/postfix-maillog > rotz/maillog
+"$DSNIDX" index --db rotz.db --quiet rotz
+gzip -c rotz/maillog.1 > rotz/maillog.2.gz
+rm rotz/maillog.1
+mv rotz/maillog rotz/maillog.1
+tail -n +17 logs/postfix-maillog > rotz/maillog
+"$DSNIDX" index --db rotz.db --stats rotz > /dev/null 2> rotz.err
+has "the compressed copy is known by its content and skipped to its end" rotz.err "2 files resumed"
+"$DSNIDX" report --db rotz.db --by domain --rates --format csv > rz.csv
+same "after two rotations and a compression, every delivery counted once" rf.csv rz.csv
+"$DSNIDX" index --db rotz.db --stats rotz > /dev/null 2> rotz2.err
+has "a rerun reads none of the three" rotz2.err "3 files unchanged"
+
+# A compressed log whose last line has no line end: it is whole (nothing
+# is appended to a compressed file).
+printf '%s\n%s' "$(sed -n 6p logs/postfix-maillog)" "$(sed -n 7p logs/postfix-maillog)" | gzip > cut.log.gz
+"$DSNIDX" index --db cut.db --stats cut.log.gz > /dev/null 2> cut.err
+has "its last line is read" cut.err "1 records (1 new"
+
+# ---- a compressed log, killed mid-way and run again: nothing counted twice -------------------
+cc -O2 -std=c17 -D_DEFAULT_SOURCE -o genmaillog "$top/scripts/genmaillog.c" || exit 1
+./genmaillog -l 600000 -r 5 | gzip -1 > big.log.gz
+t0=$(date +%s%N)
+"$DSNIDX" index --db bigref.db --quiet --threads 1 --commit-every 500 big.log.gz
+t1=$(date +%s%N)
+run_ms=$(( (t1 - t0) / 1000000 ))
+"$DSNIDX" report --db bigref.db --by domain,hour --rates --format csv > bigref.csv
+kills=0
+for pct in 20 45 70; do
+	t=$(awk -v ms=$run_ms -v p=$pct 'BEGIN { printf "%.3f", ms * p / 100000 }')
+	rm -f bigk.db bigk.db-wal bigk.db-shm bigk.db.lock
+	"$DSNIDX" index --db bigk.db --quiet --threads 1 --commit-every 500 big.log.gz &
+	pid=$!
+	sleep "$t"
+	kill -9 $pid 2> /dev/null && kills=$((kills + 1))
+	wait $pid 2> /dev/null
+	"$DSNIDX" index --db bigk.db --stats --threads 1 big.log.gz > /dev/null 2> bigk.err
+	"$DSNIDX" report --db bigk.db --by domain,hour --rates --format csv > bigk.csv
+	same "killed after ${t}s and run again: every delivery and failure counted once" bigref.csv bigk.csv
+done
+[ $kills -ge 2 ] && ok "at least 2 runs were killed mid-way ($kills; a whole run takes $run_ms ms)" ||
+	not_ok "at least 2 runs were killed mid-way" "only $kills (a whole run takes $run_ms ms)"
+has "the last run went on from where the killed one stopped" bigk.err "1 files resumed"
+
 echo "logs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
