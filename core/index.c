@@ -108,6 +108,19 @@ static int bytes_match(int fd, uint64_t off, size_t n, const uint64_t want[2])
 	return h.lo == want[0] && h.hi == want[1];
 }
 
+/* A source whose first bytes are this file's (up to DX_MARK_WINDOW). */
+static int same_content(index_run *x, const dx_source_info *si, dx_source_state *out)
+{
+	unsigned char buf[DX_MARK_WINDOW];
+	size_t want = si->size < DX_MARK_WINDOW ? (size_t)si->size : DX_MARK_WINDOW;
+	if (!want || pread(si->fd, buf, want, 0) != (ssize_t)want)
+		return 0;
+	dx_hash h = dx_hash128(buf, want, 0);
+	uint64_t head[2] = {h.lo, h.hi};
+	dx_error err;
+	return dx_store_source_by_head(x->look, head, want, out, &err) == DX_OK && out->known && out->done > 0;
+}
+
 static int on_plan(void *arg, const dx_source_info *si, uint64_t *start)
 {
 	index_run *x = arg;
@@ -128,6 +141,9 @@ static int on_plan(void *arg, const dx_source_info *si, uint64_t *start)
 		dx_source_state moved;
 		if (si->plain && dx_store_source_by_file(x->look, si->dev, si->ino, &moved, &err) == DX_OK &&
 		    moved.known && moved.dev == si->dev && moved.ino == si->ino)
+			st = moved;
+		else if (si->plain && same_content(x, si, &moved))
+			/* Or a copy of one (cp maillog old/): the same first bytes. */
 			st = moved;
 		else if (!st.known)
 			return DX_PLAN_READ;

@@ -815,8 +815,10 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 		if (final) {
 			if (agg_record(s, r, 1) < 0)
 				return nomem(err);
-			if (strcmp(r->action, "delayed") == 0 &&
-			    (set_add(&s->pending_o, r->outcome_key) < 0 || set_add(&s->pending_q, r->queue_key) < 0))
+			/* Any final attempt may be settled by a later delivery; only
+			 * deferrals by an expiry. */
+			if (r->outcome_key && (set_add(&s->pending_o, r->outcome_key) < 0 ||
+					       (strcmp(r->action, "delayed") == 0 && set_add(&s->pending_q, r->queue_key) < 0)))
 				return nomem(err);
 		}
 		if (added)
@@ -897,24 +899,36 @@ static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final
 	return 0;
 }
 
-/* The okeys and qkeys of final deferrals, read once per run. */
+/* The okeys of final log records and the qkeys of final deferrals, read
+ * once per run: those a delivery or an expiry may settle. A queue id
+ * lives a few days (Postfix gives up after 5 by default): records more
+ * than SETTLE_DAYS older than the newest log record are left out, so
+ * that the set does not grow with the index's history. */
+enum { SETTLE_DAYS = 10 };
+
 static int load_pending(dx_store *s)
 {
 	if (s->pending_loaded)
 		return 0;
 	s->pending_loaded = 1;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT okey, qkey FROM record WHERE okey IS NOT NULL AND final = 1 AND action = 'delayed'",
-			       -1, &st, NULL) != SQLITE_OK)
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "SELECT okey, qkey, action FROM record WHERE okey IS NOT NULL AND final = 1 AND "
+		 "(ts IS NULL OR ts >= (SELECT max(ts) FROM record WHERE okey IS NOT NULL) - %d)",
+		 SETTLE_DAYS * 86400);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *action = sqlite3_column_text(st, 2);
+		int delayed = action && strcmp((const char *)action, "delayed") == 0;
 		if (set_add(&s->pending_o, (uint64_t)sqlite3_column_int64(st, 0)) < 0 ||
-		    set_add(&s->pending_q, (uint64_t)sqlite3_column_int64(st, 1)) < 0) {
+		    (delayed && set_add(&s->pending_q, (uint64_t)sqlite3_column_int64(st, 1)) < 0)) {
 			sqlite3_finalize(st);
 			return -1;
 		}
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

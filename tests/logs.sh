@@ -274,6 +274,14 @@ same "after two rotations and a compression, every delivery counted once" rf.csv
 "$DSNIDX" index --db rotz.db --stats rotz > /dev/null 2> rotz2.err
 has "a rerun reads none of the three" rotz2.err "3 files unchanged"
 
+# A copy under another name (cp maillog old/) is known by its first bytes.
+mkdir cpy
+cp rotd/maillog cpy/maillog-copy
+"$DSNIDX" index --db rotd.db --stats cpy > /dev/null 2> cpy.err
+has "a copy of a log read before is read from where that one stopped" cpy.err "1 files resumed"
+"$DSNIDX" report --db rotd.db --by domain --rates --format csv > rr3.csv
+same "and counts no delivery twice" rf.csv rr3.csv
+
 # A compressed log whose last line has no line end: it is whole (nothing
 # is appended to a compressed file).
 printf '%s\n%s' "$(sed -n 6p logs/postfix-maillog)" "$(sed -n 7p logs/postfix-maillog)" | gzip > cut.log.gz
