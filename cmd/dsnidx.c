@@ -66,8 +66,8 @@ static const char help_main[] =
 	"  -t, --threads N          decode and write on N threads (default: online CPUs)\n" \
 	"  -q, --quiet              no progress, summary or warnings; errors only\n"          \
 	"  -r, --rules FILE         take reason rules from FILE before the built-in ones\n"   \
-	"      --delivered          keep success notices (action delivered, relayed,\n"       \
-	"                           expanded), which are left out by default\n"              \
+	"      --delivered          keep success notices and logged deliveries (action\n"       \
+	"                           delivered, relayed, expanded), left out by default\n"              \
 	"Limits (hitting one skips or truncates that item with a warning):\n"                 \
 	"      --max-message-size SIZE   bytes of a message read (default 64M;\n"            \
 	"                                suffixes K, M, G)\n"                                 \
@@ -96,8 +96,9 @@ static const char help_main[] =
 
 static const char help_parse[] =
 	"Usage: dsnidx parse [OPTION]... PATH...\n"
-	"Decode the bounces in PATHs and print one record per failed or delayed\n"
-	"recipient on standard output, in input order. Nothing is stored.\n"
+	"Decode the bounces and mail server logs (Postfix, Exim, Sendmail) in PATHs\n"
+	"and print one record per failed or delayed recipient on standard output, in\n"
+	"input order. Nothing is stored.\n"
 	"\n"
 	"  -f, --format FORMAT      csv (default; RFC 4180 with a header row) or jsonl\n"
 	DECODE_OPTIONS
@@ -119,11 +120,13 @@ static const char help_explain[] =
 
 static const char help_index[] =
 	"Usage: dsnidx index [OPTION]... PATH...\n"
-	"Decode the bounces in PATHs and add their records to the index, reading only\n"
-	"what is new: a file unchanged since it was read to its end is skipped, an\n"
-	"mbox that grew is read from where the last run stopped, and a bounce the\n"
-	"index has (the same message, in any file) is not added again. A run that is\n"
-	"killed loses nothing: the next one goes on from what was committed.\n"
+	"Decode the bounces and mail server logs in PATHs and add their records to the\n"
+	"index, reading only what is new: a file unchanged since it was read to its\n"
+	"end is skipped; an mbox or log that grew, was renamed (a rotation), copied or\n"
+	"compressed is read from where the last run stopped; a bounce the index has\n"
+	"(the same message, in any file) is not added again. A run that is killed\n"
+	"loses nothing: the next one goes on from what was committed. Successful\n"
+	"deliveries in logs are counted, not kept (see 'dsnidx report --rates').\n"
 	"\n"
 	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
 	"  -w, --wait SECONDS       wait that long for another index run on the same\n"
