@@ -226,7 +226,7 @@ static int span_has(dx_logspan s, const char *needle)
 
 static dx_log_family family_of(dx_logspan prog)
 {
-	if (span_has(prog, "postfix"))
+	if ((prog.n >= 7 && memcmp(prog.p, "postfix", 7) == 0) || span_has(prog, "postfix"))
 		return DX_LOGF_POSTFIX;
 	if (span_has(prog, "exim"))
 		return DX_LOGF_EXIM;
@@ -304,14 +304,28 @@ static int starts(const char *p, size_t n, size_t i, const char *s)
  * anvil...): most lines of a busy log, left at once. */
 static int postfix_silent(dx_logspan prog)
 {
-	static const char *const quiet[] = {"/smtpd", "/postscreen", "/anvil", "/dnsblog", "/tlsproxy",
-					    "/tlsmgr", "/scache", "/verify", "/master", "/pickup", "/postfix-script"};
-	for (size_t k = 0; k < sizeof quiet / sizeof quiet[0]; k++) {
-		size_t qn = strlen(quiet[k]);
-		if (prog.n > qn && memcmp(prog.p + prog.n - qn, quiet[k], qn) == 0)
-			return 1;
+	/* The daemon's name: after the last '/' ("postfix/smtpd",
+	 * "postfix-out/smtpd"). */
+	size_t k = prog.n;
+	while (k && prog.p[k - 1] != '/')
+		k--;
+	const char *d = prog.p + k;
+	size_t dn = prog.n - k;
+	switch (dn) {
+	case 5:
+		return memcmp(d, "smtpd", 5) == 0 || memcmp(d, "anvil", 5) == 0;
+	case 6:
+		return memcmp(d, "tlsmgr", 6) == 0 || memcmp(d, "scache", 6) == 0 || memcmp(d, "verify", 6) == 0 ||
+		       memcmp(d, "master", 6) == 0 || memcmp(d, "pickup", 6) == 0;
+	case 7:
+		return memcmp(d, "dnsblog", 7) == 0;
+	case 8:
+		return memcmp(d, "tlsproxy", 8) == 0;
+	case 10:
+		return memcmp(d, "postscreen", 10) == 0;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 static void postfix(const char *p, size_t n, size_t i, dx_logline *l)

@@ -237,6 +237,7 @@ static int set_has(const key_set *k, uint64_t v)
 
 /* ---- the store ------------------------------------------------------------ */
 
+static int load_pending(dx_store *s);
 static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final);
 
 struct dx_store {
@@ -810,7 +811,12 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 		return db_fail(s, err, "cannot insert a record");
 	if (sqlite3_changes(s->db) == 1) {
 		int final = 1;
-		if (r->outcome_key && settle(s, r->outcome_key, r->timestamp, sqlite3_last_insert_rowid(s->db), &final) < 0)
+		/* Only a delivery with a final record in reach has anything to
+		 * settle (load_pending). */
+		if (r->outcome_key && load_pending(s) < 0)
+			return db_fail(s, err, "cannot read the deferrals");
+		if (r->outcome_key && set_has(&s->pending_o, r->outcome_key) &&
+		    settle(s, r->outcome_key, r->timestamp, sqlite3_last_insert_rowid(s->db), &final) < 0)
 			return db_fail(s, err, "cannot settle earlier attempts");
 		if (final) {
 			if (agg_record(s, r, 1) < 0)
