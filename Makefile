@@ -150,7 +150,7 @@ conformance: $(BUILD)/dsnidx
 # that many seconds (clang needed; installed on Debian/Ubuntu if missing).
 # `fuzz-replay`, part of `make check`, runs the same target code, built with
 # $(CC) and without libFuzzer, on the regression inputs and the corpus.
-FUZZ_TARGETS := mbox scan mime decoders decode classify container
+FUZZ_TARGETS := mbox scan mime decoders decode classify container maillog
 FUZZ_TIME ?= 60
 FUZZ_DIR  := build-fuzz
 
@@ -160,7 +160,7 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  inputs=$$(find tests/fuzz/regress/$$t corpus/mail -type f 2>/dev/null | LC_ALL=C sort); \
+	  inputs=$$(find tests/fuzz/regress/$$t corpus/mail corpus/logs -type f 2>/dev/null | LC_ALL=C sort); \
 	  $(BUILD)/fuzz/replay_$$t $$inputs; \
 	  echo "fuzz-replay: $$t: $$(echo $$inputs | wc -w) inputs, no fault"; \
 	done

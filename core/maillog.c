@@ -579,8 +579,11 @@ static void exim(const char *p, size_t n, size_t i, dx_logline *l)
 			l->text.n = c.n - 2;
 		}
 	} else if (t < n) {
-		l->text.p = p + t + 2;
-		l->text.n = n - t - 2;
+		/* ": TEXT", or an address ending in ':' at the end of the line,
+		 * with no text. */
+		size_t from = t + 2 <= n ? t + 2 : n;
+		l->text.p = p + from;
+		l->text.n = n - from;
 	}
 	l->kind = DX_LOGL_DELIVERY;
 }

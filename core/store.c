@@ -25,6 +25,7 @@
 #include "dsnidx.h"
 #include "hash.h"
 #include "store.h"
+#include "tally.h"
 
 enum {
 	SCHEMA_VERSION = 3,
@@ -253,7 +254,7 @@ struct dx_store {
 	char *last_source;
 	int64_t last_source_id;
 	agg_map agg;
-	agg_map delivered;         /* deliveries counted in the open transaction */
+	dx_tally *delivered;       /* deliveries counted in the open transaction */
 	key_set pending_o, pending_q;
 	int pending_loaded;
 	int negatives;             /* some agg count went down in this transaction */
@@ -326,7 +327,7 @@ static void store_free(dx_store *s)
 	sqlite3_finalize(s->upsert_delivered);
 	sqlite3_close(s->db);
 	agg_clear(&s->agg);
-	agg_clear(&s->delivered);
+	dx_tally_free(s->delivered);
 	free(s->pending_o.slots);
 	free(s->pending_q.slots);
 	dx_buf_free(&s->key);
@@ -551,6 +552,21 @@ static void key_fields(const char *key, int n, const char *f[], int len[])
 	}
 }
 
+static int upsert_delivered(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
+			    const char *remote_mta, const char *domain, uint64_t n)
+{
+	dx_store *s = arg;
+	sqlite3_stmt *st = s->upsert_delivered;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, hour);
+	sqlite3_bind_text(st, 2, decoder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reporting_mta, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, remote_mta, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)n);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
 static int flush_agg(dx_store *s)
 {
 	for (size_t i = 0; i < s->agg.cap; i++) {
@@ -574,23 +590,11 @@ static int flush_agg(dx_store *s)
 			return -1;
 	}
 	agg_clear(&s->agg);
-	for (size_t i = 0; i < s->delivered.cap; i++) {
-		agg_entry *e = &s->delivered.slots[i];
-		if (!e->key)
-			continue;
-		const char *f[4];
-		int len[4];
-		key_fields(e->key, 4, f, len);
-		sqlite3_stmt *st = s->upsert_delivered;
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, e->hour);
-		for (int j = 0; j < 4; j++)
-			sqlite3_bind_text(st, 2 + j, f[j], len[j], SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, e->count);
-		if (sqlite3_step(st) != SQLITE_DONE)
+	if (s->delivered) {
+		if (dx_tally_each(s->delivered, upsert_delivered, s) != 0)
 			return -1;
+		dx_tally_reset(s->delivered);
 	}
-	agg_clear(&s->delivered);
 	/* Superseded records may leave combinations counted zero times. */
 	if (s->negatives && exec(s, "DELETE FROM agg WHERE count = 0") < 0)
 		return -1;
@@ -941,22 +945,10 @@ static int load_pending(dx_store *s)
 
 static int count_delivered(dx_store *s, const dx_logfact *f)
 {
-	dx_buf *k = &s->key;
-	dx_buf_clear(k);
-	int64_t hour = hour_of(f->timestamp);
-	int32_t code = 0;
-	dx_buf_append(k, &hour, sizeof hour);
-	dx_buf_append(k, &code, sizeof code);
-	const char *texts[] = {f->decoder, f->reporting_mta, f->remote_mta, f->domain};
-	for (size_t i = 0; i < 4; i++) {
-		const char *t = texts[i] ? texts[i] : "";
-		uint32_t len = (uint32_t)strlen(t);
-		dx_buf_append(k, &len, sizeof len);
-		dx_buf_append(k, t, len);
-	}
-	if (dx_buf_failed(k))
+	if (!s->delivered && !(s->delivered = dx_tally_new()))
 		return -1;
-	return agg_add(&s->delivered, k->data, k->len, hour, 0, (int64_t)f->count);
+	return dx_tally_add(s->delivered, hour_of(f->timestamp), f->decoder, f->reporting_mta, f->remote_mta,
+			    f->domain, f->count);
 }
 
 /* Postfix gave up on a queue id: each of its deferrals still final

@@ -60,7 +60,7 @@ for t in $FUZZ_TARGETS; do
 			$mk zip none "$corpus/nested.zip" -C "$FUZZ_DIR" inner.tar.xz
 			cp corpus/mail/mixed.mbox "$corpus/" ;;
 		*)
-			find corpus/mail -type f -exec cp {} "$corpus/" \; 2>/dev/null || true ;;
+			find corpus/mail corpus/logs -type f -exec cp {} "$corpus/" \; 2>/dev/null || true ;;
 		esac
 		[ -d "tests/fuzz/regress/$t" ] && cp tests/fuzz/regress/$t/* "$corpus/" 2>/dev/null || true
 	fi

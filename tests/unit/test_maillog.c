@@ -213,6 +213,13 @@ static void test_exim(void **state)
 	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
 	assert_span(l.text, "retry time not reached");
 
+	/* An address ending in ':' at the end of the line: no text (found by
+	 * fuzzing: the text's length was computed below zero). */
+	l = parse("2026-11-27 10:00:02 1tGq2X-003Ab7-5K == someone@example.jp:");
+	assert_int_equal(l.kind, DX_LOGL_DELIVERY);
+	assert_span(l.rcpts, "someone@example.jp");
+	assert_int_equal(l.text.n, 0);
+
 	/* The end of a message; Exim notes that are not deliveries, and not
 	 * Exim at all. */
 	assert_int_equal(parse("2026-11-27 10:00:05 1tGxyz-000ABC-12 Completed").kind, DX_LOGL_REMOVED);
