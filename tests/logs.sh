@@ -215,6 +215,21 @@ rsm env.jsonl > env.csv
 has "a delivery line gets its sender (qmgr from=) and Message-ID (cleanup)" env.csv \
 	"^no.such.person@example.com,news@example.org,newsletter-2026-12@example.org$"
 has "a queue id never introduced gives none" env.csv "^carol@mx1.example.org,,$"
+# Two messages' lines interleaved, as a busy server writes them: each
+# delivery gets its own message's sender.
+cat > inter.log <<'LOG'
+Mar  3 10:00:00 mx9 postfix/cleanup[1]: 4QINTAAAAAz1: message-id=<a-msg@example.org>
+Mar  3 10:00:00 mx9 postfix/cleanup[1]: 4QINTBBBBBz1: message-id=<b-msg@example.org>
+Mar  3 10:00:00 mx9 postfix/qmgr[2]: 4QINTBBBBBz1: from=<b-sender@example.org>, size=1, nrcpt=2 (queue active)
+Mar  3 10:00:00 mx9 postfix/qmgr[2]: 4QINTAAAAAz1: from=<a-sender@example.org>, size=1, nrcpt=1 (queue active)
+Mar  3 10:00:01 mx9 postfix/smtp[4]: 4QINTBBBBBz1: to=<b1@example.com>, relay=mx.example.com[192.0.2.50]:25, delay=1, delays=0/0/1/0, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.50] said: 550 5.1.1 No such user (in reply to RCPT TO command))
+Mar  3 10:00:01 mx9 postfix/smtp[5]: 4QINTAAAAAz1: to=<a1@example.net>, relay=mx.example.net[192.0.2.51]:25, delay=1, delays=0/0/1/0, dsn=5.2.2, status=bounced (host mx.example.net[192.0.2.51] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command))
+Mar  3 10:00:01 mx9 postfix/qmgr[2]: 4QINTAAAAAz1: removed
+Mar  3 10:00:02 mx9 postfix/smtp[4]: 4QINTBBBBBz1: to=<b2@example.com>, relay=mx.example.com[192.0.2.50]:25, delay=2, delays=0/0/1/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.50] said: 550 5.1.1 No such user (in reply to RCPT TO command))
+LOG
+"$DSNIDX" parse --format jsonl inter.log > inter.jsonl
+check "interleaved messages: each delivery gets its own sender and Message-ID" "$(rsm inter.jsonl | tr '\n' ' ')" \
+	"b1@example.com,b-sender@example.org,b-msg@example.org a1@example.net,a-sender@example.org,a-msg@example.org b2@example.com,b-sender@example.org,b-msg@example.org "
 # Megabytes of other lines between them: the delivery is in another batch.
 {
 	echo "Mar  3 10:00:00 mx9 postfix/cleanup[1]: 4QFAR0AAAAz1: message-id=<far@example.org>"
