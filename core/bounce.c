@@ -417,7 +417,7 @@ char *dx_host(dx_arena *a, const char *p, size_t n)
 	}
 	/* A host is one token: stop at whitespace or a bracket. */
 	size_t k = 0;
-	while (k < n && !dx_is_space(p[k]) && !strchr("]>);,", p[k]))
+	while (k < n && !dx_is_space(p[k]) && p[k] != ']' && p[k] != '>' && p[k] != ')' && p[k] != ';' && p[k] != ',')
 		k++;
 	while (k && p[k - 1] == '.')
 		k--;

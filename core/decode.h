@@ -34,6 +34,11 @@ struct dx_dctx {
 	 * which come in order: one conversion per hour of log. */
 	int64_t tz_key;          /* year, month, day and hour as one number; -1: none */
 	int64_t tz_hour_utc;     /* that hour's start in UTC seconds */
+	/* The last logging host as the line wrote it, and as records show it:
+	 * a log names the same host on every line. */
+	char log_host_raw[64];
+	size_t log_host_raw_len;  /* 0: none yet */
+	char log_host[64];
 };
 
 /* Classifies every recipient of b and hands out its record: base holds

@@ -207,7 +207,18 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 	    !(relay.n == 5 && memcmp(relay.p, "local", 5) == 0) &&
 	    !(relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
 		remote = dx_clean_text(a, dx_host(a, relay.p, relay.n), 255);
-	const char *host = l->host.n ? dx_clean_text(a, dx_host(a, l->host.p, l->host.n), 255) : NULL;
+	const char *host = NULL;
+	if (l->host.n && l->host.n == d->log_host_raw_len && memcmp(l->host.p, d->log_host_raw, l->host.n) == 0) {
+		host = d->log_host;
+	} else if (l->host.n) {
+		host = dx_clean_text(a, dx_host(a, l->host.p, l->host.n), 255);
+		size_t hn = strlen(host);
+		if (l->host.n < sizeof d->log_host_raw && hn < sizeof d->log_host) {
+			memcpy(d->log_host_raw, l->host.p, l->host.n);
+			d->log_host_raw_len = l->host.n;
+			memcpy(d->log_host, host, hn + 1);
+		}
+	}
 	dx_logfact f = {
 		.kind = DX_LOGFACT_SENT,
 		.timestamp = dx_logline_time(d, l, ref_time),

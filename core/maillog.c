@@ -348,7 +348,8 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 			k = (size_t)(c - p) + 1;
 			if (k >= n || p[k] != ' ')
 				continue;
-			k++;
+			if (++k >= n)
+				break; /* ", " ends the line */
 			dx_logspan *dst = NULL;
 			size_t klen = 0;
 			switch (p[k]) {

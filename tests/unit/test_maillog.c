@@ -213,6 +213,12 @@ static void test_exim(void **state)
 	assert_int_equal(l.outcome, DX_LOGO_DEFERRED);
 	assert_span(l.text, "retry time not reached");
 
+	/* A Postfix delivery line that ends in ", " (found by fuzzing: the
+	 * key after it was read past the line). */
+	l = parse("Nov 27 10:00:01 mx1 postfix/smtp[9]: 4P2QmR0vxXz9s: to=<a@b.example>, ");
+	assert_int_equal(l.kind, DX_LOGL_OTHER);
+	assert_span(l.queue_id, "4P2QmR0vxXz9s");
+
 	/* An address ending in ':' at the end of the line: no text (found by
 	 * fuzzing: the text's length was computed below zero). */
 	l = parse("2026-11-27 10:00:02 1tGq2X-003Ab7-5K == someone@example.jp:");
