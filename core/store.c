@@ -97,8 +97,10 @@ static const char schema3_sql[] =
 	"ALTER TABLE record ADD COLUMN okey INTEGER;\n"
 	"ALTER TABLE record ADD COLUMN qkey INTEGER;\n"
 	"ALTER TABLE record ADD COLUMN final INTEGER NOT NULL DEFAULT 1;\n"
-	"CREATE INDEX record_okey ON record(okey) WHERE okey IS NOT NULL;\n"
-	"CREATE INDEX record_qkey ON record(qkey) WHERE qkey IS NOT NULL;\n"
+	/* Partial: only what a later line can settle is looked up, so the
+	 * indexes hold final log records, and final deferrals. */
+	"CREATE INDEX record_okey ON record(okey) WHERE okey IS NOT NULL AND final = 1;\n"
+	"CREATE INDEX record_qkey ON record(qkey) WHERE qkey IS NOT NULL AND final = 1 AND action = 'delayed';\n"
 	"CREATE TABLE delivered (\n"
 	"  hour INTEGER NOT NULL,\n"
 	"  decoder TEXT NOT NULL,\n"
