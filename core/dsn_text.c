@@ -381,9 +381,22 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 		i++;
 	/* Sendmail's "550 <user@x>... User unknown": a reply code, then the
 	 * address in brackets. */
+	size_t code_at = i;
 	if (n - i > 5 && p[i] >= '2' && p[i] <= '5' && p[i + 1] >= '0' && p[i + 1] <= '9' && p[i + 2] >= '0' &&
-	    p[i + 2] <= '9' && p[i + 3] == ' ' && p[i + 4] == '<')
-		i += 4;
+	    p[i + 2] <= '9' && p[i + 3] == ' ') {
+		/* ... or "554 5.0.0 <user@x>... Service unavailable" */
+		size_t k = i + 4;
+		if (k < n && p[k] >= '2' && p[k] <= '5' && k + 1 < n && p[k + 1] == '.') {
+			size_t e = k;
+			while (e < n && (p[e] == '.' || (p[e] >= '0' && p[e] <= '9')))
+				e++;
+			if (e < n && p[e] == ' ')
+				k = e + 1;
+		}
+		if (k < n && p[k] == '<')
+			i = k;
+	}
+	(void)code_at;
 	if (i + 3 <= n && (unsigned char)p[i] == 0xe2 && (unsigned char)p[i + 1] == 0x80 &&
 	    (unsigned char)p[i + 2] == 0xa2)
 		i += 3; /* U+2022 bullet */
@@ -520,6 +533,10 @@ typedef struct found {
 	int listed;             /* its recipient line was seen */
 	const char *command;    /* the stage, when the line says (RCPT TO:<x>) */
 	int sentence;           /* named inside a sentence, not on a line of its own */
+	/* The remote's answers in the session transcript of its host, before
+	 * its line (Sendmail: "While talking to HOST: >>> DATA <<< 554 ..."). */
+	size_t pre_start, pre_end;
+	int accounted;          /* its Sendmail status line was read */
 } found;
 
 /* An SMTP reply in text: a reply code where a reply starts. Returns its
@@ -682,7 +699,7 @@ static int add_found(dx_arena *a, scan *s, const char *addr, int own, unsigned m
 		s->f = f;
 		s->cap = cap;
 	}
-	s->f[s->n] = (found){addr, 0, 0, own, 0, NULL, 0};
+	s->f[s->n] = (found){addr, 0, 0, own, 0, NULL, 0, 0, 0, 0};
 	return (int)s->n++;
 }
 
@@ -694,6 +711,51 @@ static int own_address(const char *addr, const char *const *own, size_t nown)
 		if (own[i] && strcmp(own[i], addr) == 0)
 			return 1;
 	return 0;
+}
+
+/* Sendmail's account of one recipient: a reply code, perhaps a status,
+ * then "<user@x>..." ("550 5.1.1 <user@x>... User unknown"). */
+static int status_line(const tline *l)
+{
+	const char *p = l->p;
+	size_t n = l->n;
+	if (n < 10 || p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' || p[3] != ' ')
+		return 0;
+	size_t i = 4;
+	if (p[i] >= '2' && p[i] <= '5' && p[i + 1] == '.') {
+		while (i < n && (p[i] == '.' || (p[i] >= '0' && p[i] <= '9')))
+			i++;
+		if (i >= n || p[i] != ' ')
+			return 0;
+		i++;
+	}
+	if (i >= n || p[i] != '<')
+		return 0;
+	const char *gt = memchr(p + i, '>', n - i);
+	return gt && (size_t)(gt - p) + 4 <= n && memcmp(gt + 1, "...", 3) == 0;
+}
+
+/* A line about another host, not the recipient before it: Sendmail's
+ * "550 example.org (smtp)... Host unknown" (a reply code, a host, the
+ * mailer in parentheses, "...") and "While talking to example.org:", which
+ * begins the transcript of the next host. */
+static int other_host_line(const tline *l)
+{
+	const char *p = l->p;
+	size_t n = l->n;
+	if (n > 17 && dx_startswith_ci(p, n, "while talking to "))
+		return 1;
+	if (n < 12 || p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' || p[3] != ' ')
+		return 0;
+	size_t i = 4;
+	if (p[i] == '<')
+		return 0; /* "550 <user@x>...": a recipient */
+	while (i < n && p[i] != ' ' && p[i] != '@')
+		i++;
+	if (i + 2 >= n || p[i] != ' ' || p[i + 1] != '(')
+		return 0;
+	const char *close = memchr(p + i, ')', n - i);
+	return close && (size_t)(close - p) + 4 <= n && memcmp(close + 1, "...", 3) == 0;
 }
 
 static int separator(const tline *l)
@@ -725,7 +787,29 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	tline l;
 	int cur = -1;             /* recipient whose text is being read */
 	int cur_lines = 0;
+	/* A host's session transcript ("While talking to HOST:"): the
+	 * remote's answers in it ("<<< ...") before any recipient line, which
+	 * are those recipients' diagnostic. */
+	int in_session = 0, session_replied = 0;
+	size_t session_start = 0, session_end = 0;
 	while (next_line(t, rn, &pos, &l)) {
+		if (l.n > 17 && dx_startswith_ci(l.p, l.n, "while talking to ")) {
+			/* The host's name, the commands and the answers, up to the
+			 * last answer, are the account of its recipients. */
+			in_session = 1;
+			session_replied = 0;
+			session_start = (size_t)(l.p - t);
+			session_end = (size_t)(l.p + l.n - t);
+			cur = -1;
+			continue;
+		}
+		/* (">>> RCPT To:<x>" names its recipient: read below.) */
+		if (in_session && cur < 0 && l.n > 4 &&
+		    (memcmp(l.p, "<<< ", 4) == 0 || (memcmp(l.p, ">>> ", 4) == 0 && !memchr(l.p, '@', l.n)))) {
+			session_replied |= l.p[0] == '<';
+			session_end = (size_t)(l.p + l.n - t);
+			continue;
+		}
 		size_t rest, label_at = 0;
 		int has_label = 0, via_rcpt = 0;
 		char *addr = recipient_on(a, &l, &rest, &label_at, &has_label);
@@ -743,6 +827,24 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 					via_rcpt = 1;
 			}
 			int idx = find_found(s, addr);
+			if (idx >= 0 && s->f[idx].listed && !s->f[idx].accounted && status_line(&l) &&
+			    reply_start(t + s->f[idx].start, s->f[idx].end - s->f[idx].start) ==
+				    s->f[idx].end - s->f[idx].start) {
+				/* Sendmail's own line for a recipient listed before (in
+				 * "The following addresses had permanent fatal errors")
+				 * without a reason there: its account, with the answer of
+				 * its host's session. */
+				s->f[idx].accounted = 1;
+				s->f[idx].start = (size_t)(l.p - t);
+				s->f[idx].end = (size_t)(l.p + l.n - t);
+				if (in_session && session_replied) {
+					s->f[idx].pre_start = session_start;
+					s->f[idx].pre_end = session_end;
+				}
+				cur = idx;
+				cur_lines = 0;
+				continue;
+			}
 			if (idx >= 0 && idx == cur) {
 				/* The address again in its own text ("550 <x>... User
 				 * unknown"): the text goes on. */
@@ -761,6 +863,10 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			s->f[idx].listed = 1;
 			if (via_rcpt)
 				s->f[idx].command = "RCPT";
+			if (in_session && session_replied) {
+				s->f[idx].pre_start = session_start;
+				s->f[idx].pre_end = session_end;
+			}
 			/* "<user@x>: text", "user@x... text": the separator is not text. */
 			while (rest < l.n && (l.p[rest] == ':' || l.p[rest] == '.' || l.p[rest] == ',' ||
 					      l.p[rest] == ';' || dx_is_space(l.p[rest])))
@@ -770,6 +876,13 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			s->f[idx].end = (size_t)(l.p + l.n - t);
 			cur = idx;
 			cur_lines = 0;
+			continue;
+		}
+		if (other_host_line(&l)) {
+			/* Another host's summary: the session before it is over. */
+			cur = -1;
+			in_session = 0;
+			session_start = session_end = 0;
 			continue;
 		}
 		if (cur < 0)
@@ -817,6 +930,16 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 		}
 	}
 	drop_own(s);
+	return 0;
+}
+
+/* Whether text[0..n) names a recipient other than the i-th: then it is
+ * that one's account (a transcript of the next host), not shared. */
+static int names_other(const scan *s, unsigned i, const char *text, size_t n)
+{
+	for (unsigned j = 0; j < s->n; j++)
+		if (j != i && s->f[j].addr && dx_memcasemem(text, n, s->f[j].addr))
+			return 1;
 	return 0;
 }
 
@@ -1036,6 +1159,19 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		 * follows the recipient lines (Gmail: the details come after a
 		 * blank line); one without any text shares the whole report's. */
 		size_t tl = txt ? strlen(txt) : 0;
+		if (s.f[i].pre_end > s.f[i].pre_start) {
+			/* The remote's own answer in its host's session comes first:
+			 * it is more specific than the summary line ("554 5.0.0
+			 * Service unavailable"). */
+			char *pre = dx_squeeze(a, t.p + s.f[i].pre_start, s.f[i].pre_end - s.f[i].pre_start);
+			if (!pre)
+				return -1;
+			if (!tl)
+				txt = pre;
+			else if (!strstr(txt, pre) && !(txt = dx_join(a, pre, " ", txt)))
+				return -1;
+			tl = strlen(txt);
+		}
 		int no_reply = tl && reply_start(txt, tl) == tl && !dx_find_status(a, txt, tl);
 		if (!tl || no_reply) {
 			if (!shared && !(shared = shared_text(a, t.p, rn, &s)))
@@ -1043,7 +1179,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			size_t sl = strlen(shared);
 			if (!tl)
 				txt = *shared ? shared : NULL;
-			else if (*shared && !strstr(txt, shared) &&
+			else if (*shared && !strstr(txt, shared) && !names_other(&s, i, shared, sl) &&
 				 (reply_start(shared, sl) < sl || s.f[i].sentence || tl < 24 || txt[tl - 1] == ':')) {
 				/* What follows explains a recipient whose own words only
 				 * introduce it ("because:", a sentence naming it), or adds

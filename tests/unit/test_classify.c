@@ -292,6 +292,14 @@ static void test_builtin(void **state)
 	assert_string_equal(v.reason, "securityerror");
 	assert_string_equal(v.matched, "diagnostic");
 
+	/* The sending host refused as an open relay is blocked; a remote
+	 * that is not an open relay refuses to relay. */
+	f = (dx_facts){.command = "MAIL",
+		       .diagnostic = "501 <a@example.co.jp>... no access from mail server [192.0.2.55] which is an open relay."};
+	assert_string_equal(classify(r, &f).reason, "blocked");
+	f = (dx_facts){.status = "5.7.1", .diagnostic = "550 5.7.1 Unable to relay; we are not an open relay"};
+	assert_string_equal(classify(r, &f).reason, "norelaying");
+
 	/* The phrase beats the status code. */
 	f = (dx_facts){.status = "5.1.1", .action = "failed", .diagnostic = "552 Mailbox is full"};
 	assert_string_equal(classify(r, &f).reason, "mailboxfull");
