@@ -381,7 +381,6 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 		i++;
 	/* Sendmail's "550 <user@x>... User unknown": a reply code, then the
 	 * address in brackets. */
-	size_t code_at = i;
 	if (n - i > 5 && p[i] >= '2' && p[i] <= '5' && p[i + 1] >= '0' && p[i + 1] <= '9' && p[i + 2] >= '0' &&
 	    p[i + 2] <= '9' && p[i + 3] == ' ') {
 		/* ... or "554 5.0.0 <user@x>... Service unavailable" */
@@ -396,7 +395,6 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 		if (k < n && p[k] == '<')
 			i = k;
 	}
-	(void)code_at;
 	if (i + 3 <= n && (unsigned char)p[i] == 0xe2 && (unsigned char)p[i + 1] == 0x80 &&
 	    (unsigned char)p[i + 2] == 0xa2)
 		i += 3; /* U+2022 bullet */

@@ -1825,9 +1825,8 @@ static void decode_one(run *r, dx_dctx *d, worker_ctx *w, const segment *s, size
 /* A log line that names a queue id's sender or Message-ID, or ends it:
  * into the worker's table (see env_table). A Message-ID loses its angle
  * brackets, as in bounces. */
-static int keep_envelope(dx_dctx *d, worker_ctx *w, const dx_logline *l)
+static int keep_envelope(worker_ctx *w, const dx_logline *l)
 {
-	(void)d;
 	uint64_t qkey = dx_logline_queue_key(l);
 	if (!qkey)
 		return 0;
@@ -1947,7 +1946,7 @@ static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
 				if (!bad++)
 					first_bad = s->base + at;
 			} else if ((l.kind == DX_LOGL_SENDER || l.kind == DX_LOGL_MESSAGE_ID || l.kind == DX_LOGL_REMOVED) &&
-				   keep_envelope(d, w, &l) < 0)
+				   keep_envelope(w, &l) < 0)
 				w->failed = 1;
 		}
 		at = end + 1;
