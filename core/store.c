@@ -687,25 +687,12 @@ dx_status dx_store_source_get(dx_store *s, const char *path, dx_source_state *st
 	return DX_OK;
 }
 
-dx_status dx_store_source_by_head(dx_store *s, const uint64_t head[2], size_t window, dx_source_state *state,
-				  dx_error *err)
+#define STATE_COLUMNS "SELECT dev, ino, size, mtime_ns, done, head, tail, complete FROM source "
+
+/* Runs st (its parameters bound) for at most one source's state, and
+ * finalizes it. */
+static dx_status one_state(dx_store *s, sqlite3_stmt *st, dx_source_state *state, dx_error *err)
 {
-	memset(state, 0, sizeof *state);
-	sqlite3_stmt *st;
-	/* A head hash covers min(done, DX_MARK_WINDOW) bytes: the window
-	 * must be the same. */
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT dev, ino, size, mtime_ns, done, head, tail, complete FROM source "
-			       "WHERE head = ? AND (done = ? OR (? = ? AND done >= ?)) ORDER BY done DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(s, err, "cannot read a source's state");
-	unsigned char h[16];
-	key_bytes(head, h);
-	sqlite3_bind_blob(st, 1, h, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)window);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)window);
-	sqlite3_bind_int64(st, 4, DX_MARK_WINDOW);
-	sqlite3_bind_int64(st, 5, DX_MARK_WINDOW);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		read_state(st, state);
@@ -715,24 +702,37 @@ dx_status dx_store_source_by_head(dx_store *s, const uint64_t head[2], size_t wi
 	return DX_OK;
 }
 
+dx_status dx_store_source_by_head(dx_store *s, const uint64_t head[2], size_t window, dx_source_state *state,
+				  dx_error *err)
+{
+	memset(state, 0, sizeof *state);
+	sqlite3_stmt *st;
+	/* A head hash covers min(done, DX_MARK_WINDOW) bytes: the window
+	 * must be the same. */
+	if (sqlite3_prepare_v2(s->db,
+			       STATE_COLUMNS "WHERE head = ? AND (done = ? OR (? = ? AND done >= ?)) ORDER BY done DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot read a source's state");
+	unsigned char h[16];
+	key_bytes(head, h);
+	sqlite3_bind_blob(st, 1, h, 16, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)window);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)window);
+	sqlite3_bind_int64(st, 4, DX_MARK_WINDOW);
+	sqlite3_bind_int64(st, 5, DX_MARK_WINDOW);
+	return one_state(s, st, state, err);
+}
+
 dx_status dx_store_source_by_file(dx_store *s, uint64_t dev, uint64_t ino, dx_source_state *state, dx_error *err)
 {
 	memset(state, 0, sizeof *state);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT dev, ino, size, mtime_ns, done, head, tail, complete FROM source "
-			       "WHERE dev = ? AND ino = ? ORDER BY id DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, STATE_COLUMNS "WHERE dev = ? AND ino = ? ORDER BY id DESC LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
 		return db_fail(s, err, "cannot read a source's state");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)dev);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)ino);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_state(st, state);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, err, "cannot read a source's state");
-	return DX_OK;
+	return one_state(s, st, state, err);
 }
 
 dx_status dx_store_source_put(dx_store *s, const char *path, const dx_source_state *state, dx_error *err)
