@@ -244,11 +244,8 @@ typedef struct dx_logfact {
 	uint64_t offset;
 	uint64_t line_key[2];      /* a hash of the line (EXPIRED: for the keys
 				    * of the records it makes) */
-	/* SENT: what the aggregates count deliveries by, and how many
-	 * deliveries this fact stands for (1 from dx_decode_logline; 0 for
-	 * a fact that only settles earlier attempts by its key). */
+	/* SENT: what the aggregates count the delivery by. */
 	const char *domain, *reporting_mta, *remote_mta, *decoder;
-	uint64_t count;
 } dx_logfact;
 
 typedef void (*dx_logfact_fn)(void *arg, const dx_logfact *f);

@@ -227,7 +227,6 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 		.reporting_mta = host ? host : "",
 		.remote_mta = remote ? remote : "",
 		.decoder = family_decoder(l->family),
-		.count = 1,
 	};
 	size_t pos = 0;
 	dx_logspan addr;

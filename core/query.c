@@ -190,16 +190,6 @@ static void add_filter(query *q, const dx_filter *f, int on_agg)
 
 /* ---- export -------------------------------------------------------------------- */
 
-static void key_words(const unsigned char *b, int n, uint64_t k[2])
-{
-	k[0] = k[1] = 0;
-	if (n != 16)
-		return;
-	for (int i = 0; i < 8; i++) {
-		k[0] |= (uint64_t)b[i] << (8 * i);
-		k[1] |= (uint64_t)b[8 + i] << (8 * i);
-	}
-}
 
 dx_status dx_store_export(dx_store *s, const dx_filter *f, dx_record_fn fn, void *arg, dx_error *err)
 {
@@ -237,7 +227,7 @@ dx_status dx_store_export(dx_store *s, const dx_filter *f, dx_record_fn fn, void
 			.message_id = col_text(st, 16),
 			.decoder = col_text(st, 17),
 		};
-		key_words(sqlite3_column_blob(st, 18), sqlite3_column_bytes(st, 18), r.key);
+		dx_store_key_words(sqlite3_column_blob(st, 18), sqlite3_column_bytes(st, 18), r.key);
 		if (fn(arg, &r) != 0) {
 			sqlite3_finalize(st);
 			if (err) {

@@ -613,7 +613,7 @@ static void key_bytes(const uint64_t k[2], unsigned char out[16])
 	}
 }
 
-static void key_words(const unsigned char *b, int n, uint64_t k[2])
+void dx_store_key_words(const unsigned char *b, int n, uint64_t k[2])
 {
 	k[0] = k[1] = 0;
 	if (n != 16)
@@ -662,11 +662,11 @@ static void read_state(sqlite3_stmt *st, dx_source_state *state)
 	state->mtime_ns = sqlite3_column_int64(st, 3);
 	state->done = (uint64_t)sqlite3_column_int64(st, 4);
 	if (sqlite3_column_bytes(st, 5) == 16) {
-		key_words(sqlite3_column_blob(st, 5), 16, state->head);
+		dx_store_key_words(sqlite3_column_blob(st, 5), 16, state->head);
 		state->has_head = 1;
 	}
 	if (sqlite3_column_bytes(st, 6) == 16) {
-		key_words(sqlite3_column_blob(st, 6), 16, state->tail);
+		dx_store_key_words(sqlite3_column_blob(st, 6), 16, state->tail);
 		state->has_tail = 1;
 	}
 	state->complete = sqlite3_column_int(st, 7);
@@ -950,7 +950,7 @@ static int count_delivered(dx_store *s, const dx_logfact *f)
 	if (!s->delivered && !(s->delivered = dx_tally_new()))
 		return -1;
 	return dx_tally_add(s->delivered, hour_of(f->timestamp), f->decoder, f->reporting_mta, f->remote_mta,
-			    f->domain, f->count);
+			    f->domain, 1);
 }
 
 /* Postfix gave up on a queue id: each of its deferrals still final
@@ -1043,7 +1043,7 @@ dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err)
 		return db_fail(s, err, "cannot read the deferrals");
 	s->facts_since_mark = 1;
 	if (f->kind == DX_LOGFACT_SENT) {
-		if (f->count && count_delivered(s, f) < 0)
+		if (count_delivered(s, f) < 0)
 			return nomem(err);
 		int final;
 		if (set_has(&s->pending_o, f->key) && settle(s, f->key, f->timestamp, 0, &final) < 0)

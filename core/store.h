@@ -16,6 +16,9 @@
 #define DX_UNKNOWN_HOUR (-2147483648LL)
 
 sqlite3 *dx_store_sqlite(dx_store *s);
+/* A 16-byte key as stored (little-endian) back into its two words;
+ * zeros when n is not 16. */
+void dx_store_key_words(const unsigned char *b, int n, uint64_t k[2]);
 /* Sets err from SQLite's last error, with the database path; DX_ERR_DB. */
 dx_status dx_store_fail(dx_store *s, dx_error *err, const char *what);
 
