@@ -147,6 +147,9 @@ typedef struct dx_text_finding {
 	int reply_code;
 	const char *remote_mta;
 	const char *command;
+	/* A sentence of the report naming the recipient apart from its own
+	 * line ("Your message wasn't delivered to x because ..."), or NULL. */
+	const char *sentence;
 } dx_text_finding;
 
 /* Returns 1 with the findings, 0 when the text names no recipient, -1 on

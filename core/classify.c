@@ -619,6 +619,17 @@ static int mark_literal(void *arg, size_t id, size_t end)
 	return 0;
 }
 
+/* 1 when st is an enhanced status code whose detail is not 0. */
+static int specific_status(const char *st)
+{
+	if (!st)
+		return 0;
+	const char *last = strrchr(st, '.');
+	if (!last || last == st || !last[1])
+		return 0;
+	return !(last[1] == '0' && last[2] == '\0');
+}
+
 static int fold_trap(const char *s, size_t n)
 {
 	for (const char *p = s; (p = memchr(p, 0xe2, (size_t)(s + n - p))) != NULL; p++)
@@ -666,6 +677,24 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 	size_t lens[2] = {0, 0};
 	int screened[2] = {0, 0};
 	for (int weak = 0; weak < 2; weak++) {
+		/* Ambiguous wording is weaker evidence than a specific
+		 * enhanced code (X.Y.Z with a detail other than 0, such as
+		 * 5.7.1 or 5.2.2): when the first rule without a pattern that
+		 * holds is one naming such a code, it decides before the weak
+		 * rules. "Other or undefined" codes (X.Y.0) do not, nor does a
+		 * rule of stage or action that comes first. */
+		if (weak && specific_status(f->status)) {
+			for (size_t i = 0; i < r->n; i++) {
+				const dx_rule *rule = &r->v[i];
+				if (rule->re || !conditions_hold(rule, f))
+					continue;
+				if (rule->status[0]) {
+					verdict_from(v, rule, "status");
+					return;
+				}
+				break;
+			}
+		}
 		for (int t = 0; t < 2; t++) {
 			const char *s = texts[t];
 			if (!s || !*s)

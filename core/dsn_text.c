@@ -535,6 +535,8 @@ typedef struct found {
 	 * its line (Sendmail: "While talking to HOST: >>> DATA <<< 554 ..."). */
 	size_t pre_start, pre_end;
 	int accounted;          /* its Sendmail status line was read */
+	/* A sentence about it elsewhere in the report (start == end: none). */
+	size_t sent_start, sent_end;
 } found;
 
 /* An SMTP reply in text: a reply code where a reply starts. Returns its
@@ -697,7 +699,7 @@ static int add_found(dx_arena *a, scan *s, const char *addr, int own, unsigned m
 		s->f = f;
 		s->cap = cap;
 	}
-	s->f[s->n] = (found){addr, 0, 0, own, 0, NULL, 0, 0, 0, 0};
+	s->f[s->n] = (found){.addr = addr, .own = own};
 	return (int)s->n++;
 }
 
@@ -901,14 +903,26 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	int any_listed = 0;
 	for (unsigned i = 0; i < s->n; i++)
 		any_listed |= s->f[i].listed;
-	if (!any_listed) {
-		/* No recipient lines: a recipient named in a sentence. */
+	/* Without recipient lines, a recipient named in a sentence is listed
+	 * by it; with them, a sentence elsewhere about a listed recipient
+	 * ("Your message wasn't delivered to x because the address couldn't
+	 * be found") is kept as the report's own summary of it. */
+	{
 		pos = 0;
 		while (next_line(t, rn, &pos, &l)) {
 			char *addr = recipient_in_sentence(a, &l);
 			if (!addr)
 				continue;
 			int idx = find_found(s, addr);
+			if (any_listed) {
+				size_t at = (size_t)(l.p - t);
+				if (idx >= 0 && s->f[idx].listed && s->f[idx].sent_end == s->f[idx].sent_start &&
+				    (at + l.n < s->f[idx].start || at > s->f[idx].end)) {
+					s->f[idx].sent_start = at;
+					s->f[idx].sent_end = at + l.n;
+				}
+				continue;
+			}
 			if (idx < 0 && !s->fixed) {
 				idx = add_found(a, s, addr, own_address(addr, own, nown), max);
 				if (idx == -2)
@@ -994,6 +1008,13 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		f[i].reply_code = 0;
 		f[i].remote_mta = NULL;
 		f[i].command = s.f[i].command;
+		f[i].sentence = NULL;
+		if (s.f[i].sent_end > s.f[i].sent_start) {
+			const char *sn = dx_squeeze(a, t.p + s.f[i].sent_start, s.f[i].sent_end - s.f[i].sent_start);
+			if (!sn)
+				return -1;
+			f[i].sentence = *sn ? sn : NULL;
+		}
 		if (f[i].text) {
 			if (fill_from_text(v->lex, a, &r, f[i].text) < 0)
 				return -1;

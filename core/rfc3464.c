@@ -198,6 +198,9 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 					return -1;
 			} else if (t->text)
 				r->summary = t->text;
+			if (t->sentence && r->summary &&
+			    !(r->summary = dx_join(v->arena, t->sentence, "; ", r->summary)))
+				return -1;
 		}
 		if (t->reply_code && !r->reply_code && t->diagnostic) {
 			/* The remote's own reply: it becomes the diagnostic. */
