@@ -246,6 +246,10 @@ typedef struct dx_logfact {
 				    * of the records it makes) */
 	/* SENT: what the aggregates count the delivery by. */
 	const char *domain, *reporting_mta, *remote_mta, *decoder;
+	/* SENT: a 128-bit hash of those four texts, made by the decoder so
+	 * that the index counts the delivery without reading them again;
+	 * {0, 0}: not made (the index then hashes the texts itself). */
+	uint64_t count_key[2];
 } dx_logfact;
 
 typedef void (*dx_logfact_fn)(void *arg, const dx_logfact *f);

@@ -22,6 +22,7 @@
 #include "decode.h"
 #include "hash.h"
 #include "logdecode.h"
+#include "tally.h"
 #include "rfc5322.h"
 #include "text.h"
 
@@ -240,6 +241,7 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 		f.domain = dx_clean_text(a, dx_addr_domain(lower), 255);
 		if (!f.domain)
 			f.domain = "";
+		dx_tally_key(f.decoder, f.reporting_mta, f.remote_mta, f.domain, f.count_key);
 		factfn(arg, &f);
 		n++;
 	}

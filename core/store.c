@@ -949,7 +949,8 @@ static int count_delivered(dx_store *s, const dx_logfact *f)
 {
 	if (!s->delivered && !(s->delivered = dx_tally_new()))
 		return -1;
-	return dx_tally_add(s->delivered, hour_of(f->timestamp), f->decoder, f->reporting_mta, f->remote_mta,
+	const uint64_t *key = f->count_key[0] || f->count_key[1] ? f->count_key : NULL;
+	return dx_tally_add(s->delivered, hour_of(f->timestamp), key, f->decoder, f->reporting_mta, f->remote_mta,
 			    f->domain, 1);
 }
 

@@ -1,5 +1,6 @@
 /* tally.c: delivery counts over interned texts (see tally.h). Two
- * open-addressing tables: texts to ids, and (hour, four ids) to counts. */
+ * open-addressing tables: texts to ids, and (hour, key of the texts) to
+ * the combination's ids and count. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@ typedef struct text_slot {
 
 typedef struct count_slot {
 	int64_t hour;
+	uint64_t key[2];           /* dx_tally_key() of the texts */
 	uint32_t ids[4];           /* ids[0] 0: empty */
 	uint64_t n;
 } count_slot;
@@ -103,15 +105,28 @@ static uint32_t intern(dx_tally *t, const char *s)
 	return t->tslots[j].id;
 }
 
-static uint64_t count_hash(int64_t hour, const uint32_t ids[4])
+void dx_tally_key(const char *decoder, const char *reporting_mta, const char *remote_mta, const char *domain,
+		  uint64_t key[2])
 {
-	uint64_t h = (uint64_t)hour * 0x9E3779B97F4A7C15ull;
+	const char *texts[4] = {decoder, reporting_mta, remote_mta, domain};
+	dx_hasher h;
+	dx_hasher_init(&h, 0x7a11);
 	for (int i = 0; i < 4; i++) {
-		h ^= ids[i];
-		h *= 0xFF51AFD7ED558CCDull;
-		h ^= h >> 29;
+		const char *s = texts[i] ? texts[i] : "";
+		uint32_t n = (uint32_t)strlen(s);
+		dx_hasher_add(&h, &n, sizeof n);
+		dx_hasher_add(&h, s, n);
 	}
-	return h;
+	dx_hash k = dx_hasher_end(&h);
+	key[0] = k.lo;
+	key[1] = k.hi;
+}
+
+static uint64_t count_hash(int64_t hour, const uint64_t key[2])
+{
+	uint64_t h = (uint64_t)hour * 0x9E3779B97F4A7C15ull ^ key[0];
+	h ^= h >> 29;
+	return h * 0xFF51AFD7ED558CCDull ^ key[1];
 }
 
 static int grow_counts(dx_tally *t)
@@ -123,7 +138,7 @@ static int grow_counts(dx_tally *t)
 	for (size_t i = 0; i < t->ccap; i++) {
 		if (!t->cslots[i].ids[0])
 			continue;
-		size_t j = count_hash(t->cslots[i].hour, t->cslots[i].ids) & (cap - 1);
+		size_t j = count_hash(t->cslots[i].hour, t->cslots[i].key) & (cap - 1);
 		while (s[j].ids[0])
 			j = (j + 1) & (cap - 1);
 		s[j] = t->cslots[i];
@@ -134,25 +149,33 @@ static int grow_counts(dx_tally *t)
 	return 0;
 }
 
-int dx_tally_add(dx_tally *t, int64_t hour, const char *decoder, const char *reporting_mta, const char *remote_mta,
-		 const char *domain, uint64_t n)
+int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *decoder, const char *reporting_mta,
+		 const char *remote_mta, const char *domain, uint64_t n)
 {
-	uint32_t ids[4] = {intern(t, decoder ? decoder : ""), intern(t, reporting_mta ? reporting_mta : ""),
-			   intern(t, remote_mta ? remote_mta : ""), intern(t, domain ? domain : "")};
-	if (!ids[0] || !ids[1] || !ids[2] || !ids[3])
-		return -1;
+	uint64_t own[2];
+	if (!key) {
+		dx_tally_key(decoder, reporting_mta, remote_mta, domain, own);
+		key = own;
+	}
 	if ((t->ncounts + 1) * 2 > t->ccap && grow_counts(t) < 0)
 		return -1;
-	size_t j = count_hash(hour, ids) & (t->ccap - 1);
+	size_t j = count_hash(hour, key) & (t->ccap - 1);
 	for (; t->cslots[j].ids[0]; j = (j + 1) & (t->ccap - 1)) {
 		count_slot *c = &t->cslots[j];
-		if (c->hour == hour && memcmp(c->ids, ids, sizeof ids) == 0) {
+		if (c->hour == hour && c->key[0] == key[0] && c->key[1] == key[1]) {
 			c->n += n;
 			return 0;
 		}
 	}
+	/* A new combination: its texts are interned now, once. */
+	uint32_t ids[4] = {intern(t, decoder ? decoder : ""), intern(t, reporting_mta ? reporting_mta : ""),
+			   intern(t, remote_mta ? remote_mta : ""), intern(t, domain ? domain : "")};
+	if (!ids[0] || !ids[1] || !ids[2] || !ids[3])
+		return -1;
 	count_slot *c = &t->cslots[j];
 	c->hour = hour;
+	c->key[0] = key[0];
+	c->key[1] = key[1];
 	memcpy(c->ids, ids, sizeof ids);
 	c->n = n;
 	t->ncounts++;

@@ -3,9 +3,10 @@
  * open and written out at its commit (store.c).
  *
  * A log has millions of deliveries over far fewer combinations, and the
- * same few hosts and domains again and again: each text is interned once
- * (a small id), so that counting one delivery is three short lookups in
- * tables that stay in cache, and a combination is a fixed-size key.
+ * same few hosts and domains again and again: a combination is found by
+ * its hour and a hash of its texts (one lookup in a table that stays in
+ * cache), and each text is interned once (a small id) when a combination
+ * that uses it is first seen.
  * Returns -1 only when memory runs out.
  */
 #ifndef DX_TALLY_H
@@ -19,9 +20,20 @@ typedef struct dx_tally dx_tally;
 dx_tally *dx_tally_new(void);
 void dx_tally_free(dx_tally *t);
 
-/* Adds n deliveries of this combination (texts NUL-terminated). */
-int dx_tally_add(dx_tally *t, int64_t hour, const char *decoder, const char *reporting_mta, const char *remote_mta,
-		 const char *domain, uint64_t n);
+/* The key of a combination's texts (NUL-terminated, NULL read as ""): a
+ * 128-bit hash of them, each after its length. A decoder can compute it
+ * where the texts are made (on a worker thread), so that the writer
+ * counts a delivery with one lookup and no look at the texts. */
+void dx_tally_key(const char *decoder, const char *reporting_mta, const char *remote_mta, const char *domain,
+		  uint64_t key[2]);
+
+/* Adds n deliveries of this combination. key is dx_tally_key() of the
+ * texts, or NULL to have it computed here. Combinations are told apart by
+ * hour and key only: two different ones would have to collide in 128
+ * bits to be counted together, the same bet as the records' keys
+ * (hash.h). The texts are copied when a combination is first seen. */
+int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *decoder, const char *reporting_mta,
+		 const char *remote_mta, const char *domain, uint64_t n);
 
 /* Calls fn for each combination counted since the last reset; stops at
  * (and returns) fn's first non-zero. */

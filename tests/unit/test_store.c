@@ -4,6 +4,8 @@
  * errors for a missing file and a foreign schema. */
 #include "helpers.h"
 
+#include "tally.h"
+
 #include "hash.h"
 
 #include <sqlite3.h>
@@ -585,6 +587,91 @@ static void test_report_unit_separator(void **state)
 	dx_store_close(s, NULL);
 }
 
+typedef struct tally_seen {
+	int n;
+	int64_t hour[4];
+	char domain[4][32];
+	uint64_t count[4];
+} tally_seen;
+
+static int tally_collect(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
+			 const char *remote_mta, const char *domain, uint64_t n)
+{
+	tally_seen *t = arg;
+	assert_true(t->n < 4);
+	assert_string_equal(decoder, "postfix-log");
+	assert_string_equal(reporting_mta, "mx1");
+	assert_string_equal(remote_mta, strcmp(domain, "b.example") == 0 ? "" : "relay.a.example");
+	t->hour[t->n] = hour;
+	snprintf(t->domain[t->n], sizeof t->domain[t->n], "%s", domain);
+	t->count[t->n] = n;
+	t->n++;
+	return 0;
+}
+
+static int tally_sum(void *arg, int64_t hour, const char *decoder, const char *reporting_mta, const char *remote_mta,
+		     const char *domain, uint64_t n)
+{
+	uint64_t *sums = arg;
+	(void)hour, (void)decoder, (void)reporting_mta, (void)remote_mta;
+	assert_int_equal(n, 2);
+	assert_true(strncmp(domain, "d", 1) == 0);
+	sums[0]++;
+	sums[1] += n;
+	return 0;
+}
+
+/* Deliveries are counted by hour and the key of their texts: a key made
+ * by the decoder and one made by the tally agree, and any change of hour
+ * or text is another combination. */
+static void test_tally(void **state)
+{
+	(void)state;
+	dx_tally *t = dx_tally_new();
+	assert_non_null(t);
+	uint64_t k[2];
+	dx_tally_key("postfix-log", "mx1", "relay.a.example", "a.example", k);
+	assert_int_equal(dx_tally_add(t, 10, k, "postfix-log", "mx1", "relay.a.example", "a.example", 1), 0);
+	assert_int_equal(dx_tally_add(t, 10, NULL, "postfix-log", "mx1", "relay.a.example", "a.example", 2), 0);
+	assert_int_equal(dx_tally_add(t, 11, k, "postfix-log", "mx1", "relay.a.example", "a.example", 1), 0);
+	assert_int_equal(dx_tally_add(t, 10, NULL, "postfix-log", "mx1", NULL, "b.example", 5), 0);
+	/* Texts run together differently are different combinations. */
+	uint64_t k2[2];
+	dx_tally_key("postfix-log", "mx1", "relay.a.examplea", ".example", k2);
+	assert_false(k2[0] == k[0] && k2[1] == k[1]);
+	tally_seen seen = {0};
+	assert_int_equal(dx_tally_each(t, tally_collect, &seen), 0);
+	assert_int_equal(seen.n, 3);
+	uint64_t a10 = 0, a11 = 0, b10 = 0;
+	for (int i = 0; i < seen.n; i++) {
+		if (strcmp(seen.domain[i], "a.example") == 0 && seen.hour[i] == 10)
+			a10 = seen.count[i];
+		else if (strcmp(seen.domain[i], "a.example") == 0 && seen.hour[i] == 11)
+			a11 = seen.count[i];
+		else if (strcmp(seen.domain[i], "b.example") == 0 && seen.hour[i] == 10)
+			b10 = seen.count[i];
+	}
+	assert_int_equal(a10, 3);
+	assert_int_equal(a11, 1);
+	assert_int_equal(b10, 5);
+	/* Many combinations: the table grows and keeps every count. */
+	dx_tally_reset(t);
+	char dom[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(dom, sizeof dom, "d%d.example", i % 2500);
+		assert_int_equal(dx_tally_add(t, 12, NULL, "postfix-log", "mx1", "relay.a.example", dom, 1), 0);
+	}
+	uint64_t sums[2] = {0, 0};
+	assert_int_equal(dx_tally_each(t, tally_sum, sums), 0);
+	assert_int_equal(sums[0], 2500); /* combinations */
+	assert_int_equal(sums[1], 5000); /* deliveries */
+	dx_tally_reset(t);
+	seen.n = 0;
+	assert_int_equal(dx_tally_each(t, tally_collect, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	dx_tally_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_v2, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_report_before_epoch, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_report_unit_separator, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_tally),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
