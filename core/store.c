@@ -31,6 +31,10 @@ enum {
 	SCHEMA_VERSION = 3,
 	COMMIT_EVERY = 100000,     /* records per transaction, by default */
 	COMMIT_SECONDS = 5,        /* and at most this long a transaction stays open */
+	/* and at most this many aggregate combinations wait in memory: a
+	 * log's transaction holds few records but many counts, and writing
+	 * them while the workers still decode is cheaper than all at the end */
+	COMMIT_COMBOS = 16384,
 };
 
 /* The hour of records without a time: far before any real date, so that
@@ -569,28 +573,72 @@ static int upsert_delivered(void *arg, int64_t hour, const char *decoder, const 
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
+/* SQLite's BINARY order of two texts. */
+static int text_cmp(const char *a, int an, const char *b, int bn)
+{
+	int c = memcmp(a, b, (size_t)(an < bn ? an : bn));
+	return c ? c : (an > bn) - (an < bn);
+}
+
+/* An aggregate entry with its fields found, for sorting. */
+typedef struct agg_row {
+	const agg_entry *e;
+	const char *f[6];
+	int len[6];
+} agg_row;
+
+/* Orders entries as the agg table's primary key does: (hour, status,
+ * reply_code, reason, action, reporting_mta, remote_mta, domain). */
+static int agg_order(const void *x, const void *y)
+{
+	const agg_row *a = x, *b = y;
+	if (a->e->hour != b->e->hour)
+		return a->e->hour < b->e->hour ? -1 : 1;
+	int c = text_cmp(a->f[0], a->len[0], b->f[0], b->len[0]);
+	if (c)
+		return c;
+	if (a->e->reply_code != b->e->reply_code)
+		return a->e->reply_code < b->e->reply_code ? -1 : 1;
+	for (int i = 1; i < 6; i++)
+		if ((c = text_cmp(a->f[i], a->len[i], b->f[i], b->len[i])) != 0)
+			return c;
+	return 0;
+}
+
 static int flush_agg(dx_store *s)
 {
+	/* In the table's key order: each upsert lands next to the last, in
+	 * pages already at hand, rather than anywhere in the b-tree. */
+	agg_row *rows = s->agg.n ? malloc(s->agg.n * sizeof *rows) : NULL;
+	if (s->agg.n && !rows)
+		return -1;
+	size_t n = 0;
 	for (size_t i = 0; i < s->agg.cap; i++) {
-		agg_entry *e = &s->agg.slots[i];
-		if (!e->key)
+		const agg_entry *e = &s->agg.slots[i];
+		if (!e->key || !e->count)
 			continue;
-		if (!e->count)
-			continue;
-		const char *f[6];
-		int len[6];
-		key_fields(e->key, 6, f, len);
+		rows[n].e = e;
+		key_fields(e->key, 6, rows[n].f, rows[n].len);
+		n++;
+	}
+	if (n > 1)
+		qsort(rows, n, sizeof *rows, agg_order);
+	for (size_t i = 0; i < n; i++) {
+		const agg_row *w = &rows[i];
 		sqlite3_stmt *st = s->upsert_agg;
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, e->hour);
-		sqlite3_bind_text(st, 2, f[0], len[0], SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, e->reply_code);
+		sqlite3_bind_int64(st, 1, w->e->hour);
+		sqlite3_bind_text(st, 2, w->f[0], w->len[0], SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, w->e->reply_code);
 		for (int j = 1; j < 6; j++)
-			sqlite3_bind_text(st, 3 + j, f[j], len[j], SQLITE_STATIC);
-		sqlite3_bind_int64(st, 9, (sqlite3_int64)e->count);
-		if (sqlite3_step(st) != SQLITE_DONE)
+			sqlite3_bind_text(st, 3 + j, w->f[j], w->len[j], SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, (sqlite3_int64)w->e->count);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			free(rows);
 			return -1;
+		}
 	}
+	free(rows);
 	agg_clear(&s->agg);
 	if (s->delivered) {
 		if (dx_tally_each(s->delivered, upsert_delivered, s) != 0)
@@ -647,7 +695,7 @@ static dx_status commit_if_due(dx_store *s, int check_clock, dx_error *err)
 {
 	if (s->facts_since_mark || !s->in_tx)
 		return DX_OK;
-	if (s->pending >= s->commit_every ||
+	if (s->pending >= s->commit_every || s->agg.n + dx_tally_size(s->delivered) >= COMMIT_COMBOS ||
 	    ((check_clock || s->pending % 1024 == 0) && time(NULL) - s->tx_started >= COMMIT_SECONDS))
 		return dx_store_commit(s, err);
 	return DX_OK;

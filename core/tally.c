@@ -45,6 +45,11 @@ void dx_tally_reset(dx_tally *t)
 	t->ncounts = 0;
 }
 
+size_t dx_tally_size(const dx_tally *t)
+{
+	return t ? t->ncounts : 0;
+}
+
 void dx_tally_free(dx_tally *t)
 {
 	if (!t)
@@ -108,16 +113,31 @@ static uint32_t intern(dx_tally *t, const char *s)
 void dx_tally_key(const char *decoder, const char *reporting_mta, const char *remote_mta, const char *domain,
 		  uint64_t key[2])
 {
+	/* Each text after its length, in one buffer, hashed at once (texts
+	 * here are short: hosts and domains); a longer one goes in pieces. */
 	const char *texts[4] = {decoder, reporting_mta, remote_mta, domain};
+	unsigned char buf[1024];
+	size_t n = 0;
 	dx_hasher h;
-	dx_hasher_init(&h, 0x7a11);
+	int pieces = 0;
 	for (int i = 0; i < 4; i++) {
 		const char *s = texts[i] ? texts[i] : "";
-		uint32_t n = (uint32_t)strlen(s);
-		dx_hasher_add(&h, &n, sizeof n);
-		dx_hasher_add(&h, s, n);
+		uint32_t len = (uint32_t)strlen(s);
+		if (!pieces && n + sizeof len + len <= sizeof buf) {
+			memcpy(buf + n, &len, sizeof len);
+			memcpy(buf + n + sizeof len, s, len);
+			n += sizeof len + len;
+			continue;
+		}
+		if (!pieces) {
+			dx_hasher_init(&h, 0x7a11);
+			dx_hasher_add(&h, buf, n);
+			pieces = 1;
+		}
+		dx_hasher_add(&h, &len, sizeof len);
+		dx_hasher_add(&h, s, len);
 	}
-	dx_hash k = dx_hasher_end(&h);
+	dx_hash k = pieces ? dx_hasher_end(&h) : dx_hash128(buf, n, 0x7a11);
 	key[0] = k.lo;
 	key[1] = k.hi;
 }
@@ -182,19 +202,66 @@ int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *d
 	return 0;
 }
 
+/* SQLite's BINARY order of two texts (NUL-terminated, none inside):
+ * strcmp's. */
+static int text_cmp(const char *a, const char *b)
+{
+	return strcmp(a, b);
+}
+
+/* A combination with its texts, for sorting. */
+typedef struct combo {
+	int64_t hour;
+	const char *text[4];       /* decoder, reporting_mta, remote_mta, domain */
+	uint64_t n;
+} combo;
+
+/* Orders combinations as the delivered table's key: hour, domain,
+ * reporting_mta, remote_mta, decoder. */
+static int order_combos(const void *x, const void *y)
+{
+	const combo *a = x, *b = y;
+	if (a->hour != b->hour)
+		return a->hour < b->hour ? -1 : 1;
+	static const int by[4] = {3, 1, 2, 0};
+	for (int i = 0; i < 4; i++) {
+		int c = text_cmp(a->text[by[i]], b->text[by[i]]);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
 int dx_tally_each(const dx_tally *t,
 		  int (*fn)(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
 			    const char *remote_mta, const char *domain, uint64_t n),
 		  void *arg)
 {
+	/* In the order of the table the counts go to, so that each insert
+	 * lands next to the last; without the memory to sort, in any order. */
+	combo *order = t->ncounts ? malloc(t->ncounts * sizeof *order) : NULL;
+	size_t n = 0;
 	for (size_t i = 0; i < t->ccap; i++) {
 		const count_slot *c = &t->cslots[i];
 		if (!c->ids[0] || !c->n)
 			continue;
-		int r = fn(arg, c->hour, t->texts[c->ids[0] - 1], t->texts[c->ids[1] - 1], t->texts[c->ids[2] - 1],
-			   t->texts[c->ids[3] - 1], c->n);
+		combo k = {c->hour,
+			   {t->texts[c->ids[0] - 1], t->texts[c->ids[1] - 1], t->texts[c->ids[2] - 1], t->texts[c->ids[3] - 1]},
+			   c->n};
+		if (order) {
+			order[n++] = k;
+			continue;
+		}
+		int r = fn(arg, k.hour, k.text[0], k.text[1], k.text[2], k.text[3], k.n);
 		if (r)
 			return r;
 	}
-	return 0;
+	if (!order)
+		return 0;
+	qsort(order, n, sizeof *order, order_combos);
+	int r = 0;
+	for (size_t i = 0; i < n && !r; i++)
+		r = fn(arg, order[i].hour, order[i].text[0], order[i].text[1], order[i].text[2], order[i].text[3], order[i].n);
+	free(order);
+	return r;
 }

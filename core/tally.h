@@ -42,6 +42,9 @@ int dx_tally_each(const dx_tally *t,
 			    const char *remote_mta, const char *domain, uint64_t n),
 		  void *arg);
 
+/* How many combinations are counted. */
+size_t dx_tally_size(const dx_tally *t);
+
 /* Forgets every count and text. */
 void dx_tally_reset(dx_tally *t);
 
