@@ -603,6 +603,8 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 	static const char *const leads[] = {
 		"remote host ", "host ", "while talking to ", "talking to ", "server ", "remote system: dns;",
 		"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
+		/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
+		"connected to ", "giving up on ",
 	};
 	for (size_t k = 0; k < sizeof leads / sizeof leads[0]; k++) {
 		const char *q = dx_memcasemem(p, n, leads[k]);
@@ -973,6 +975,26 @@ static char *shared_text(dx_arena *a, const char *t, size_t rn, const scan *s)
 	return dx_squeeze(a, t + from, len);
 }
 
+/* The first reply in t[0..rn) that is not part of a recipient's text
+ * other than the i-th (its line, its session), or rn. */
+static size_t free_reply(const char *t, size_t rn, const scan *s, unsigned i)
+{
+	size_t from = 0;
+	while (from < rn) {
+		size_t g = from + reply_start(t + from, rn - from);
+		if (g >= rn)
+			return rn;
+		int others = 0;
+		for (unsigned j = 0; j < s->n && !others; j++)
+			others = j != i && ((g >= s->f[j].start && g < s->f[j].end) ||
+					    (g >= s->f[j].pre_start && g < s->f[j].pre_end));
+		if (!others)
+			return g;
+		from = dx_line_end(t, rn, g) + 1;
+	}
+	return rn;
+}
+
 /* ---- shared with other decoders ---------------------------------------- */
 
 int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
@@ -1212,10 +1234,11 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			/* Nothing follows the recipients: the report's words before. */
 			if (!(txt = dx_squeeze(a, t.p, rn < MAX_SHARED_TEXT ? rn : MAX_SHARED_TEXT)))
 				return -1;
-		} else if (reply_start(txt, strlen(txt)) == strlen(txt)) {
+		} else if (reply_start(txt, strlen(txt)) == strlen(txt) && !dx_find_status(a, txt, strlen(txt))) {
 			/* Still no answer of the remote's: the report's first one,
-			 * wherever it stands (James writes it before the address). */
-			size_t g = reply_start(t.p, rn);
+			 * wherever it stands (James writes it before the address),
+			 * unless it is another recipient's. */
+			size_t g = free_reply(t.p, rn, &s, i);
 			if (g < rn) {
 				size_t ge = dx_line_end(t.p, rn, g);
 				char *reply = dx_squeeze(a, t.p + g, ge - g);
