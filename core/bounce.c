@@ -135,6 +135,10 @@ static const char *const stage_phrases[] = {
 	"does not like recipient",
 	"does not like sender",
 	"connect to ",
+	/* GMX, web.de: "SMTP error from remote server for RCPT TO command" */
+	"for rcpt to command",
+	"for mail from command",
+	"for data command",
 };
 static const char *const stage_commands[] = {
 	"DATA",
@@ -185,6 +189,9 @@ static const char *const stage_commands[] = {
 	"RCPT",
 	"MAIL",
 	"CONN",
+	"RCPT",
+	"MAIL",
+	"DATA",
 };
 _Static_assert(sizeof stage_phrases / sizeof stage_phrases[0] == sizeof stage_commands / sizeof stage_commands[0],
 	       "one command per stage phrase");

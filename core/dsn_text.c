@@ -601,7 +601,7 @@ char *dx_join_reply(dx_arena *a, const char *s)
 static const char *remote_in(dx_arena *a, const char *p, size_t n)
 {
 	static const char *const leads[] = {
-		"remote host ", "host ", "while talking to ", "talking to ", "server ", "remote system: dns;",
+		"remote host ", "host ", "host: ", "while talking to ", "talking to ", "server ", "remote system: dns;",
 		"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
 		/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
 		"connected to ", "giving up on ",

@@ -304,6 +304,28 @@ static void test_builtin(void **state)
 	f = (dx_facts){.status = "5.1.1", .command = "RCPT", .diagnostic = "550 5.1.1 User Unknown: a@example.org"};
 	assert_string_equal(classify(r, &f).reason, "userunknown");
 
+	/* Wordings of conditions: an address on a sending service's
+	 * suppression list; a banned attachment; qmail's refusal to relay; the
+	 * recipient's own block list (not a list of sending hosts); invalid
+	 * headers; a local problem of the remote. */
+	static const struct {
+		const char *status, *text, *reason;
+	} words[] = {
+		{"5.0.0", "554 Transaction failed: the address is on the suppression list for your account", "suppressed"},
+		{"5.7.0", "554 5.7.0 Reject, id=1234-05 - BANNED: application/x-msdownload,.exe", "policyviolation"},
+		{"5.0.0", "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "norelaying"},
+		{"5.7.1", "550 5.7.1 Recipient address rejected: Sender is on recipient's block list", "filtered"},
+		{"5.7.1", "550 5.7.1 Client host [192.0.2.1] is on our block list", "blocked"},
+		{"5.6.0", "554 5.6.0 Message contains invalid header", "notcompliantrfc"},
+		{"4.0.0", "451 Temporary local problem - please try later", "systemerror"},
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		f = (dx_facts){.status = words[i].status, .action = "failed", .diagnostic = words[i].text};
+		v = classify(r, &f);
+		if (strcmp(v.reason, words[i].reason) != 0)
+			fail_msg("\"%s\": %s, not %s", words[i].text, v.reason, words[i].reason);
+	}
+
 	/* X.3.0 names no reason: with no words deciding, onhold. */
 	f = (dx_facts){.status = "4.3.0", .reply_code = 451,
 		       .diagnostic = "451 4.3.0 This message could not be delivered. Please try again later."};
