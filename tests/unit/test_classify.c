@@ -318,6 +318,22 @@ static void test_builtin(void **state)
 		{"5.7.1", "550 5.7.1 Client host [192.0.2.1] is on our block list", "blocked"},
 		{"5.6.0", "554 5.6.0 Message contains invalid header", "notcompliantrfc"},
 		{"4.0.0", "451 Temporary local problem - please try later", "systemerror"},
+		/* An IP address blocked is a sending host, not a mailbox. */
+		{"5.0.0", "550 Your IP address has been blocked due to excessive spam", "blocked"},
+		{"5.0.0", "550 Mailbox has been suspended", "suspend"},
+		/* A sending quota is a rate; a mailbox quota is the recipient's. */
+		{"5.4.5", "550 5.4.5 Daily user sending quota exceeded.", "speeding"},
+		{"5.0.0", "552 Quota exceeded. The recipient's mailbox is full.", "mailboxfull"},
+		{"5.6.0", "554 5.6.0 Mail message is malformed. Not accepted.", "notcompliantrfc"},
+		{"5.7.133", "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required", "filtered"},
+		{"5.7.1", "554 5.7.1 [CS01] Message rejected due to local policy.", "policyviolation"},
+		{"5.0.0", "550 Your message has been rejected because it contains a prohibited attachment", "policyviolation"},
+		{"5.7.1", "550 5.7.1 Recipient mailbox is protected by a whitelist and you are not on it", "filtered"},
+		{"5.7.1", "550 5.7.1 Email rejected because the sender is not in the recipient's allowed senders list",
+		 "filtered"},
+		{"5.7.1", "554 5.7.1 : (DYN:T1) http://postmaster.example/errors/554dynt1.html", "blocked"},
+		{"5.0.0", "554 comcast 192.0.2.1 Comcast block for spam. Please see smtp-error-codes.php#BL000000", "blocked"},
+		{"5.0.0", "550 Host name lookup failed", "networkerror"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
 		f = (dx_facts){.status = words[i].status, .action = "failed", .diagnostic = words[i].text};
