@@ -2070,7 +2070,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	r.started = (int64_t)time(NULL);
 	r.paths = paths;
 	r.npaths = npaths;
-	r.max_inflight = 4 * threads + 4;
+	r.max_inflight = 2 * threads + 2;
 	cq_init(&r.chunks, CHUNKS_AHEAD);
 	/* The caller's thread is one of the `threads`: it decodes when it has
 	 * nothing to write. */
