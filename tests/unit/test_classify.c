@@ -334,6 +334,13 @@ static void test_builtin(void **state)
 		{"5.7.1", "554 5.7.1 : (DYN:T1) http://postmaster.example/errors/554dynt1.html", "blocked"},
 		{"5.0.0", "554 comcast 192.0.2.1 Comcast block for spam. Please see smtp-error-codes.php#BL000000", "blocked"},
 		{"5.0.0", "550 Host name lookup failed", "networkerror"},
+		/* Local servers' own languages. */
+		{"5.0.0", "550 Benutzer unbekannt", "userunknown"},
+		{"5.0.0", "550 Utilisateur inconnu", "userunknown"},
+		{"4.0.0", "452 Postfach ist voll", "mailboxfull"},
+		{"5.0.0", "550 Пользователь не найден", "userunknown"},
+		{"5.0.0", "550 ユーザが見つかりません", "userunknown"},
+		{"5.0.0", "550 受信拒否されました", "filtered"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
 		f = (dx_facts){.status = words[i].status, .action = "failed", .diagnostic = words[i].text};
