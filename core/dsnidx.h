@@ -254,6 +254,18 @@ typedef struct dx_logfact {
 
 typedef void (*dx_logfact_fn)(void *arg, const dx_logfact *f);
 
+/* What logs said of a message still in the queue: its queue key (that of
+ * dx_record.queue_key), sender and Message-ID (NULL when not said). Kept
+ * from one run to the next, so that a delivery line read by a later run
+ * gets the sender a line read by an earlier one named. */
+typedef struct dx_envelope {
+	uint64_t queue_key;
+	const char *sender, *message_id;
+} dx_envelope;
+
+/* Takes one envelope; non-zero when memory runs out. */
+typedef int (*dx_envelope_fn)(void *ctx, const dx_envelope *env);
+
 /* Decodes one line of a Postfix, Exim or Sendmail log (line->data, without
  * its line end; from_mbox and truncated are not used): a delivery attempt
  * gives one record per recipient it names, action "failed", "delayed" or
@@ -354,6 +366,16 @@ typedef struct dx_sink {
 	 * bytes before that point hash to state->tail; otherwise the file is
 	 * read whole. Marks of compressed files count decompressed bytes. */
 	int (*resume)(void *arg, const char *path, const uint64_t head[2], size_t window, dx_source_state *state);
+	/* Optional: envelopes kept between runs. load_envelopes is called once,
+	 * from the calling thread, before the input is read: it gives what an
+	 * earlier run kept to put(ctx, env) (non-zero from it: stop and
+	 * return it). save_envelopes is called once, from the same thread,
+	 * when the run read its input to the end and its envelopes changed,
+	 * with those of messages the logs did not say were done with (at most
+	 * twice max_queue_ids). Non-zero from either is the sink's failure, as
+	 * from record: the run stops. */
+	int (*load_envelopes)(void *arg, dx_envelope_fn put, void *ctx);
+	int (*save_envelopes)(void *arg, const dx_envelope *envs, size_t n);
 } dx_sink;
 
 /* Reads every path (a file, a Maildir, a directory walked recursively, or
@@ -437,6 +459,13 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
  * turns the queue id's deferrals that are still final into failed
  * records (reason expired). In the same transactions as records. */
 dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err);
+
+/* The envelopes an earlier run kept (table `envelope`), each to put. */
+dx_status dx_store_envelopes_load(dx_store *s, dx_envelope_fn put, void *ctx, dx_error *err);
+
+/* Replaces the envelopes kept with envs[0..n), in the open transaction
+ * (one is begun if none is). */
+dx_status dx_store_envelopes_save(dx_store *s, const dx_envelope *envs, size_t n, dx_error *err);
 
 /* Checks the index: SQLite's integrity check, the aggregates against the
  * records, every record's source. Each problem goes to problem(); DX_OK

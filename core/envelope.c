@@ -140,3 +140,56 @@ int dx_envmap_get(dx_envmap *m, uint64_t k, const char **sender, const char **me
 	*message_id = s->message_id ? s->message_id : "";
 	return 1;
 }
+
+/* Linear probing: the slots after a removed one that would no longer be
+ * found are moved back into the gap. */
+static void erase(table *t, slot *s)
+{
+	free(s->sender);
+	free(s->message_id);
+	size_t gap = (size_t)(s - t->slots);
+	memset(s, 0, sizeof *s);
+	t->n--;
+	for (size_t j = (gap + 1) & (t->cap - 1); t->slots[j].key; j = (j + 1) & (t->cap - 1)) {
+		size_t h = home(t->slots[j].key, t->cap);
+		/* Whether h lies cyclically in (gap, j]: then the slot stays. */
+		int stays = gap <= j ? (h > gap && h <= j) : (h > gap || h <= j);
+		if (stays)
+			continue;
+		t->slots[gap] = t->slots[j];
+		memset(&t->slots[j], 0, sizeof t->slots[j]);
+		gap = j;
+	}
+}
+
+void dx_envmap_remove(dx_envmap *m, uint64_t k)
+{
+	slot *s;
+	if (!k)
+		return;
+	if ((s = find(&m->cur, k)) != NULL)
+		erase(&m->cur, s);
+	if ((s = find(&m->old, k)) != NULL)
+		erase(&m->old, s);
+}
+
+size_t dx_envmap_size(const dx_envmap *m)
+{
+	return m ? m->cur.n + m->old.n : 0;
+}
+
+int dx_envmap_each(const dx_envmap *m, int (*fn)(void *arg, uint64_t k, const char *sender, const char *message_id),
+		   void *arg)
+{
+	const table *gens[2] = {&m->old, &m->cur};
+	for (int g = 0; g < 2; g++)
+		for (size_t i = 0; i < gens[g]->cap; i++) {
+			const slot *s = &gens[g]->slots[i];
+			if (!s->key)
+				continue;
+			int r = fn(arg, s->key, s->sender, s->message_id);
+			if (r)
+				return r;
+		}
+	return 0;
+}

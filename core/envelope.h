@@ -23,7 +23,19 @@ void dx_envmap_free(dx_envmap *m);
 int dx_envmap_put(dx_envmap *m, uint64_t k, const char *sender, const char *message_id);
 
 /* 1 with *sender and *message_id set ("" when never said), or 0. The
- * strings live until the next put. */
+ * strings live until the next put or remove. */
 int dx_envmap_get(dx_envmap *m, uint64_t k, const char **sender, const char **message_id);
+
+/* Forgets queue key k (the log said its message is done with). */
+void dx_envmap_remove(dx_envmap *m, uint64_t k);
+
+/* How many queue keys are remembered. */
+size_t dx_envmap_size(const dx_envmap *m);
+
+/* Calls fn for each queue key remembered, the older generation first
+ * (NULL for what was never said); stops at, and returns, fn's first
+ * non-zero. */
+int dx_envmap_each(const dx_envmap *m, int (*fn)(void *arg, uint64_t k, const char *sender, const char *message_id),
+		   void *arg);
 
 #endif

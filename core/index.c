@@ -81,6 +81,30 @@ static void on_mark(void *arg, const char *path, const dx_source_state *m)
 		x->failed = 1;
 }
 
+/* Senders named by log lines an earlier run read, for the deliveries this
+ * one reads: kept in the index between runs. */
+static int on_load_envelopes(void *arg, dx_envelope_fn put, void *ctx)
+{
+	index_run *x = arg;
+	dx_status st = dx_store_envelopes_load(x->store, put, ctx, &x->store_err);
+	if (st == DX_OK)
+		return 0;
+	x->failed = 1;
+	return -1;
+}
+
+static int on_save_envelopes(void *arg, const dx_envelope *envs, size_t n)
+{
+	index_run *x = arg;
+	if (x->failed)
+		return -1;
+	if (dx_store_envelopes_save(x->store, envs, n, &x->store_err) != DX_OK) {
+		x->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
 static void on_diag(void *arg, const dx_diag *d)
 {
 	index_run *x = arg;
@@ -302,6 +326,8 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
 		.mark = on_mark,
 		.logfact = on_logfact,
 		.resume = on_resume,
+		.load_envelopes = on_load_envelopes,
+		.save_envelopes = on_save_envelopes,
 	};
 	dx_status rs = dx_run(e, paths, npaths, o->threads, &sink, stats, err);
 	if (x.failed) {

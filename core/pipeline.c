@@ -150,6 +150,7 @@ typedef struct fact_event {
 typedef struct envelope_event {
 	uint64_t queue_key;
 	const char *sender, *message_id;
+	int removed;               /* the log is done with the queue id */
 	size_t after;
 } envelope_event;
 
@@ -1608,16 +1609,19 @@ static void *splitter_main(void *arg)
 
 /* The senders and Message-IDs a batch's log lines name, by queue key:
  * most deliveries follow their queue id's first lines within the same
- * batch, so they are joined here, on the worker; only the queue ids the
- * batch leaves open (not "removed") go on to the writer. Strings are in
- * the batch's arena. */
+ * batch, so they are joined here, on the worker; the queue ids the batch
+ * leaves open (not "removed") go on to the writer, and so does the removal
+ * of one named before the batch, so that the writer remembers only
+ * messages still in the queue. Strings are in the batch's arena. */
 typedef struct env_slot {
 	uint64_t key;              /* 0: empty */
 	/* As the line has them (in the batch's data), made text only when a
 	 * record or the writer needs them: most are never needed. */
 	const char *sender, *message_id;
 	size_t sender_len, message_id_len;
-	int has_sender, removed;
+	int has_sender;
+	int removed;               /* a line said the queue id is done with... */
+	size_t removed_at;         /* ...before the batch's event of this index */
 	const char *sender_text, *message_id_text; /* once made */
 } env_slot;
 
@@ -1702,8 +1706,10 @@ static int keep_record(void *arg, const dx_record *rec)
 	dx_record *k = &e->rec;
 	*k = *rec;
 	if (k->queue_key && !*k->sender) {
+		/* (A queue id said to be done with names no message until it is
+		 * named again.) */
 		env_slot *en = env_find(&w->envs, k->queue_key, 0);
-		if (en) {
+		if (en && !en->removed) {
 			if (env_texts(w, w->d, en) < 0) {
 				w->failed = 1;
 				return -1;
@@ -1830,15 +1836,14 @@ static int keep_envelope(worker_ctx *w, const dx_logline *l)
 	uint64_t qkey = dx_logline_queue_key(l);
 	if (!qkey)
 		return 0;
-	if (l->kind == DX_LOGL_REMOVED) {
-		env_slot *e = env_find(&w->envs, qkey, 0);
-		if (e)
-			e->removed = 1;
-		return 0;
-	}
 	env_slot *e = env_find(&w->envs, qkey, 1);
 	if (!e)
 		return -1;
+	if (l->kind == DX_LOGL_REMOVED) {
+		e->removed = 1;
+		e->removed_at = w->b->nev;
+		return 0;
+	}
 	e->removed = 0;
 	if (l->kind == DX_LOGL_SENDER) {
 		/* "<>" (a bounce's own null sender) is said, and empty. */
@@ -1880,18 +1885,18 @@ static int env_texts(worker_ctx *w, dx_dctx *d, env_slot *e)
 	return 0;
 }
 
-/* The queue ids the batch leaves open, in the order they were named, for
- * the writer (after the batch's records: they are for later batches). */
+/* The queue ids the batch leaves open, in the order they were named, and
+ * those it says are done with, for the writer (after the batch's records:
+ * they are for later batches). */
 static int pass_envelopes(worker_ctx *w)
 {
 	batch *b = w->b;
 	env_table *t = &w->envs;
 	for (size_t i = 0; i < t->norder; i++) {
 		env_slot *s = env_find(t, t->order[i], 0);
-		if (!s || s->removed)
+		if (!s)
 			continue;
-		s->removed = 1; /* passed once */
-		if (env_texts(w, w->d, s) < 0)
+		if (!s->removed && env_texts(w, w->d, s) < 0)
 			return -1;
 		if (b->nenvs == b->envcap) {
 			size_t cap = b->envcap ? b->envcap * 2 : 64;
@@ -1901,10 +1906,25 @@ static int pass_envelopes(worker_ctx *w)
 			b->envs = e;
 			b->envcap = cap;
 		}
-		b->envs[b->nenvs++] = (envelope_event){s->key, s->has_sender ? s->sender_text : NULL,
-						       s->message_id_text, b->nev};
+		if (s->removed)
+			b->envs[b->nenvs++] = (envelope_event){s->key, NULL, NULL, 1, s->removed_at};
+		else
+			b->envs[b->nenvs++] = (envelope_event){s->key, s->has_sender ? s->sender_text : NULL,
+							       s->message_id_text, 0, b->nev};
 	}
 	env_free(t);
+	/* A removal counts from its line on, for the writer's remembered
+	 * messages too: events in the order of their places (insertion sort,
+	 * stable; removals are few out of place). */
+	for (size_t i = 1; i < b->nenvs; i++) {
+		envelope_event e = b->envs[i];
+		size_t j = i;
+		while (j > 0 && b->envs[j - 1].after > e.after) {
+			b->envs[j] = b->envs[j - 1];
+			j--;
+		}
+		b->envs[j] = e;
+	}
 	return 0;
 }
 
@@ -2037,6 +2057,49 @@ static void add_stats(dx_stats *t, const dx_stats *d)
 	t->delivered += d->delivered;
 }
 
+/* Loading envelopes kept by earlier runs into the writer's map. */
+typedef struct env_load {
+	dx_envmap *map;
+	int nomem;
+} env_load;
+
+static int put_envelope(void *ctx, const dx_envelope *env)
+{
+	env_load *ld = ctx;
+	if (dx_envmap_put(ld->map, env->queue_key, env->sender, env->message_id) < 0) {
+		ld->nomem = 1;
+		return -1;
+	}
+	return 0;
+}
+
+typedef struct env_list {
+	dx_envelope *v;
+	size_t n;
+} env_list;
+
+static int list_envelope(void *arg, uint64_t k, const char *sender, const char *message_id)
+{
+	env_list *l = arg;
+	l->v[l->n++] = (dx_envelope){k, sender, message_id};
+	return 0;
+}
+
+enum { SAVE_NOMEM = -12345 };
+
+/* Gives the sink the envelopes still open; its result, or SAVE_NOMEM. */
+static int save_envelopes(const dx_sink *sink, const dx_envmap *m)
+{
+	size_t n = dx_envmap_size(m);
+	env_list l = {n ? malloc(n * sizeof *l.v) : NULL, 0};
+	if (n && !l.v)
+		return SAVE_NOMEM;
+	dx_envmap_each(m, list_envelope, &l);
+	int rc = sink->save_envelopes(sink->arg, l.v, l.n);
+	free(l.v);
+	return rc == SAVE_NOMEM ? -1 : rc;
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -2086,8 +2149,23 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	int reader_started = 0, splitter_started = 0;
 	dx_dctx *own = dx_dctx_new(e);
 	dx_envmap *envelopes = NULL; /* made when a log names its first sender */
+	int envelopes_changed = 0, sink_stopped = 0;
 	if (!wk || !own)
 		goto fail_threads;
+	if (sink->load_envelopes) {
+		/* What earlier runs left open, before any line is read. */
+		env_load ld = {dx_envmap_new(e->opts.limits.max_queue_ids), 0};
+		if (!(envelopes = ld.map))
+			goto fail_threads;
+		if (sink->load_envelopes(sink->arg, put_envelope, &ld) != 0) {
+			/* Nothing is read: the threads see the abort and end. */
+			if (ld.nomem)
+				atomic_store(&r.nomem, 1);
+			else
+				sink_stopped = 1;
+			abort_run(&r);
+		}
+	}
 	for (; started < nworkers; started++)
 		if (pthread_create(&wk[started], NULL, worker_main, &r) != 0)
 			break;
@@ -2109,7 +2187,6 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	/* Batches arrive in any order; they leave in reading order. */
 	batch *pending = NULL;
 	uint64_t next = 0;
-	int sink_stopped = 0;
 	double last_progress = now_seconds();
 	batch *b, *done, *work;
 	while (bq_caller_next(&r.batches, &done, &work)) {
@@ -2138,8 +2215,15 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 						sink->logfact(sink->arg, &h->facts[fi].f);
 				for (; ei < h->nenvs && h->envs[ei].after == i; ei++) {
 					const envelope_event *en = &h->envs[ei];
+					if (en->removed) {
+						if (envelopes)
+							dx_envmap_remove(envelopes, en->queue_key);
+						envelopes_changed = 1;
+						continue;
+					}
 					if (!envelopes)
 						envelopes = dx_envmap_new(e->opts.limits.max_queue_ids);
+					envelopes_changed = 1;
 					if (!envelopes ||
 					    dx_envmap_put(envelopes, en->queue_key, en->sender, en->message_id) < 0) {
 						atomic_store(&r.nomem, 1);
@@ -2193,6 +2277,14 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		b = pending;
 		pending = b->next;
 		batch_free(b);
+	}
+	if (envelopes && envelopes_changed && sink->save_envelopes && !sink_stopped && !atomic_load(&r.aborted)) {
+		/* The run read everything: what is still open is kept. */
+		int rc = save_envelopes(sink, envelopes);
+		if (rc == SAVE_NOMEM)
+			atomic_store(&r.nomem, 1);
+		else if (rc)
+			sink_stopped = 1;
 	}
 	dx_envmap_free(envelopes);
 	dx_dctx_free(own);
@@ -2250,6 +2342,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	return DX_OK;
 
 fail_threads:
+	dx_envmap_free(envelopes);
 	free(wk);
 	dx_dctx_free(own);
 	cq_destroy(&r.chunks);

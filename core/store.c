@@ -115,6 +115,15 @@ static const char schema3_sql[] =
 	"  PRIMARY KEY (hour, domain, reporting_mta, remote_mta, decoder)\n"
 	") WITHOUT ROWID;\n";
 
+/* What mail logs said of messages still in their queues when an index run
+ * ended (a queue key's sender and Message-ID), for the delivery lines the
+ * next run reads. Replaced whole at the end of each run. */
+static const char envelope_sql[] = "CREATE TABLE IF NOT EXISTS envelope (\n"
+				   "  qkey INTEGER PRIMARY KEY,\n"
+				   "  sender TEXT,\n"
+				   "  message_id TEXT\n"
+				   ");\n";
+
 /* ---- in-memory aggregate of the open transaction ---------------------------- */
 
 typedef struct agg_entry {
@@ -430,6 +439,13 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 		 * durable at each checkpoint and safe against corruption. */
 		if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") < 0) {
 			dx_status st = db_fail(s, err, "cannot set the journal mode");
+			store_free(s);
+			return st;
+		}
+		/* Added within schema 3: readers never look at it, so an index
+		 * made before it gains it at its next index run. */
+		if (exec(s, envelope_sql) < 0) {
+			dx_status st = db_fail(s, err, "cannot create the envelope table");
 			store_free(s);
 			return st;
 		}
@@ -1101,6 +1117,56 @@ dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err)
 	}
 	if (f->kind == DX_LOGFACT_EXPIRED && set_has(&s->pending_q, f->key))
 		return expire(s, f, err);
+	return DX_OK;
+}
+
+dx_status dx_store_envelopes_load(dx_store *s, dx_envelope_fn put, void *ctx, dx_error *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT qkey, sender, message_id FROM envelope", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot read the envelopes");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		dx_envelope e = {(uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+				 (const char *)sqlite3_column_text(st, 2)};
+		if (put(ctx, &e) != 0) {
+			sqlite3_finalize(st);
+			return nomem(err);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? DX_OK : db_fail(s, err, "cannot read the envelopes");
+}
+
+dx_status dx_store_envelopes_save(dx_store *s, const dx_envelope *envs, size_t n, dx_error *err)
+{
+	if (!s->ins_record)
+		return db_fail(s, err, "the index is open read-only");
+	if (begin(s) < 0)
+		return db_fail(s, err, "cannot begin a transaction");
+	if (exec(s, "DELETE FROM envelope") < 0)
+		return db_fail(s, err, "cannot replace the envelopes");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO envelope (qkey, sender, message_id) VALUES (?, ?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "cannot replace the envelopes");
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)envs[i].queue_key);
+		if (envs[i].sender)
+			sqlite3_bind_text(st, 2, envs[i].sender, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		if (envs[i].message_id)
+			sqlite3_bind_text(st, 3, envs[i].message_id, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return db_fail(s, err, "cannot replace the envelopes");
+		}
+	}
+	sqlite3_finalize(st);
 	return DX_OK;
 }
 

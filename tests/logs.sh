@@ -254,6 +254,39 @@ check "three queue ids are remembered by default" "$(rsm lim.jsonl)" "lim@exampl
 "$DSNIDX" parse --max-queue-ids 1 --format jsonl lim.log > lim.jsonl
 check "--max-queue-ids 1 keeps two at most: the first is forgotten" "$(rsm lim.jsonl)" "lim@example.com,,"
 
+# ---- senders across runs: a growing log whose messages are named before the cut -------------
+# A bounced line for a queue id the log said was removed gets no sender: the
+# index keeps only messages still in the queue.
+cross1() {
+	echo "Mar  3 10:00:00 mx9 postfix/cleanup[1]: 4QCROSSAAz1: message-id=<cross@example.org>"
+	echo "Mar  3 10:00:00 mx9 postfix/qmgr[2]: 4QCROSSAAz1: from=<cross-sender@example.org>, size=1, nrcpt=1 (queue active)"
+	echo "Mar  3 10:00:00 mx9 postfix/qmgr[2]: 4QDONEAAAz1: from=<done-sender@example.org>, size=1, nrcpt=1 (queue active)"
+}
+cross2() {
+	echo "Mar  3 10:00:01 mx9 postfix/smtp[4]: 4QDONEAAAz1: to=<d@example.com>, relay=mx.example.com[192.0.2.50]:25, delay=2, delays=0/0/1/1, dsn=2.0.0, status=sent (250 ok)"
+	echo "Mar  3 10:00:01 mx9 postfix/qmgr[2]: 4QDONEAAAz1: removed"
+	echo "Mar  3 10:05:02 mx9 postfix/smtp[4]: 4QCROSSAAz1: to=<cross@example.com>, relay=mx.example.com[192.0.2.50]:25, delay=2, delays=0/0/1/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.50] said: 550 5.1.1 No such user (in reply to RCPT TO command))"
+}
+cross3() {
+	echo "Mar  3 10:09:00 mx9 postfix/smtp[4]: 4QDONEAAAz1: to=<after@example.com>, relay=mx.example.com[192.0.2.50]:25, delay=2, delays=0/0/1/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.50] said: 550 5.1.1 No such user (in reply to RCPT TO command))"
+}
+cross1 > cross.log
+touch -d "$REF" cross.log
+"$DSNIDX" index --quiet --db cross.db cross.log
+cross2 >> cross.log
+touch -d "$REF" cross.log
+"$DSNIDX" index --quiet --db cross.db cross.log
+cross3 >> cross.log
+touch -d "$REF" cross.log
+"$DSNIDX" index --quiet --db cross.db cross.log
+"$DSNIDX" export --db cross.db --format jsonl > cross.jsonl
+check "a delivery line gets the sender and Message-ID a line of an earlier run named" \
+	"$(grep cross@example.com cross.jsonl | rsm /dev/stdin)" "cross@example.com,cross-sender@example.org,cross@example.org"
+check "a queue id removed in an earlier run is not remembered" "$(grep after@ cross.jsonl | rsm /dev/stdin)" \
+	"after@example.com,,"
+"$DSNIDX" parse --format jsonl cross.log > crossp.jsonl
+check "three runs give what one run over the whole log gives" "$(rsm crossp.jsonl)" "$(rsm cross.jsonl)"
+
 # ---- rotation: maillog renamed maillog.1, a new maillog begun -------------------------------
 mkdir rotd
 head -n 10 logs/postfix-maillog > rotd/maillog

@@ -2,6 +2,7 @@
  * (core/maillog.h), in each timestamp form, and lines that are not. */
 #include "helpers.h"
 
+#include "envelope.h"
 #include "hash.h"
 #include "logdecode.h"
 #include "maillog.h"
@@ -353,6 +354,65 @@ static void test_detect(void **state)
 	assert_false(dx_log_detect(postfix, 30));
 }
 
+static int count_each(void *arg, uint64_t k, const char *sender, const char *message_id)
+{
+	size_t *n = arg;
+	(void)k, (void)message_id;
+	assert_non_null(sender);
+	(*n)++;
+	return 0;
+}
+
+/* The writer's map of queue keys: puts, gets, removals (which must leave
+ * every other key findable: linear probing moves the ones after back),
+ * the generations, and the walk over what is kept. */
+static void test_envmap(void **state)
+{
+	(void)state;
+	dx_envmap *m = dx_envmap_new(1000);
+	assert_non_null(m);
+	char s[32];
+	for (uint64_t k = 1; k <= 600; k++) {
+		snprintf(s, sizeof s, "s%llu@example.org", (unsigned long long)k);
+		assert_int_equal(dx_envmap_put(m, k * 0x100000001ull, s, NULL), 0);
+	}
+	for (uint64_t k = 1; k <= 600; k += 2)
+		dx_envmap_remove(m, k * 0x100000001ull);
+	assert_int_equal(dx_envmap_size(m), 300);
+	const char *snd, *mid;
+	for (uint64_t k = 1; k <= 600; k++) {
+		int found = dx_envmap_get(m, k * 0x100000001ull, &snd, &mid);
+		assert_int_equal(found, k % 2 == 0);
+		if (found) {
+			snprintf(s, sizeof s, "s%llu@example.org", (unsigned long long)k);
+			assert_string_equal(snd, s);
+			assert_string_equal(mid, "");
+		}
+	}
+	size_t n = 0;
+	assert_int_equal(dx_envmap_each(m, count_each, &n), 0);
+	assert_int_equal(n, 300);
+	dx_envmap_remove(m, 12345); /* not there: nothing happens */
+	assert_int_equal(dx_envmap_size(m), 300);
+	dx_envmap_free(m);
+
+	/* Two generations of one key each: the third put drops the first. */
+	m = dx_envmap_new(1);
+	assert_non_null(m);
+	assert_int_equal(dx_envmap_put(m, 1, "a@x", "ida"), 0);
+	assert_int_equal(dx_envmap_put(m, 2, "b@x", NULL), 0);
+	assert_int_equal(dx_envmap_put(m, 3, NULL, "idc"), 0);
+	assert_int_equal(dx_envmap_get(m, 1, &snd, &mid), 0);
+	assert_int_equal(dx_envmap_get(m, 2, &snd, &mid), 1);
+	assert_string_equal(snd, "b@x");
+	assert_int_equal(dx_envmap_get(m, 3, &snd, &mid), 1);
+	assert_string_equal(mid, "idc");
+	dx_envmap_remove(m, 2);
+	assert_int_equal(dx_envmap_get(m, 2, &snd, &mid), 0);
+	assert_int_equal(dx_envmap_size(m), 1);
+	dx_envmap_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_rcpt_single),
 		cmocka_unit_test(test_queue_key),
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_envmap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
