@@ -356,36 +356,6 @@ static void test_builtin(void **state)
 	f = (dx_facts){.status = "4.3.1", .reply_code = 452};
 	assert_string_equal(classify(r, &f).reason, "systemfull");
 
-	/* A specific enhanced code beats ambiguous (weak) wording; an "other or
-	 * undefined" code (X.Y.0) does not. */
-	f = (dx_facts){.status = "5.7.1", .summary = "5.1.0 - Unknown address error 550 Access denied"};
-	v = classify(r, &f);
-	assert_string_equal(v.reason, "securityerror");
-	assert_string_equal(v.matched, "status");
-	f = (dx_facts){.status = "5.1.0", .summary = "5.1.0 - Unknown address error 550 Access denied"};
-	assert_string_equal(classify(r, &f).reason, "filtered");
-
-	/* A stage or action rule before the status rules keeps its place:
-	 * a delay that names no cause counts as expiring. */
-	f = (dx_facts){.status = "4.7.1", .action = "delayed", .diagnostic = "451 4.7.1 Greylisted, please try again"};
-	assert_string_equal(classify(r, &f).reason, "expired");
-
-	/* A policy code said together with "user unknown" is a filter, at
-	 * any stage; the same words with another code stay the address. */
-	f = (dx_facts){.status = "5.7.1", .command = "RCPT", .diagnostic = "550 5.7.1 User Unknown: a@example.org"};
-	assert_string_equal(classify(r, &f).reason, "filtered");
-	f = (dx_facts){.status = "5.7.1", .command = "RCPT", .diagnostic = "550 5.7.1 <a@example.org>... Unknown user"};
-	assert_string_equal(classify(r, &f).reason, "filtered");
-	f = (dx_facts){.status = "5.1.1", .command = "RCPT", .diagnostic = "550 5.1.1 User Unknown: a@example.org"};
-	assert_string_equal(classify(r, &f).reason, "userunknown");
-
-	/* X.3.0 names no reason: with no words deciding, onhold. */
-	f = (dx_facts){.status = "4.3.0", .reply_code = 451,
-		       .diagnostic = "451 4.3.0 This message could not be delivered. Please try again later."};
-	assert_string_equal(classify(r, &f).reason, "onhold");
-	f = (dx_facts){.status = "4.3.1", .reply_code = 452};
-	assert_string_equal(classify(r, &f).reason, "systemfull");
-
 	f = (dx_facts){.status = "5.2.2"};
 	v = classify(r, &f);
 	assert_string_equal(v.reason, "mailboxfull");
