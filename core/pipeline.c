@@ -1885,46 +1885,48 @@ static int env_texts(worker_ctx *w, dx_dctx *d, env_slot *e)
 	return 0;
 }
 
-/* The queue ids the batch leaves open, in the order they were named, and
- * those it says are done with, for the writer (after the batch's records:
- * they are for later batches). */
+static int by_place(const void *x, const void *y)
+{
+	size_t a = ((const envelope_event *)x)->after, b = ((const envelope_event *)y)->after;
+	return (a > b) - (a < b);
+}
+
+/* For the writer: the queue ids the batch says are done with, each at its
+ * line's place (it counts from there on, for the writer's remembered
+ * messages too), then those it leaves open, in the order they were named,
+ * after the batch's records (they are for later batches). */
 static int pass_envelopes(worker_ctx *w)
 {
 	batch *b = w->b;
 	env_table *t = &w->envs;
-	for (size_t i = 0; i < t->norder; i++) {
-		env_slot *s = env_find(t, t->order[i], 0);
-		if (!s)
-			continue;
-		if (!s->removed && env_texts(w, w->d, s) < 0)
-			return -1;
-		if (b->nenvs == b->envcap) {
-			size_t cap = b->envcap ? b->envcap * 2 : 64;
-			envelope_event *e = realloc(b->envs, cap * sizeof *e);
-			if (!e)
+	size_t nremoved = 0;
+	for (int open = 0; open < 2; open++) {
+		for (size_t i = 0; i < t->norder; i++) {
+			env_slot *s = env_find(t, t->order[i], 0);
+			if (!s || s->removed == open)
+				continue;
+			if (open && env_texts(w, w->d, s) < 0)
 				return -1;
-			b->envs = e;
-			b->envcap = cap;
+			if (b->nenvs == b->envcap) {
+				size_t cap = b->envcap ? b->envcap * 2 : 64;
+				envelope_event *e = realloc(b->envs, cap * sizeof *e);
+				if (!e)
+					return -1;
+				b->envs = e;
+				b->envcap = cap;
+			}
+			if (!open)
+				b->envs[b->nenvs++] = (envelope_event){s->key, NULL, NULL, 1, s->removed_at};
+			else
+				b->envs[b->nenvs++] = (envelope_event){s->key, s->has_sender ? s->sender_text : NULL,
+								       s->message_id_text, 0, b->nev};
 		}
-		if (s->removed)
-			b->envs[b->nenvs++] = (envelope_event){s->key, NULL, NULL, 1, s->removed_at};
-		else
-			b->envs[b->nenvs++] = (envelope_event){s->key, s->has_sender ? s->sender_text : NULL,
-							       s->message_id_text, 0, b->nev};
+		if (!open)
+			nremoved = b->nenvs;
 	}
+	/* Removals were met in the order their queue ids were named. */
+	qsort(b->envs, nremoved, sizeof *b->envs, by_place);
 	env_free(t);
-	/* A removal counts from its line on, for the writer's remembered
-	 * messages too: events in the order of their places (insertion sort,
-	 * stable; removals are few out of place). */
-	for (size_t i = 1; i < b->nenvs; i++) {
-		envelope_event e = b->envs[i];
-		size_t j = i;
-		while (j > 0 && b->envs[j - 1].after > e.after) {
-			b->envs[j] = b->envs[j - 1];
-			j--;
-		}
-		b->envs[j] = e;
-	}
 	return 0;
 }
 
@@ -2085,19 +2087,20 @@ static int list_envelope(void *arg, uint64_t k, const char *sender, const char *
 	return 0;
 }
 
-enum { SAVE_NOMEM = -12345 };
-
-/* Gives the sink the envelopes still open; its result, or SAVE_NOMEM. */
-static int save_envelopes(const dx_sink *sink, const dx_envmap *m)
+/* Gives the sink the envelopes still open: 0, or the sink's non-zero, or
+ * -1 with *nomem set when memory runs out here. */
+static int save_envelopes(const dx_sink *sink, const dx_envmap *m, int *nomem)
 {
 	size_t n = dx_envmap_size(m);
 	env_list l = {n ? malloc(n * sizeof *l.v) : NULL, 0};
-	if (n && !l.v)
-		return SAVE_NOMEM;
+	if (n && !l.v) {
+		*nomem = 1;
+		return -1;
+	}
 	dx_envmap_each(m, list_envelope, &l);
 	int rc = sink->save_envelopes(sink->arg, l.v, l.n);
 	free(l.v);
-	return rc == SAVE_NOMEM ? -1 : rc;
+	return rc;
 }
 
 static double now_seconds(void)
@@ -2148,7 +2151,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	unsigned started = 0;
 	int reader_started = 0, splitter_started = 0;
 	dx_dctx *own = dx_dctx_new(e);
-	dx_envmap *envelopes = NULL; /* made when a log names its first sender */
+	dx_envmap *envelopes = NULL; /* made by the sink's load, or when a log names its first sender */
 	int envelopes_changed = 0, sink_stopped = 0;
 	if (!wk || !own)
 		goto fail_threads;
@@ -2280,11 +2283,13 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	}
 	if (envelopes && envelopes_changed && sink->save_envelopes && !sink_stopped && !atomic_load(&r.aborted)) {
 		/* The run read everything: what is still open is kept. */
-		int rc = save_envelopes(sink, envelopes);
-		if (rc == SAVE_NOMEM)
-			atomic_store(&r.nomem, 1);
-		else if (rc)
-			sink_stopped = 1;
+		int nomem = 0;
+		if (save_envelopes(sink, envelopes, &nomem) != 0) {
+			if (nomem)
+				atomic_store(&r.nomem, 1);
+			else
+				sink_stopped = 1;
+		}
 	}
 	dx_envmap_free(envelopes);
 	dx_dctx_free(own);
