@@ -1925,7 +1925,8 @@ static int pass_envelopes(worker_ctx *w)
 			nremoved = b->nenvs;
 	}
 	/* Removals were met in the order their queue ids were named. */
-	qsort(b->envs, nremoved, sizeof *b->envs, by_place);
+	if (nremoved > 1)
+		qsort(b->envs, nremoved, sizeof *b->envs, by_place);
 	env_free(t);
 	return 0;
 }
