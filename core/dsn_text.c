@@ -959,7 +959,7 @@ static int names_other(const scan *s, unsigned i, const char *text, size_t n)
 
 /* The text shared by recipients that have none of their own: what follows
  * the last recipient line, else the whole report. */
-static char *shared_text(dx_arena *a, const char *t, size_t rn, const scan *s)
+static char *shared_text(dx_arena *a, const char *t, size_t rn, const scan *s, int *owner)
 {
 	size_t from = 0;
 	for (unsigned i = 0; i < s->n; i++)
@@ -969,6 +969,12 @@ static char *shared_text(dx_arena *a, const char *t, size_t rn, const scan *s)
 	size_t e = dx_line_end(t, rn, from);
 	if (from && e < rn)
 		from = e + 1;
+	/* When the last recipient's own text runs on into it (Exim's
+	 * "host ... SMTP error ..." block), it is that recipient's. */
+	*owner = -1;
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->f[i].listed && s->f[i].end > from && s->f[i].start < from)
+			*owner = (int)i;
 	size_t len = rn - from;
 	if (len > MAX_SHARED_TEXT)
 		len = MAX_SHARED_TEXT;
@@ -1188,6 +1194,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	for (size_t k = 0; k < sizeof delay_phrases / sizeof delay_phrases[0] && !delayed; k++)
 		delayed = dx_memcasemem(t.p, rn, delay_phrases[k]) != NULL;
 	const char *shared = NULL;
+	int shared_owner = -1; /* the recipient whose own text the shared text is, or -1 */
 
 	for (unsigned i = 0; i < s.n; i++) {
 		dx_rcpt *r = dx_bounce_add(b, a, s.f[i].addr);
@@ -1215,12 +1222,13 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		}
 		int no_reply = tl && reply_start(txt, tl) == tl && !dx_find_status(a, txt, tl);
 		if (!tl || no_reply) {
-			if (!shared && !(shared = shared_text(a, t.p, rn, &s)))
+			if (!shared && !(shared = shared_text(a, t.p, rn, &s, &shared_owner)))
 				return -1;
 			size_t sl = strlen(shared);
 			if (!tl)
 				txt = *shared ? shared : NULL;
-			else if (*shared && !strstr(txt, shared) && !names_other(&s, i, shared, sl) &&
+			else if (*shared && (shared_owner < 0 || shared_owner == (int)i) && !strstr(txt, shared) &&
+				 !names_other(&s, i, shared, sl) &&
 				 (reply_start(shared, sl) < sl || s.f[i].sentence || tl < 24 || txt[tl - 1] == ':')) {
 				/* What follows explains a recipient whose own words only
 				 * introduce it ("because:", a sentence naming it), or adds
