@@ -186,7 +186,11 @@ static const char *const delay_phrases[] = {
 	"has been delayed", "will continue trying", "this is a delay",
 };
 
-enum { MAX_SHARED_TEXT = 2048, MAX_BLOCK_LINES = 12 };
+enum {
+	MAX_SHARED_TEXT = 2048,
+	MAX_BLOCK_LINES = 12,
+	MAX_LEAD_TEXT = 1024, /* the report's words before a lone recipient's line */
+};
 
 typedef struct tline {
 	const char *p;   /* trimmed */
@@ -1257,6 +1261,20 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		r->command = s.f[i].command;
 		if (txt && *txt && fill_from_text(v->lex, a, r, txt) < 0)
 			return -1;
+		if (s.n == 1 && !r->reply_code && !r->status && !r->summary && s.f[0].start > 0) {
+			/* A lone recipient whose own lines say nothing of what
+			 * happened: the report's words before its address do ("The
+			 * user(s) account is temporarily over quota. <x@y>"). */
+			size_t line = s.f[0].start;
+			while (line > 0 && t.p[line - 1] != '\n')
+				line--;
+			size_t lead_at = line > MAX_LEAD_TEXT ? line - MAX_LEAD_TEXT : 0;
+			char *lead = dx_squeeze(a, t.p + lead_at, line - lead_at);
+			if (!lead)
+				return -1;
+			if (*lead)
+				r->summary = lead;
+		}
 		if (delayed && (!r->status || r->status[0] == '4'))
 			r->action = "delayed";
 		if (!r->command)
