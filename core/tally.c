@@ -202,13 +202,6 @@ int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *d
 	return 0;
 }
 
-/* SQLite's BINARY order of two texts (NUL-terminated, none inside):
- * strcmp's. */
-static int text_cmp(const char *a, const char *b)
-{
-	return strcmp(a, b);
-}
-
 /* A combination with its texts, for sorting. */
 typedef struct combo {
 	int64_t hour;
@@ -225,7 +218,8 @@ static int order_combos(const void *x, const void *y)
 		return a->hour < b->hour ? -1 : 1;
 	static const int by[4] = {3, 1, 2, 0};
 	for (int i = 0; i < 4; i++) {
-		int c = text_cmp(a->text[by[i]], b->text[by[i]]);
+		/* strcmp is SQLite's BINARY order for texts without a NUL. */
+		int c = strcmp(a->text[by[i]], b->text[by[i]]);
 		if (c)
 			return c;
 	}
