@@ -144,9 +144,8 @@ static int iso_time(const char *p, size_t n, size_t *i, dx_logline *l, char sep)
 /* A token up to the next space: its span, and *i after the space. */
 static int token(const char *p, size_t n, size_t *i, dx_logspan *t)
 {
-	size_t j = *i;
-	while (j < n && p[j] != ' ')
-		j++;
+	const char *sp = *i < n ? memchr(p + *i, ' ', n - *i) : NULL;
+	size_t j = sp ? (size_t)(sp - p) : n;
 	if (j == *i || j == n)
 		return 0;
 	t->p = p + *i;
@@ -155,6 +154,9 @@ static int token(const char *p, size_t n, size_t *i, dx_logspan *t)
 	return 1;
 }
 
+/* The bytes that end a syslog program name, and a relay's host name. */
+static const unsigned char program_stop[256] = {['['] = 1, [':'] = 1, [' '] = 1};
+
 /* After a syslog timestamp: "host program[pid]: " (the pid optional). */
 static int host_program(const char *p, size_t n, size_t *i, dx_logline *l)
 {
@@ -162,18 +164,17 @@ static int host_program(const char *p, size_t n, size_t *i, dx_logline *l)
 	if (!token(p, n, &j, &l->host))
 		return 0;
 	size_t s = j;
-	while (j < n && p[j] != '[' && p[j] != ':' && p[j] != ' ')
+	while (j < n && !program_stop[(unsigned char)p[j]])
 		j++;
 	if (j == s || j == n)
 		return 0;
 	l->program.p = p + s;
 	l->program.n = j - s;
 	if (p[j] == '[') {
-		while (j < n && p[j] != ']')
-			j++;
-		if (j == n)
+		const char *close = memchr(p + j, ']', n - j);
+		if (!close)
 			return 0;
-		j++;
+		j = (size_t)(close - p) + 1;
 	}
 	if (!expect(p, n, &j, ':'))
 		return 0;
@@ -240,6 +241,22 @@ static dx_log_family family_of(dx_logspan prog)
 	return DX_LOGF_NONE;
 }
 
+/* Where a ", "-separated value that starts at p[from] ends: at the next
+ * ", " or the end. */
+static size_t value_end(const char *p, size_t n, size_t from)
+{
+	while (from < n) {
+		const char *c = memchr(p + from, ',', n - from);
+		if (!c)
+			return n;
+		size_t at = (size_t)(c - p);
+		if (at + 1 < n && p[at + 1] == ' ')
+			return at;
+		from = at + 1;
+	}
+	return n;
+}
+
 /* The value of "key" in p[from..n): after ", key" (key includes its '=')
  * up to the next ", " (or the end). */
 static dx_logspan field(const char *p, size_t n, size_t from, const char *key)
@@ -252,9 +269,7 @@ static dx_logspan field(const char *p, size_t n, size_t from, const char *key)
 			break;
 		size_t at = (size_t)(c - p);
 		if (at >= from + 2 && p[at - 2] == ',' && p[at - 1] == ' ') {
-			size_t s = at + k, e = s;
-			while (e < n && !(p[e] == ',' && e + 1 < n && p[e + 1] == ' '))
-				e++;
+			size_t s = at + k, e = value_end(p, n, s);
 			v.p = p + s;
 			v.n = e - s;
 			return v;
@@ -272,10 +287,15 @@ static int bracketed(const char *p, size_t n, size_t *i, dx_logspan *out)
 	if (!expect(p, n, &j, '<'))
 		return 0;
 	size_t s = j;
-	while (j < n && !(p[j] == '>' && (j + 1 == n || p[j + 1] == ',')))
+	for (;;) {
+		const char *gt = j < n ? memchr(p + j, '>', n - j) : NULL;
+		if (!gt)
+			return 0;
+		j = (size_t)(gt - p);
+		if (j + 1 == n || p[j + 1] == ',')
+			break;
 		j++;
-	if (j == n)
-		return 0;
+	}
 	out->p = p + s;
 	out->n = j - s;
 	*i = j + 1;
@@ -389,9 +409,10 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 			}
 			if (!dst || dst->p)
 				continue;
-			size_t vs = k + klen, ve = vs;
-			while (ve < n && !(p[ve] == ',' && ve + 1 < n && p[ve + 1] == ' '))
-				ve++;
+			/* Up to the next ", "; the status to the end of the line. */
+			size_t vs = k + klen, ve = n;
+			if (dst != &st)
+				ve = value_end(p, n, vs);
 			dst->p = p + vs;
 			dst->n = ve - vs;
 			k = ve;
@@ -783,8 +804,12 @@ dx_logspan dx_logline_relay_host(const dx_logline *l)
 {
 	dx_logspan h = l->relay;
 	size_t k = 0;
-	while (k < h.n && h.p[k] != '[' && h.p[k] != ' ' && !(l->family == DX_LOGF_POSTFIX && h.p[k] == ':'))
-		k++;
+	if (l->family == DX_LOGF_POSTFIX)
+		while (k < h.n && !program_stop[(unsigned char)h.p[k]])
+			k++;
+	else
+		while (k < h.n && h.p[k] != '[' && h.p[k] != ' ')
+			k++;
 	h.n = k;
 	while (h.n && h.p[h.n - 1] == '.')
 		h.n--;

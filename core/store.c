@@ -170,7 +170,11 @@ static int agg_grow(agg_map *m)
 	return 0;
 }
 
-static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int reply_code, int64_t delta)
+/* Adds delta to the combination `key`; *kept (if not NULL) is set to the
+ * copy of the key the map keeps, which stays where it is until the map is
+ * cleared. */
+static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int reply_code, int64_t delta,
+		   const char **kept)
 {
 	if ((m->n + 1) * 2 > m->cap && agg_grow(m) < 0)
 		return -1;
@@ -180,6 +184,8 @@ static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int
 		agg_entry *e = &m->slots[j];
 		if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
 			e->count += delta;
+			if (kept)
+				*kept = e->key;
 			return 0;
 		}
 		j = (j + 1) & (m->cap - 1);
@@ -191,7 +197,78 @@ static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int
 	k[keylen] = '\0';
 	m->slots[j] = (agg_entry){k, keylen, h, hour, reply_code, delta};
 	m->n++;
+	if (kept)
+		*kept = k;
 	return 0;
+}
+
+/* ---- final log records of the open transaction ------------------------------------ */
+
+/* What settle() needs of a final log record added in the open transaction:
+ * its id and time, and its combination in the transaction's aggregates
+ * (the key the agg map keeps). A later attempt or outcome of the same
+ * delivery then settles it without a query: most deferrals are settled a
+ * few lines later, within the transaction. Emptied with the aggregates at
+ * each commit, so it holds at most one transaction's records. */
+typedef struct recent_final {
+	uint64_t okey;   /* 0: an empty slot */
+	int64_t id;      /* 0: the delivery has no final record now */
+	int64_t ts;
+	const char *aggkey;
+	size_t aggkeylen;
+	int64_t hour;
+	int reply_code;
+} recent_final;
+
+typedef struct recent_map {
+	recent_final *slots;
+	size_t cap, n;
+} recent_map;
+
+static void recent_clear(recent_map *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->n = 0;
+}
+
+static size_t recent_slot(const recent_map *m, uint64_t okey)
+{
+	size_t j = (okey * 0x9E3779B97F4A7C15ull) >> 20 & (m->cap - 1);
+	while (m->slots[j].okey && m->slots[j].okey != okey)
+		j = (j + 1) & (m->cap - 1);
+	return j;
+}
+
+static recent_final *recent_find(const recent_map *m, uint64_t okey)
+{
+	if (!m->n)
+		return NULL;
+	size_t j = recent_slot(m, okey);
+	return m->slots[j].okey ? &m->slots[j] : NULL;
+}
+
+/* The slot of okey, made if new; NULL when memory runs out. */
+static recent_final *recent_put(recent_map *m, uint64_t okey)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		recent_final *sl = calloc(cap, sizeof *sl);
+		if (!sl)
+			return NULL;
+		recent_map bigger = {sl, cap, m->n};
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slots[i].okey)
+				sl[recent_slot(&bigger, m->slots[i].okey)] = m->slots[i];
+		free(m->slots);
+		*m = bigger;
+	}
+	size_t j = recent_slot(m, okey);
+	if (!m->slots[j].okey) {
+		m->slots[j].okey = okey;
+		m->n++;
+	}
+	return &m->slots[j];
 }
 
 /* ---- a set of 64-bit keys ------------------------------------------------------- */
@@ -255,6 +332,7 @@ static int set_has(const key_set *k, uint64_t v)
 
 static int load_pending(dx_store *s);
 static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final);
+static int settle_any(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final);
 
 struct dx_store {
 	sqlite3 *db;
@@ -271,6 +349,7 @@ struct dx_store {
 	agg_map agg;
 	dx_tally *delivered;       /* deliveries counted in the open transaction */
 	key_set pending_o, pending_q;
+	recent_map recent;         /* final log records of the open transaction */
 	int pending_loaded;
 	int negatives;             /* some agg count went down in this transaction */
 	/* Log facts taken since the last mark: counts that reading the same
@@ -342,6 +421,7 @@ static void store_free(dx_store *s)
 	sqlite3_finalize(s->upsert_delivered);
 	sqlite3_close(s->db);
 	agg_clear(&s->agg);
+	recent_clear(&s->recent);
 	dx_tally_free(s->delivered);
 	free(s->pending_o.slots);
 	free(s->pending_q.slots);
@@ -537,7 +617,9 @@ static int64_t hour_of(int64_t ts)
 	return ts >= 0 ? ts / 3600 : -((-ts + 3599) / 3600);
 }
 
-static int agg_record(dx_store *s, const dx_record *r, int64_t delta)
+/* Adds delta to r's combination; rf (if not NULL) gets what settling r
+ * later needs of it. */
+static int agg_record(dx_store *s, const dx_record *r, int64_t delta, recent_final *rf)
 {
 	dx_buf *k = &s->key;
 	dx_buf_clear(k);
@@ -557,7 +639,12 @@ static int agg_record(dx_store *s, const dx_record *r, int64_t delta)
 	}
 	if (dx_buf_failed(k))
 		return -1;
-	return agg_add(&s->agg, k->data, k->len, hour, r->reply_code, delta);
+	if (!rf)
+		return agg_add(&s->agg, k->data, k->len, hour, r->reply_code, delta, NULL);
+	rf->aggkeylen = k->len;
+	rf->hour = hour;
+	rf->reply_code = r->reply_code;
+	return agg_add(&s->agg, k->data, k->len, hour, r->reply_code, delta, &rf->aggkey);
 }
 
 /* Splits an aggregate key back into its n text fields, with their
@@ -656,6 +743,7 @@ static int flush_agg(dx_store *s)
 	}
 	free(rows);
 	agg_clear(&s->agg);
+	recent_clear(&s->recent); /* its keys were the agg map's */
 	if (s->delivered) {
 		if (dx_tally_each(s->delivered, upsert_delivered, s) != 0)
 			return -1;
@@ -881,21 +969,30 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 		return db_fail(s, err, "cannot insert a record");
 	if (sqlite3_changes(s->db) == 1) {
 		int final = 1;
+		int64_t id = sqlite3_last_insert_rowid(s->db);
 		/* Only a delivery with a final record in reach has anything to
 		 * settle (load_pending). */
 		if (r->outcome_key && load_pending(s) < 0)
 			return db_fail(s, err, "cannot read the deferrals");
 		if (r->outcome_key && set_has(&s->pending_o, r->outcome_key) &&
-		    settle(s, r->outcome_key, r->timestamp, sqlite3_last_insert_rowid(s->db), &final) < 0)
+		    settle_any(s, r->outcome_key, r->timestamp, id, &final) < 0)
 			return db_fail(s, err, "cannot settle earlier attempts");
 		if (final) {
-			if (agg_record(s, r, 1) < 0)
+			recent_final keep;
+			if (agg_record(s, r, 1, r->outcome_key ? &keep : NULL) < 0)
 				return nomem(err);
 			/* Any final attempt may be settled by a later delivery; only
 			 * deferrals by an expiry. */
-			if (r->outcome_key && (set_add(&s->pending_o, r->outcome_key) < 0 ||
-					       (strcmp(r->action, "delayed") == 0 && set_add(&s->pending_q, r->queue_key) < 0)))
-				return nomem(err);
+			if (r->outcome_key) {
+				recent_final *rf = recent_put(&s->recent, r->outcome_key);
+				if (!rf || set_add(&s->pending_o, r->outcome_key) < 0 ||
+				    (strcmp(r->action, "delayed") == 0 && set_add(&s->pending_q, r->queue_key) < 0))
+					return nomem(err);
+				keep.okey = r->outcome_key;
+				keep.id = id;
+				keep.ts = r->timestamp;
+				*rf = keep;
+			}
 		}
 		if (added)
 			*added = 1;
@@ -963,7 +1060,7 @@ static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final
 		struct old *o = &olds[i];
 		int newer = ts == DX_NO_TIME || (o->r.timestamp != DX_NO_TIME && o->r.timestamp <= ts);
 		if (newer) {
-			if (set_final(s, o->id, 0) < 0 || agg_record(s, &o->r, -1) < 0)
+			if (set_final(s, o->id, 0) < 0 || agg_record(s, &o->r, -1, NULL) < 0)
 				return -1;
 			s->negatives = 1;
 		} else if (*final) {
@@ -973,6 +1070,35 @@ static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final
 		}
 	}
 	return 0;
+}
+
+/* settle(), for a delivery whose final record was added in the open
+ * transaction (rf): the same decision, from memory. */
+static int settle_recent(dx_store *s, recent_final *rf, int64_t ts, int64_t id, int *final)
+{
+	*final = 1;
+	if (!rf->id)
+		return 0; /* settled already: no final record left */
+	int newer = ts == DX_NO_TIME || (rf->ts != DX_NO_TIME && rf->ts <= ts);
+	if (newer) {
+		/* The combination was counted in this transaction: it cannot go
+		 * below what the index holds (no `negatives`). */
+		if (set_final(s, rf->id, 0) < 0 ||
+		    agg_add(&s->agg, rf->aggkey, rf->aggkeylen, rf->hour, rf->reply_code, -1, NULL) < 0)
+			return -1;
+		rf->id = 0;
+	} else {
+		*final = 0;
+		if (id && set_final(s, id, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int settle_any(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final)
+{
+	recent_final *rf = recent_find(&s->recent, okey);
+	return rf ? settle_recent(s, rf, ts, id, final) : settle(s, okey, ts, id, final);
 }
 
 /* The okeys of final log records and the qkeys of final deferrals, read
@@ -1111,7 +1237,7 @@ dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err)
 		if (count_delivered(s, f) < 0)
 			return nomem(err);
 		int final;
-		if (set_has(&s->pending_o, f->key) && settle(s, f->key, f->timestamp, 0, &final) < 0)
+		if (set_has(&s->pending_o, f->key) && settle_any(s, f->key, f->timestamp, 0, &final) < 0)
 			return db_fail(s, err, "cannot settle earlier attempts");
 		return DX_OK;
 	}
