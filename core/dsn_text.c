@@ -341,12 +341,12 @@ static size_t report_end(const dx_lexicon *lx, const char *t, size_t tn, size_t 
 	size_t pos = 0, start;
 	tline l;
 	*orig = tn;
-	/* The first line with a marker is the one holding the marker that
-	 * ends first (markers have no line breaks): one pass finds it. */
-	size_t marker_end = tn + 1;
-	dx_phrases_any(dx_lexicon_get(lx, DX_LEX_ORIGINAL), t, tn, NULL, &marker_end);
+	const dx_phrases *markers = dx_lexicon_get(lx, DX_LEX_ORIGINAL);
+	/* Markers have no line breaks: each line is searched on its own, up
+	 * to the first that ends the report, and what follows (most often the
+	 * whole returned message) is not read. */
 	while (start = pos, next_line(t, tn, &pos, &l)) {
-		if (marker_end <= pos) {
+		if (dx_phrases_any(markers, t + start, pos - start, NULL, NULL)) {
 			/* The header block follows the marker, after blank lines or a
 			 * line of dashes. */
 			size_t h = pos;
