@@ -394,6 +394,8 @@ static int on_explain(void *arg, const dx_explanation *x)
 			 !strcmp(r->reason, "onhold") ? "the bounce gives a code but no rule decides"
 						      : "nothing in the bounce decides");
 	explain_line("reason", buf);
+	if (x->evidence[0])
+		explain_line("evidence", x->evidence);
 	explain_line("hard_bounce", r->hard_bounce ? "1" : "0");
 	explain_line("smtp_command", x->command);
 	explain_line("reporting_mta", r->reporting_mta);

@@ -37,6 +37,12 @@ typedef struct dx_rcpt {
 	 * is the reason ("feedback" for ARF, "vacation" for auto-replies);
 	 * NULL lets classify.c decide. */
 	const char *reason;
+	/* When the report gives no status, code or words for this recipient:
+	 * an SMTP reply naming the recipient in the returned message (a
+	 * gateway that returns a bounce it could not pass on), which
+	 * classify.c reads only when nothing else decides. NULL otherwise. */
+	const char *evidence;
+	const char *evidence_command; /* the stage the evidence answered, or NULL */
 	/* Log lines only: the (host, queue id, recipient) this attempt is for. */
 	uint64_t outcome_key;
 } dx_rcpt;

@@ -724,7 +724,29 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 			return;
 		}
 	}
-	v->reason = ((f->status && *f->status) || f->reply_code) ? "onhold" : "undefined";
+	/* The report said nothing that decides, and gave no code either: a
+	 * reply naming the recipient in the returned message is the only
+	 * evidence left. Never read before: the report's own words are
+	 * closer to the failure than anything it quotes. */
+	int coded = (f->status && *f->status) || f->reply_code;
+	if (!coded && f->evidence && *f->evidence) {
+		dx_facts ef = *f;
+		if (!ef.command)
+			ef.command = f->evidence_command;
+		size_t en = strlen(f->evidence);
+		candidates(m, f->evidence, en, m->cand[0]);
+		for (int weak = 0; weak < 2; weak++)
+			for (size_t i = 0; i < r->n; i++) {
+				const dx_rule *rule = &r->v[i];
+				if (!m->cand[0][i] || !rule->re || rule->weak != weak || !conditions_hold(rule, &ef))
+					continue;
+				if (pcre2_match(rule->re, (PCRE2_SPTR)f->evidence, en, 0, 0, m->md, NULL) >= 0) {
+					verdict_from(v, rule, "returned message");
+					return;
+				}
+			}
+	}
+	v->reason = coded ? "onhold" : "undefined";
 	v->rule_file = NULL;
 	v->rule_line = 0;
 	v->rule_text = NULL;

@@ -63,6 +63,10 @@ typedef struct dx_facts {
 	const char *command;     /* SMTP stage: CONN HELO STARTTLS MAIL RCPT DATA */
 	const char *diagnostic;
 	const char *summary;
+	/* Read last, only when neither text, status nor code decides: a
+	 * reply naming the recipient in the returned message. */
+	const char *evidence;
+	const char *evidence_command; /* its SMTP stage, or NULL */
 } dx_facts;
 
 /* How the reason was decided, for `dsnidx explain`. */
@@ -71,7 +75,8 @@ typedef struct dx_verdict {
 	const char *rule_file;  /* NULL when no rule matched */
 	unsigned rule_line;
 	const char *rule_text;  /* the rule as written */
-	const char *matched;    /* "diagnostic", "summary", "status" or "default" */
+	const char *matched;    /* "diagnostic", "summary", "status",
+				 * "returned message" or "default" */
 } dx_verdict;
 
 void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v);

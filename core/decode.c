@@ -335,6 +335,120 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 }
 
 
+/* Where a line's SMTP reply begins: after indentation and a transcript's
+ * "<<<", a 4xx or 5xx code standing alone; NULL when the line is none. */
+static const char *reply_start(const char *p, const char *e)
+{
+	while (p < e && dx_is_space(*p))
+		p++;
+	if (e - p >= 3 && memcmp(p, "<<<", 3) == 0)
+		p += 3;
+	while (p < e && dx_is_space(*p))
+		p++;
+	if (e - p < 3 || (p[0] != '4' && p[0] != '5') || (unsigned)(p[1] - '0') > 9 || (unsigned)(p[2] - '0') > 9)
+		return NULL;
+	if (e - p > 3 && p[3] != ' ' && p[3] != '-' && p[3] != '\t')
+		return NULL;
+	return p;
+}
+
+/* The returned message of a bounce as text: a message/rfc822 (or global)
+ * part as written, else what follows the report in the plain text. */
+static dx_text returned_text(const dx_view *v)
+{
+	dx_text t = {NULL, 0};
+	static const char *const msg_types[] = {"rfc822", "global"};
+	for (size_t i = 0; i < 2; i++) {
+		dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
+		if (m && m->body_len) {
+			t.p = m->body;
+			t.n = m->body_len;
+			return t;
+		}
+	}
+	if (v->plain_state == 1 && v->report_state == 1 && v->report_orig < v->plain.n) {
+		t.p = v->plain.p + v->report_orig;
+		t.n = v->plain.n - v->report_orig;
+	}
+	return t;
+}
+
+/* Bytes of the returned message searched for a reply: transcripts come
+ * first in a returned bounce, and an attachment is no evidence. */
+#define RETURNED_SEARCH (64u << 10)
+
+/* An SMTP reply in the returned message t that is about recipient: a
+ * line "550 5.1.1 <rcpt>... Unknown" (after "<<<" or indentation) or a
+ * line "<rcpt>: host ... said: 550 ..." naming it, or the reply line right
+ * after a ">>> RCPT To:<rcpt>" line. A copy
+ * of the reply, or NULL when there is none; *command gets the SMTP stage
+ * the transcript's last command before it names (or NULL). This is the
+ * evidence of a gateway that returns, undelivered, a bounce about the
+ * same recipient. */
+static const char *returned_reply(dx_arena *a, const dx_lexicon *lx, dx_text t, const char *rcpt,
+				  const char **command)
+{
+	size_t n = t.n < RETURNED_SEARCH ? t.n : RETURNED_SEARCH;
+	size_t rn = strlen(rcpt);
+	if (!rn)
+		return NULL;
+	int after_rcpt = 0;
+	size_t last_cmd = SIZE_MAX; /* start of the last ">>>" line */
+	*command = NULL;
+	for (size_t pos = 0; pos < n;) {
+		size_t e = dx_line_end(t.p, n, pos);
+		const char *l = t.p + pos, *le = t.p + e;
+		const char *reply = reply_start(l, le);
+		int names = dx_memcasemem(l, (size_t)(le - l), rcpt) != NULL;
+		if (!reply && names) {
+			/* "<rcpt>: host mx.example.org[192.0.2.1] said: 550 ..." */
+			const char *said = dx_memcasemem(l, (size_t)(le - l), " said:");
+			if (said)
+				reply = reply_start(said + 6, le);
+		}
+		if (reply && (names || after_rcpt)) {
+			/* The reply with the indented lines it is folded onto
+			 * (Postfix's "said:" text), at most three. */
+			size_t end = e;
+			for (int k = 0; k < 3 && end + 1 < n && (t.p[end + 1] == ' ' || t.p[end + 1] == '\t'); k++) {
+				size_t ne = dx_line_end(t.p, n, end + 1);
+				size_t f = end + 1;
+				while (f < ne && dx_is_space(t.p[f]))
+					f++;
+				if (f == ne || (f + 3 <= ne && (!memcmp(t.p + f, "<<<", 3) || !memcmp(t.p + f, ">>>", 3))))
+					break;
+				end = ne;
+			}
+			size_t len = (size_t)(t.p + end - reply);
+			while (len && dx_is_space(reply[len - 1]))
+				len--;
+			size_t from = last_cmd != SIZE_MAX ? last_cmd : (size_t)(reply - t.p);
+			*command = dx_smtp_command(lx, t.p + from, end - from);
+			char *ev = dx_arena_strndup(a, reply, len < 998 ? len : 998);
+			if (!ev)
+				return NULL;
+			/* One line: a fold and its indentation are one space. */
+			size_t o = 0;
+			for (size_t i = 0; ev[i]; i++) {
+				if (dx_is_space(ev[i]) && o && ev[o - 1] == ' ')
+					continue;
+				ev[o++] = dx_is_space(ev[i]) ? ' ' : ev[i];
+			}
+			ev[o] = '\0';
+			return ev;
+		}
+		const char *q = l;
+		while (q < le && dx_is_space(*q))
+			q++;
+		int sent = le - q >= 3 && memcmp(q, ">>>", 3) == 0;
+		if (sent)
+			last_cmd = pos;
+		after_rcpt = names && sent && dx_memcasemem(q, (size_t)(le - q), "rcpt to");
+		pos = e + 1;
+	}
+	return NULL;
+}
+
 /* A record's key: the bounce's identity, the recipient's place in it and
  * the address. */
 static void record_key(const dx_hash *msg, unsigned index, const char *recipient, uint64_t key[2])
@@ -375,6 +489,8 @@ int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64
 			.command = r->command,
 			.diagnostic = r->diagnostic,
 			.summary = r->summary,
+			.evidence = r->evidence,
+			.evidence_command = r->evidence_command,
 		};
 		dx_verdict verdict, *v = &verdict;
 		if (r->reason) {
@@ -408,6 +524,9 @@ int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64
 				.command = r->command ? r->command : "",
 				.summary = dx_clean_text(a, r->summary, MAX_DIAGNOSTIC),
 				.reason_by = v->matched,
+				.evidence = v->matched && !strcmp(v->matched, "returned message") && r->evidence
+						    ? dx_clean_text(a, r->evidence, MAX_DIAGNOSTIC)
+						    : "",
 				.rule_file = v->rule_file ? v->rule_file : "",
 				.rule_line = v->rule_line,
 				.rule_text = v->rule_text ? v->rule_text : "",
@@ -496,6 +615,22 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		snprintf(w, sizeof w, "bounce lists more than max_recipients (%u); %u recipients not read",
 			 o->limits.max_recipients, b.dropped_rcpts);
 		warn(diag, arg, msg, w);
+	}
+
+	/* A recipient the report names without a word of why: look for the
+	 * reason in the returned message (see returned_reply). */
+	dx_text returned = {NULL, 0};
+	int returned_found = 0;
+	for (unsigned i = 0; i < b.nrcpts; i++) {
+		dx_rcpt *r = &b.rcpts[i];
+		if (r->status || r->reply_code || r->reason)
+			continue;
+		if (!returned_found) {
+			returned = returned_text(vp);
+			returned_found = 1;
+		}
+		if (returned.n)
+			r->evidence = returned_reply(a, vp->lex, returned, r->recipient, &r->evidence_command);
 	}
 
 	/* What every record of this bounce shares. */

@@ -212,7 +212,10 @@ typedef struct dx_explanation {
 	const char *command;       /* SMTP stage the failure answered, or "" */
 	const char *summary;       /* the report's own words for the recipient, or "" */
 	const char *reason_by;     /* what decided the reason: "diagnostic", "summary",
-				      "status", "decoder" or "default" */
+				      "status", "returned message", "decoder" or
+				      "default" */
+	const char *evidence;      /* with "returned message": the reply in the
+				      returned message that decided; else "" */
 	const char *rule_file;     /* the rule that matched, or "" */
 	unsigned rule_line;
 	const char *rule_text;

@@ -1773,7 +1773,8 @@ static int keep_explanation(void *arg, const dx_explanation *x)
 		return -1;
 	event *e = &w->b->ev[w->b->nev - 1];
 	e->x = *x;
-	const char **texts[] = {&e->x.command, &e->x.summary, &e->x.reason_by, &e->x.rule_file, &e->x.rule_text};
+	const char **texts[] = {&e->x.command, &e->x.summary, &e->x.reason_by, &e->x.rule_file, &e->x.rule_text,
+				&e->x.evidence};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		*texts[i] = keep(w->b, *texts[i]);
 		if (!*texts[i]) {

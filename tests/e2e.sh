@@ -241,6 +241,41 @@ if grep -q "^  smtp_command  *CONN$" "$tmp/explain"; then ok "explain shows the 
 "$DSNIDX" explain "$top/tests/data/no-status.eml" > "$tmp/explain" 2>&1
 if grep -q "^  status  *5.0.911  (none in the bounce; derived from the reason)$" "$tmp/explain"; then ok "explain marks a derived status"; else not_ok "explain marks a derived status" "$(cat "$tmp/explain")"; fi
 
+# ---- a report without a cause: the returned message's reply decides ----------------------------
+g=mail/gateway-returned-bounce.eml
+"$DSNIDX" explain "$g" > "$tmp/explain" 2>&1
+if grep -q "^  reason  *userunknown  (builtin:reasons.rules:[0-9]*, on the returned message: " "$tmp/explain" &&
+	grep -q "^  evidence  *550 5.1.1 No such user here$" "$tmp/explain"; then
+	ok "explain: a reply in the returned message decides when the report says nothing, and is shown"
+else
+	not_ok "explain: a reply in the returned message decides when the report says nothing, and is shown" "$(cat "$tmp/explain")"
+fi
+# The stage comes from the returned transcript: the same reply after DATA
+# is a refusal of the content, not an unknown recipient.
+sed -e 's/^>>> RCPT To:<ravi@example.net>$/>>> RCPT To:<ravi@example.net>\n<<< 250 2.1.5 Ok\n>>> DATA/' \
+	-e 's/^<<< 550 5.1.1 No such user here$/<<< 550 5.1.1 <ravi@example.net>... No such user here/' "$g" > "$tmp/gw-data.eml"
+"$DSNIDX" parse --format csv "$tmp/gw-data.eml" > "$tmp/gw.csv" 2>&1
+if grep -q ',filtered,0,' "$tmp/gw.csv"; then ok "the returned transcript's stage (DATA) applies to its reply"; else not_ok "the returned transcript's stage (DATA) applies to its reply" "$(cat "$tmp/gw.csv")"; fi
+# Postfix's form: "<rcpt>: host ... said: 550 ...", folded.
+awk '/^   ----- The following/ {exit} {print}' "$g" > "$tmp/gw-postfix.eml"
+printf '%s\n' '<ravi@example.net>: host mx1.example.net[192.0.2.25] said: 552 5.2.2' \
+	'    <ravi@example.net>: Recipient mailbox is over its quota (in reply to RCPT TO' '    command)' '' '--gw-7Hk2--' >> "$tmp/gw-postfix.eml"
+"$DSNIDX" explain "$tmp/gw-postfix.eml" > "$tmp/explain" 2>&1
+if grep -q "^  reason  *mailboxfull .*on the returned message" "$tmp/explain" &&
+	grep -q '^  evidence  *552 5.2.2 <ravi@example.net>: Recipient mailbox is over its quota (in reply to RCPT TO command)$' "$tmp/explain"; then ok "a folded 'said:' reply in the returned message is read whole"; else not_ok "a folded 'said:' reply in the returned message is read whole" "$(cat "$tmp/explain")"; fi
+# The report's own code wins: the returned message is not read then.
+sed 's/^Reason: Unable to deliver message to <ravi@example.net>\.$/Reason: 554 5.7.1 <ravi@example.net>: message refused/' "$g" > "$tmp/gw-coded.eml"
+"$DSNIDX" explain "$tmp/gw-coded.eml" > "$tmp/explain" 2>&1
+if grep -q "^  reason  *securityerror .*on the status" "$tmp/explain" && ! grep -q '^  evidence' "$tmp/explain"; then
+	ok "a report with its own code is not decided by the returned message"
+else
+	not_ok "a report with its own code is not decided by the returned message" "$(cat "$tmp/explain")"
+fi
+# Another recipient's reply is no evidence.
+sed 's/^Reason: Unable to deliver message to <ravi@example.net>\.$/Reason: Unable to deliver message to <mina@example.net>./' "$g" > "$tmp/gw-other.eml"
+"$DSNIDX" explain "$tmp/gw-other.eml" > "$tmp/explain" 2>&1
+if grep -q "^  reason  *undefined " "$tmp/explain"; then ok "a reply about another recipient in the returned message decides nothing"; else not_ok "a reply about another recipient in the returned message decides nothing" "$(cat "$tmp/explain")"; fi
+
 # ---- help --------------------------------------------------------------------------------------
 for cmd in parse index report export explain; do
 	"$DSNIDX" "$cmd" --help > "$tmp/help" 2>&1
