@@ -415,6 +415,12 @@ char *dx_squeeze(dx_arena *a, const char *p, size_t n)
 	return o;
 }
 
+/* The bytes that end a host name: whitespace, closing brackets, ';' and ','. */
+static const unsigned char host_stop[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1,
+	[']'] = 1, ['>'] = 1, [')'] = 1, [';'] = 1, [','] = 1,
+};
+
 char *dx_host(dx_arena *a, const char *p, size_t n)
 {
 	p = dx_trim(p, &n);
@@ -422,17 +428,22 @@ char *dx_host(dx_arena *a, const char *p, size_t n)
 		p++;
 		n--;
 	}
-	/* A host is one token: stop at whitespace or a bracket. */
+	/* A host is one token: stop at whitespace or a bracket. Copied in
+	 * lower case in the same pass: host names are short and many (one or
+	 * two on every delivery line of a log). */
 	size_t k = 0;
-	while (k < n && !dx_is_space(p[k]) && p[k] != ']' && p[k] != '>' && p[k] != ')' && p[k] != ';' && p[k] != ',')
+	while (k < n && !host_stop[(unsigned char)p[k]])
 		k++;
 	while (k && p[k - 1] == '.')
 		k--;
 	if (!k)
 		return NULL;
-	char *h = dx_arena_strndup(a, p, k);
-	if (h)
-		dx_ascii_lower(h);
+	char *h = dx_arena_alloc(a, k + 1);
+	if (!h)
+		return NULL;
+	for (size_t i = 0; i < k; i++)
+		h[i] = dx_lower(p[i]);
+	h[k] = '\0';
 	return h;
 }
 

@@ -98,6 +98,11 @@ static size_t plain_ascii_run(const unsigned char *p, size_t n)
 	return i;
 }
 
+int dx_utf8_is_plain(const char *p, size_t n)
+{
+	return plain_ascii_run((const unsigned char *)p, n) == n;
+}
+
 size_t dx_utf8_valid_prefix(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

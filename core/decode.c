@@ -211,6 +211,9 @@ const char *dx_clean_text(dx_arena *a, const char *s, size_t max)
 	if (!s)
 		return "";
 	size_t n = strlen(s);
+	/* Most texts are clean already: no copy then. */
+	if (n <= max && dx_utf8_is_plain(s, n))
+		return s;
 	if (n > max) {
 		/* Cut at a character boundary. */
 		n = max;

@@ -52,7 +52,8 @@ int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64
 		    int include_delivered, dx_record_fn fn, dx_explain_fn xfn, void *arg, unsigned *emitted);
 
 /* s cut to max bytes (at a character boundary) and made valid UTF-8, in
- * the arena; "" for NULL or when memory runs out. */
+ * the arena; s itself when it is plain ASCII within max (so the result
+ * lives as long as s); "" for NULL or when memory runs out. */
 const char *dx_clean_text(dx_arena *a, const char *s, size_t max);
 
 #endif
