@@ -152,6 +152,18 @@ static void agg_clear(agg_map *m)
 	m->cap = m->n = 0;
 }
 
+/* Empties the map for the next transaction but keeps its table: a fresh
+ * one would be mapped anew, and each first write to one of its pages is a
+ * fault that also stops the other threads' CPUs to flush their TLBs. */
+static void agg_empty(agg_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	if (m->slots)
+		memset(m->slots, 0, m->cap * sizeof *m->slots);
+	m->n = 0;
+}
+
 static int agg_grow(agg_map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 1024;
@@ -233,6 +245,14 @@ static void recent_clear(recent_map *m)
 	free(m->slots);
 	m->slots = NULL;
 	m->cap = m->n = 0;
+}
+
+/* Empties the map, keeping its table (see agg_empty). */
+static void recent_empty(recent_map *m)
+{
+	if (m->slots)
+		memset(m->slots, 0, m->cap * sizeof *m->slots);
+	m->n = 0;
 }
 
 static size_t recent_slot(const recent_map *m, uint64_t okey)
@@ -762,8 +782,8 @@ static int flush_agg(dx_store *s)
 		}
 	}
 	free(rows);
-	agg_clear(&s->agg);
-	recent_clear(&s->recent); /* its keys were the agg map's */
+	agg_empty(&s->agg);
+	recent_empty(&s->recent); /* its keys were the agg map's */
 	if (s->delivered) {
 		if (dx_tally_each(s->delivered, upsert_delivered, s) != 0)
 			return -1;
