@@ -379,6 +379,10 @@ static dx_text returned_text(const dx_view *v)
 /* Bytes of the returned message searched for a reply: transcripts come
  * first in a returned bounce, and an attachment is no evidence. */
 #define RETURNED_SEARCH (64u << 10)
+/* And for at most this many recipients of a bounce: the gateway that
+ * returns a bounce names a few; a report of thousands of recipients
+ * without a cause would otherwise search it thousands of times. */
+#define RETURNED_RCPTS 32u
 
 /* An SMTP reply in the returned message t that is about recipient: a
  * line "550 5.1.1 <rcpt>... Unknown" (after "<<<" or indentation) or a
@@ -388,66 +392,94 @@ static dx_text returned_text(const dx_view *v)
  * the transcript's last command before it names (or NULL). This is the
  * evidence of a gateway that returns, undelivered, a bounce about the
  * same recipient. */
+/* The reply at `reply` on the line ending at e, with the indented lines
+ * it is folded onto (Postfix's "said:" text, at most three), as one line
+ * in the arena; *command gets the stage named from `from` to its end. */
+static const char *reply_evidence(dx_arena *a, const dx_lexicon *lx, const char *p, size_t n, const char *reply,
+				  size_t e, size_t from, const char **command)
+{
+	size_t end = e;
+	for (int k = 0; k < 3 && end + 1 < n && (p[end + 1] == ' ' || p[end + 1] == '\t'); k++) {
+		size_t ne = dx_line_end(p, n, end + 1);
+		size_t f = end + 1;
+		while (f < ne && dx_is_space(p[f]))
+			f++;
+		if (f == ne || (f + 3 <= ne && (!memcmp(p + f, "<<<", 3) || !memcmp(p + f, ">>>", 3))))
+			break;
+		end = ne;
+	}
+	size_t len = (size_t)(p + end - reply);
+	while (len && dx_is_space(reply[len - 1]))
+		len--;
+	*command = dx_smtp_command(lx, p + from, end - from);
+	char *ev = dx_arena_strndup(a, reply, len < 998 ? len : 998);
+	if (!ev)
+		return NULL;
+	/* One line: a fold and its indentation are one space. */
+	size_t o = 0;
+	for (size_t i = 0; ev[i]; i++) {
+		if (dx_is_space(ev[i]) && o && ev[o - 1] == ' ')
+			continue;
+		ev[o++] = dx_is_space(ev[i]) ? ' ' : ev[i];
+	}
+	ev[o] = '\0';
+	return ev;
+}
+
+/* 1 when the line p[pos..e) begins (after indentation) with ">>>". */
+static int sent_line(const char *p, size_t pos, size_t e)
+{
+	while (pos < e && dx_is_space(p[pos]))
+		pos++;
+	return e - pos >= 3 && memcmp(p + pos, ">>>", 3) == 0;
+}
+
 static const char *returned_reply(dx_arena *a, const dx_lexicon *lx, dx_text t, const char *rcpt,
 				  const char **command)
 {
 	size_t n = t.n < RETURNED_SEARCH ? t.n : RETURNED_SEARCH;
-	size_t rn = strlen(rcpt);
-	if (!rn)
-		return NULL;
-	int after_rcpt = 0;
-	size_t last_cmd = SIZE_MAX; /* start of the last ">>>" line */
 	*command = NULL;
-	for (size_t pos = 0; pos < n;) {
+	if (!*rcpt)
+		return NULL;
+	/* From one mention of the recipient to the next: most returned
+	 * messages name it once or twice, and hold no reply at all. */
+	const char *hit;
+	for (size_t at = 0; at < n && (hit = dx_memcasemem(t.p + at, n - at, rcpt)) != NULL;) {
+		size_t pos = (size_t)(hit - t.p);
+		while (pos > 0 && t.p[pos - 1] != '\n')
+			pos--;
 		size_t e = dx_line_end(t.p, n, pos);
 		const char *l = t.p + pos, *le = t.p + e;
 		const char *reply = reply_start(l, le);
-		int names = dx_memcasemem(l, (size_t)(le - l), rcpt) != NULL;
-		if (!reply && names) {
+		if (!reply) {
 			/* "<rcpt>: host mx.example.org[192.0.2.1] said: 550 ..." */
 			const char *said = dx_memcasemem(l, (size_t)(le - l), " said:");
 			if (said)
 				reply = reply_start(said + 6, le);
 		}
-		if (reply && (names || after_rcpt)) {
-			/* The reply with the indented lines it is folded onto
-			 * (Postfix's "said:" text), at most three. */
-			size_t end = e;
-			for (int k = 0; k < 3 && end + 1 < n && (t.p[end + 1] == ' ' || t.p[end + 1] == '\t'); k++) {
-				size_t ne = dx_line_end(t.p, n, end + 1);
-				size_t f = end + 1;
-				while (f < ne && dx_is_space(t.p[f]))
-					f++;
-				if (f == ne || (f + 3 <= ne && (!memcmp(t.p + f, "<<<", 3) || !memcmp(t.p + f, ">>>", 3))))
+		if (reply) {
+			/* The stage: from the transcript's last command before it. */
+			size_t from = (size_t)(reply - t.p);
+			for (size_t b = pos; b > 0;) {
+				size_t bs = b - 1;
+				while (bs > 0 && t.p[bs - 1] != '\n')
+					bs--;
+				if (sent_line(t.p, bs, b - 1)) {
+					from = bs;
 					break;
-				end = ne;
+				}
+				b = bs;
 			}
-			size_t len = (size_t)(t.p + end - reply);
-			while (len && dx_is_space(reply[len - 1]))
-				len--;
-			size_t from = last_cmd != SIZE_MAX ? last_cmd : (size_t)(reply - t.p);
-			*command = dx_smtp_command(lx, t.p + from, end - from);
-			char *ev = dx_arena_strndup(a, reply, len < 998 ? len : 998);
-			if (!ev)
-				return NULL;
-			/* One line: a fold and its indentation are one space. */
-			size_t o = 0;
-			for (size_t i = 0; ev[i]; i++) {
-				if (dx_is_space(ev[i]) && o && ev[o - 1] == ' ')
-					continue;
-				ev[o++] = dx_is_space(ev[i]) ? ' ' : ev[i];
-			}
-			ev[o] = '\0';
-			return ev;
+			return reply_evidence(a, lx, t.p, n, reply, e, from, command);
 		}
-		const char *q = l;
-		while (q < le && dx_is_space(*q))
-			q++;
-		int sent = le - q >= 3 && memcmp(q, ">>>", 3) == 0;
-		if (sent)
-			last_cmd = pos;
-		after_rcpt = names && sent && dx_memcasemem(q, (size_t)(le - q), "rcpt to");
-		pos = e + 1;
+		/* ">>> RCPT To:<rcpt>", answered on the next line. */
+		if (sent_line(t.p, pos, e) && dx_memcasemem(l, (size_t)(le - l), "rcpt to") && e + 1 < n) {
+			size_t ne = dx_line_end(t.p, n, e + 1);
+			const char *next = reply_start(t.p + e + 1, t.p + ne);
+			if (next)
+				return reply_evidence(a, lx, t.p, n, next, ne, pos, command);
+		}
+		at = e + 1;
 	}
 	return NULL;
 }
@@ -624,10 +656,12 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 	 * reason in the returned message (see returned_reply). */
 	dx_text returned = {NULL, 0};
 	int returned_found = 0;
-	for (unsigned i = 0; i < b.nrcpts; i++) {
+	unsigned searched = 0;
+	for (unsigned i = 0; i < b.nrcpts && searched < RETURNED_RCPTS; i++) {
 		dx_rcpt *r = &b.rcpts[i];
 		if (r->status || r->reply_code || r->reason)
 			continue;
+		searched++;
 		if (!returned_found) {
 			returned = returned_text(vp);
 			returned_found = 1;
