@@ -334,6 +334,24 @@ static void test_builtin(void **state)
 		{"5.7.1", "554 5.7.1 : (DYN:T1) http://postmaster.example/errors/554dynt1.html", "blocked"},
 		{"5.0.0", "554 comcast 192.0.2.1 Comcast block for spam. Please see smtp-error-codes.php#BL000000", "blocked"},
 		{"5.0.0", "550 Host name lookup failed", "networkerror"},
+		/* The sender or its domain refused, in words that also name a
+		 * block list: the sender, not the sending host. */
+		{"5.7.1", "550 5.7.1 Sender address is blacklisted", "rejected"},
+		{"5.7.1", "554 5.7.1 Service unavailable; Sender address [a@example.com] blocked using Trend Micro Email "
+			  "Reputation database", "rejected"},
+		{"5.0.0", "550 Your domain has been blacklisted", "rejected"},
+		{"5.7.1", "550 5.7.1 Email from your domain is blocked; please contact the postmaster", "rejected"},
+		{"5.7.1", "550 5.7.1 Sender domain example.com does not exist", "rejected"},
+		/* Proofpoint's refusal of a sending IP. */
+		{"5.7.1", "554 5.7.1 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1", "blocked"},
+		{"5.7.0", "552 5.7.0 Our system detected an illegal attachment on your message.", "policyviolation"},
+		/* The mailbox's size limit is its quota, not the message's size. */
+		{"5.2.2", "552 5.2.2 Mailbox size limit exceeded", "mailboxfull"},
+		{"5.2.2", "552 5.2.2 <a@example.org>: Recipient mailbox is over its quota", "mailboxfull"},
+		{"5.3.4", "552 5.3.4 Message size exceeds fixed limit", "mesgtoobig"},
+		/* A relay refused for want of authentication is a relay refused. */
+		{"5.7.1", "550 5.7.1 Relaying denied. Proper authentication required.", "norelaying"},
+		{"5.7.0", "530 5.7.0 Authentication required", "securityerror"},
 		/* Local servers' own languages. */
 		{"5.0.0", "550 Benutzer unbekannt", "userunknown"},
 		{"5.0.0", "550 Utilisateur inconnu", "userunknown"},
