@@ -352,6 +352,15 @@ static void test_builtin(void **state)
 		/* A relay refused for want of authentication is a relay refused. */
 		{"5.7.1", "550 5.7.1 Relaying denied. Proper authentication required.", "norelaying"},
 		{"5.7.0", "530 5.7.0 Authentication required", "securityerror"},
+		/* A failed check names the cause of a refused sender. */
+		{"5.7.1", "550 5.7.1 Sender rejected: SPF fail", "authfailure"},
+		{"5.7.1", "550 5.7.1 DKIM signature verification failed", "authfailure"},
+		{"4.3.0", "451 4.3.0 Temporary system failure", "systemerror"},
+		{"5.7.0", "550 5.7.0 Message Size Violation", "mesgtoobig"},
+		{"5.7.1", "554 5.7.1 This message has been blocked because it contains a banned word", "policyviolation"},
+		{"5.7.0", "550 5.7.0 Content-Policy reject", "policyviolation"},
+		{"4.7.1", "451 4.7.1 Too many messages from your IP, slow down", "speeding"},
+		{"4.7.1", "450 4.7.1 Recipient address rejected: too many messages to this recipient", "speeding"},
 		/* Local servers' own languages. */
 		{"5.0.0", "550 Benutzer unbekannt", "userunknown"},
 		{"5.0.0", "550 Utilisateur inconnu", "userunknown"},
