@@ -334,14 +334,17 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
 		*err = x.store_err;
 		rs = x.store_err.code ? x.store_err.code : DX_ERR_DB;
 	}
+	/* The reading connection first: the writer's close, the last one,
+	 * then checkpoints the WAL into the database file and removes it, so
+	 * that the file alone holds the index (a user copies just that). */
+	if (x.look)
+		dx_store_close(x.look, NULL);
 	dx_error cerr = {0};
 	dx_status cs = dx_store_close(x.store, &cerr);
 	if (cs != DX_OK && rs == DX_OK) {
 		*err = cerr;
 		rs = cs;
 	}
-	if (x.look)
-		dx_store_close(x.look, NULL);
 	close(lock);
 	if (res) {
 		res->added = x.added;

@@ -141,6 +141,10 @@ if grep -q '"sender":"a@example.net"' "$tmp/odd.jsonl"; then ok "odd charsets: a
 db=$tmp/idx.db
 "$DSNIDX" index --quiet --db "$db" mail
 status_is "index exits 0" 0 $?
+# After a run the database file alone holds the index (no write-ahead log
+# left beside it), so that copying just the file copies everything.
+if [ ! -s "$db-wal" ]; then ok "no write-ahead log is left after an index run"; else not_ok "no write-ahead log is left after an index run" "$(ls -l "$db"*)"; fi
+mkdir -p "$tmp/copy" && cp "$db" "$tmp/copy/idx.db"
 "$DSNIDX" export --db "$db" --format jsonl > "$tmp/export.jsonl"
 same "export gives the records parse gives" "$tmp/t1.jsonl" "$tmp/export.jsonl"
 "$DSNIDX" parse --format csv mail > "$tmp/parse.csv"
@@ -148,6 +152,8 @@ same "export gives the records parse gives" "$tmp/t1.jsonl" "$tmp/export.jsonl"
 same "export --format csv equals parse --format csv" "$tmp/parse.csv" "$tmp/export.csv"
 DSNIDX_DB=$db "$DSNIDX" export --format jsonl > "$tmp/export2.jsonl"
 same "DSNIDX_DB names the default index" "$tmp/export.jsonl" "$tmp/export2.jsonl"
+"$DSNIDX" export --db "$tmp/copy/idx.db" --format jsonl > "$tmp/export-copy.jsonl"
+same "a copy of the database file alone holds every record" "$tmp/export.jsonl" "$tmp/export-copy.jsonl"
 
 records=$(($(wc -l < "$tmp/export.csv") - 1))
 for key in status reply_code reason action reporting_mta remote_mta domain day hour; do
