@@ -666,6 +666,24 @@ static void candidates(dx_matcher *m, const char *s, size_t sn, unsigned char *c
 	}
 }
 
+/* The first pattern rule (weak ones, or the others) that holds for f and
+ * matches s[0..sn), among the candidates cand: 1 with v set, else 0. */
+static int match_text(dx_matcher *m, const dx_facts *f, const char *s, size_t sn, const unsigned char *cand,
+		      int weak, const char *name, dx_verdict *v)
+{
+	const dx_rules *r = m->rules;
+	for (size_t i = 0; i < r->n; i++) {
+		const dx_rule *rule = &r->v[i];
+		if (!cand[i] || !rule->re || rule->weak != weak || !conditions_hold(rule, f))
+			continue;
+		if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
+			verdict_from(v, rule, name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 {
 	const dx_rules *r = m->rules;
@@ -704,17 +722,8 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 				candidates(m, s, lens[t], m->cand[t]);
 				screened[t] = 1;
 			}
-			size_t sn = lens[t];
-			const unsigned char *cand = m->cand[t];
-			for (size_t i = 0; i < r->n; i++) {
-				const dx_rule *rule = &r->v[i];
-				if (!cand[i] || !rule->re || rule->weak != weak || !conditions_hold(rule, f))
-					continue;
-				if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
-					verdict_from(v, rule, names[t]);
-					return;
-				}
-			}
+			if (match_text(m, f, s, lens[t], m->cand[t], weak, names[t], v))
+				return;
 		}
 	}
 	for (size_t i = 0; i < r->n; i++) {
@@ -736,15 +745,8 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 		size_t en = strlen(f->evidence);
 		candidates(m, f->evidence, en, m->cand[0]);
 		for (int weak = 0; weak < 2; weak++)
-			for (size_t i = 0; i < r->n; i++) {
-				const dx_rule *rule = &r->v[i];
-				if (!m->cand[0][i] || !rule->re || rule->weak != weak || !conditions_hold(rule, &ef))
-					continue;
-				if (pcre2_match(rule->re, (PCRE2_SPTR)f->evidence, en, 0, 0, m->md, NULL) >= 0) {
-					verdict_from(v, rule, "returned message");
-					return;
-				}
-			}
+			if (match_text(m, &ef, f->evidence, en, m->cand[0], weak, "returned message", v))
+				return;
 	}
 	v->reason = coded ? "onhold" : "undefined";
 	v->rule_file = NULL;

@@ -384,14 +384,6 @@ static dx_text returned_text(const dx_view *v)
  * without a cause would otherwise search it thousands of times. */
 #define RETURNED_RCPTS 32u
 
-/* An SMTP reply in the returned message t that is about recipient: a
- * line "550 5.1.1 <rcpt>... Unknown" (after "<<<" or indentation) or a
- * line "<rcpt>: host ... said: 550 ..." naming it, or the reply line right
- * after a ">>> RCPT To:<rcpt>" line. A copy
- * of the reply, or NULL when there is none; *command gets the SMTP stage
- * the transcript's last command before it names (or NULL). This is the
- * evidence of a gateway that returns, undelivered, a bounce about the
- * same recipient. */
 /* The reply at `reply` on the line ending at e, with the indented lines
  * it is folded onto (Postfix's "said:" text, at most three), as one line
  * in the arena; *command gets the stage named from `from` to its end. */
@@ -434,6 +426,17 @@ static int sent_line(const char *p, size_t pos, size_t e)
 	return e - pos >= 3 && memcmp(p + pos, ">>>", 3) == 0;
 }
 
+/* Lines above a reply searched for the transcript's command it answers
+ * (">>> DATA", then "<<< 354 ...", the message, "<<< 550 ..."). */
+#define COMMAND_LINES 8
+
+/* An SMTP reply in the returned message t that is about recipient: a
+ * line "550 5.1.1 <rcpt>... Unknown" (after "<<<" or indentation) or a
+ * line "<rcpt>: host ... said: 550 ..." naming it, or the reply line right
+ * after a ">>> RCPT To:<rcpt>" line. A copy of the reply, or NULL when
+ * there is none; *command gets the SMTP stage that the transcript's last
+ * command before it names (or NULL). This is the evidence of a gateway
+ * that returns, undelivered, a bounce about the same recipient. */
 static const char *returned_reply(dx_arena *a, const dx_lexicon *lx, dx_text t, const char *rcpt,
 				  const char **command)
 {
@@ -460,7 +463,8 @@ static const char *returned_reply(dx_arena *a, const dx_lexicon *lx, dx_text t, 
 		if (reply) {
 			/* The stage: from the transcript's last command before it. */
 			size_t from = (size_t)(reply - t.p);
-			for (size_t b = pos; b > 0;) {
+			int up = 0;
+			for (size_t b = pos; b > 0 && up < COMMAND_LINES; up++) {
 				size_t bs = b - 1;
 				while (bs > 0 && t.p[bs - 1] != '\n')
 					bs--;
