@@ -1361,13 +1361,6 @@ dx_status dx_store_close(dx_store *s, dx_error *err)
 	dx_status st = dx_store_commit(s, err);
 	if (st != DX_OK)
 		exec(s, "ROLLBACK");
-	/* A writer leaves the index in rollback-journal mode: the WAL is
-	 * copied into the file and removed, and readers then need no -wal and
-	 * -shm files beside it (nor a directory they may write to). The next
-	 * writer turns WAL on again. Fails, harmlessly, while another
-	 * connection has the index open: the last one to close checkpoints. */
-	else if (s->ins_record)
-		exec(s, "PRAGMA journal_mode = DELETE");
 	store_free(s);
 	return st;
 }
