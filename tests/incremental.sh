@@ -147,5 +147,25 @@ cmp -s c.txt ref.txt && ok "after both, the records of one run" || not_ok "after
 "$DSNIDX" check --db c.db > /dev/null
 check "after both, dsnidx check passes" "$?" 0
 
+# ---- a reader holding the index does not hold up a run -------------------------------------
+# A long export or a dashboard's query may be reading when cron starts a
+# run: the run starts at once (WAL mode) instead of waiting for it. The
+# export holds its read transaction while its reader is slow to take the
+# output (more than a pipe holds).
+rm -f r.db r.db-wal r.db-shm r.db.lock reader.done
+"$DSNIDX" index --quiet --db r.db big.mbox
+n=$("$DSNIDX" export --db r.db --format jsonl | wc -c)
+("$DSNIDX" export --db r.db --format jsonl | { sleep 5; cat > /dev/null; }; touch reader.done) &
+rpid=$!
+sleep 1
+"$DSNIDX" index --quiet --db r.db "$top/corpus/mail/exim-quota.eml"
+st=$?
+if [ "$n" -gt 200000 ] && [ "$st" -eq 0 ] && [ ! -e reader.done ]; then
+	ok "a run starts and ends while an export reads"
+else
+	not_ok "a run starts and ends while an export reads" "export $n bytes, exit $st, export done first: $([ -e reader.done ] && echo yes || echo no)"
+fi
+wait $rpid
+
 echo "incremental: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
