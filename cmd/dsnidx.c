@@ -113,9 +113,12 @@ static const char help_parse[] =
 static const char help_explain[] =
 	"Usage: dsnidx explain [OPTION]... PATH...\n"
 	"Decode the bounces in PATHs and show, for each recipient, which decoder read\n"
-	"the bounce, which rule gave the reason and on which text it matched, where\n"
-	"the status came from, and the SMTP stage of the failure. This is how to\n"
-	"debug a surprising count, or check a rule file given with --rules.\n"
+	"the bounce, which rule gave the reason and on which text it matched (the\n"
+	"server's words, the report's summary, the status, or, when the report gives\n"
+	"no cause and no code, a reply about the recipient in the returned message,\n"
+	"shown as evidence), where the status came from, and the SMTP stage of the\n"
+	"failure. This is how to debug a surprising count, or check a rule file\n"
+	"given with --rules.\n"
 	"\n"
 	DECODE_OPTIONS
 	"  -h, --help               show this help\n";

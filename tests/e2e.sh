@@ -283,9 +283,18 @@ sed 's/^Reason: Unable to deliver message to <ravi@example.net>\.$/Reason: Unabl
 if grep -q "^  reason  *undefined " "$tmp/explain"; then ok "a reply about another recipient in the returned message decides nothing"; else not_ok "a reply about another recipient in the returned message decides nothing" "$(cat "$tmp/explain")"; fi
 
 # ---- help --------------------------------------------------------------------------------------
-for cmd in parse index report export explain; do
+# Every command the program lists has its help, and its entry in the
+# man page's synopsis and COMMANDS section.
+cmds=$("$DSNIDX" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && $1 != "Commands:" && $1 != "help" {print $1}')
+[ -n "$cmds" ] && ok "--help lists the commands" || not_ok "--help lists the commands"
+for cmd in $cmds; do
 	"$DSNIDX" "$cmd" --help > "$tmp/help" 2>&1
 	if [ $? -eq 0 ] && grep -q "Usage: dsnidx $cmd" "$tmp/help"; then ok "$cmd --help"; else not_ok "$cmd --help" "$(cat "$tmp/help")"; fi
+	if grep -q "^\.B dsnidx $cmd\$" "$top/docs/dsnidx.1" && grep -q "^\.B $cmd\$" "$top/docs/dsnidx.1"; then
+		ok "the man page documents $cmd"
+	else
+		not_ok "the man page documents $cmd" "no '.B dsnidx $cmd' in SYNOPSIS or no '.B $cmd' in COMMANDS"
+	fi
 done
 "$DSNIDX" --help > "$tmp/help" && grep -q "Exit status" "$tmp/help" && ok "--help documents exit status" || not_ok "--help documents exit status"
 "$DSNIDX" --version | grep -q '^dsnidx [0-9]' && ok "--version" || not_ok "--version"
