@@ -367,6 +367,13 @@ static void test_builtin(void **state)
 		{"4.0.0", "452 Postfach ist voll", "mailboxfull"},
 		{"5.0.0", "550 Пользователь не найден", "userunknown"},
 		{"5.0.0", "550 ユーザが見つかりません", "userunknown"},
+		{"5.0.0", "550 Empfänger unbekannt", "userunknown"},
+		{"5.0.0", "550 Mailbox voll", "mailboxfull"},
+		{"5.0.0", "550 Adresse inconnue", "userunknown"},
+		{"5.0.0", "550 Destinatario desconocido", "userunknown"},
+		{"5.0.0", "550 El usuario no existe", "userunknown"},
+		{"5.0.0", "550 Indirizzo inesistente", "userunknown"},
+		{"5.0.0", "550 邮箱不存在", "userunknown"},
 		{"5.0.0", "550 受信拒否されました", "filtered"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
