@@ -29,11 +29,11 @@ int dx_to_utf8(dx_charset_ctx *c, dx_arena *a, const char *charset, const char *
 size_t dx_utf8_encode(char *out, uint32_t cp);
 /* Length of the valid UTF-8 prefix of p[0..n). */
 size_t dx_utf8_valid_prefix(const char *p, size_t n);
-/* Copies p[0..n) replacing invalid UTF-8 and control characters other than
- * tab and newline with U+FFFD; NUL-terminated. */
 /* 1 when p[0..n) is plain ASCII (printable, tab, newline): text that
  * dx_utf8_clean() would copy unchanged. */
 int dx_utf8_is_plain(const char *p, size_t n);
+/* Copies p[0..n) replacing invalid UTF-8 and control characters other than
+ * tab and newline with U+FFFD; NUL-terminated. */
 char *dx_utf8_clean(dx_arena *a, const char *p, size_t n);
 
 #endif

@@ -42,11 +42,27 @@ static uint64_t load64(const unsigned char *p)
 	return v;
 }
 
+/* One 16-byte step of both lanes. */
+static inline void step(uint64_t *h1, uint64_t *h2, const unsigned char *p)
+{
+	*h1 = rotl(*h1 ^ mix(load64(p) + K1), 23) * K3 + *h2;
+	*h2 = rotl(*h2 ^ mix(load64(p + 8) + K2), 29) * K4 + *h1;
+}
+
+/* The length folded in, both lanes mixed again. */
+static inline dx_hash finish(uint64_t h1, uint64_t h2, uint64_t total)
+{
+	h1 ^= total;
+	h2 ^= total * K3;
+	uint64_t a = mix(h1 + h2);
+	uint64_t b = mix(h2 + a);
+	dx_hash out = {a, b};
+	return out;
+}
+
 static void block(dx_hasher *h, const unsigned char *p)
 {
-	uint64_t a = load64(p), b = load64(p + 8);
-	h->h1 = rotl(h->h1 ^ mix(a + K1), 23) * K3 + h->h2;
-	h->h2 = rotl(h->h2 ^ mix(b + K2), 29) * K4 + h->h1;
+	step(&h->h1, &h->h2, p);
 }
 
 void dx_hasher_init(dx_hasher *h, uint64_t seed)
@@ -86,12 +102,7 @@ dx_hash dx_hasher_end(dx_hasher *h)
 		memset(h->tail + h->ntail, 0, 16 - h->ntail);
 		block(h, h->tail);
 	}
-	h->h1 ^= h->total;
-	h->h2 ^= h->total * K3;
-	uint64_t a = mix(h->h1 + h->h2);
-	uint64_t b = mix(h->h2 + a);
-	dx_hash out = {a, b};
-	return out;
+	return finish(h->h1, h->h2, h->total);
 }
 
 /* One shot: the same steps as the hasher, with the state in registers
@@ -102,22 +113,14 @@ dx_hash dx_hash128(const void *data, size_t n, uint64_t seed)
 	const unsigned char *p = data;
 	uint64_t h1 = mix(seed ^ K1), h2 = mix(seed ^ K2);
 	uint64_t total = n;
-	for (; n >= 16; p += 16, n -= 16) {
-		h1 = rotl(h1 ^ mix(load64(p) + K1), 23) * K3 + h2;
-		h2 = rotl(h2 ^ mix(load64(p + 8) + K2), 29) * K4 + h1;
-	}
+	for (; n >= 16; p += 16, n -= 16)
+		step(&h1, &h2, p);
 	if (n) {
 		unsigned char t[16] = {0};
 		memcpy(t, p, n);
-		h1 = rotl(h1 ^ mix(load64(t) + K1), 23) * K3 + h2;
-		h2 = rotl(h2 ^ mix(load64(t + 8) + K2), 29) * K4 + h1;
+		step(&h1, &h2, t);
 	}
-	h1 ^= total;
-	h2 ^= total * K3;
-	uint64_t a = mix(h1 + h2);
-	uint64_t b = mix(h2 + a);
-	dx_hash out = {a, b};
-	return out;
+	return finish(h1, h2, total);
 }
 
 /* Eight bytes at a time, each word multiplied into the state and folded;
