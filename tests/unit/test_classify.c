@@ -369,6 +369,13 @@ static void test_builtin(void **state)
 		{"4.4.0", "451 4.4.0 DNS resolving error", "networkerror"},
 		{"4.7.0", "454 4.7.0 TLS not available due to local problem", "failedstarttls"},
 		{"5.0.0", "550 Your message has been rejected as it was identified as phishing", "spamdetected"},
+		{"5.7.520", "550 5.7.520 Access denied, Your organization does not allow external forwarding.", "policyviolation"},
+		{"5.2.252", "554 5.2.252 SendAsDeniedException.Mapi.SendAsDenied; The user account does not have permission "
+			    "to send as this sender.", "rejected"},
+		{"4.0.0", "451 Internal resource temporarily unavailable", "systemerror"},
+		{"4.7.500", "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (S77714)", "systemerror"},
+		{"4.7.0", "421 4.7.0 Server busy, too many connections", "toomanyconn"},
+		{"5.7.1", "550 5.7.1 Message rejected due to DMARC.", "authfailure"},
 		/* Local servers' own languages. */
 		{"5.0.0", "550 Benutzer unbekannt", "userunknown"},
 		{"5.0.0", "550 Utilisateur inconnu", "userunknown"},
