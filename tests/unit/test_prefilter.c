@@ -374,6 +374,66 @@ static void test_phrase_differential(void **state)
 	}
 }
 
+/* An automaton too large for 16-bit table entries (over 32768 cells):
+ * the 32-bit form finds the same as a naive search. */
+static void test_phrase_large(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "abcdAB 07";
+	uint64_t rng = 7;
+	enum { NP = 1000, LEN = 20 };
+	static char store[NP][LEN + 1];
+	static const char *ph[NP];
+	for (size_t i = 0; i < NP; i++) {
+		size_t len = 6 + rng_next(&rng) % (LEN - 6);
+		for (size_t j = 0; j < len; j++)
+			store[i][j] = dx_lower(alphabet[rng_next(&rng) % (sizeof alphabet - 1)]);
+		store[i][len] = '\0';
+		ph[i] = store[i];
+	}
+	dx_phrases *ps = dx_phrases_new(ph, NULL, NP, DX_PHRASES_EXACT);
+	assert_non_null(ps);
+	/* A text that holds some phrases whole, among random bytes. */
+	static char text[20000];
+	size_t n = 0;
+	while (n + LEN + 8 < sizeof text) {
+		if (rng_next(&rng) % 3 == 0) {
+			const char *q = ph[rng_next(&rng) % NP];
+			for (size_t j = 0; q[j]; j++)
+				text[n++] = (rng_next(&rng) & 1) ? q[j] : (char)(q[j] >= 'a' && q[j] <= 'z' ? q[j] - 32 : q[j]);
+		} else {
+			for (int j = 0; j < 8; j++)
+				text[n++] = alphabet[rng_next(&rng) % (sizeof alphabet - 1)];
+		}
+	}
+	static hits h;
+	h.n = 0;
+	dx_phrases_scan(ps, text, n, collect, &h);
+	size_t want = 0, checked = 0;
+	for (size_t e = 1; e <= n; e++) {
+		for (size_t i = 0; i < NP; i++) {
+			size_t len = strlen(ph[i]);
+			if (len > e || dx_lower(text[e - 1]) != ph[i][len - 1])
+				continue;
+			int eq = 1;
+			for (size_t j = 0; j < len && eq; j++)
+				eq = dx_lower(text[e - len + j]) == ph[i][j];
+			if (!eq)
+				continue;
+			want++;
+			int seen = 0;
+			for (size_t k = 0; k < h.n && !seen; k++)
+				seen = h.end[k] == e && h.id[k] == i;
+			assert_true(seen);
+			checked++;
+		}
+	}
+	assert_true(want > 100 && want < 4096); /* phrases, all of them recorded */
+	assert_int_equal(h.n, want);
+	assert_int_equal(checked, h.n);
+	dx_phrases_free(ps);
+}
+
 /* ---- classify with and without ------------------------------------------------ */
 
 static void test_classify_same(void **state)
@@ -413,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_rxlit_possible),
 		cmocka_unit_test(test_rxlit_sound),
 		cmocka_unit_test(test_phrase_differential),
+		cmocka_unit_test(test_phrase_large),
 		cmocka_unit_test(test_classify_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
