@@ -75,6 +75,7 @@ static const char *const daemon_names[] = {
 	"mailer-daemon", "mailer_daemon", "mail-daemon", "maildaemon", "postmaster", "post_master",
 	"mail delivery subsystem", "mail delivery system", "mail administrator", "mail delivery",
 	"mailerdaemon", "mail.delivery.system", "ndr administrator", "mail system",
+	"mdaemon@", /* MDaemon sends its notices as MDaemon@host */
 };
 
 static int any_phrase(const char *s, size_t n, const char *const *list, size_t count)

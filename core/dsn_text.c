@@ -294,21 +294,30 @@ static int header_like(const tline *l)
 }
 
 /* Where the returned original's header block starts when no marker says:
- * three header lines in a row, one of them Received or Return-Path. */
+ * header lines in a row, three at least, one of them a field that only a
+ * message has (Received, Return-Path, Message-ID, MIME-Version); a copy
+ * may leave out its trace fields and begin with From, To, Cc, Subject and
+ * Date, so the block is read up to its end (a blank line), 16 lines at
+ * most. */
 static int header_block_at(const char *t, size_t tn, size_t pos)
 {
 	tline l;
 	int lines = 0, strong = 0;
-	while (lines < 3 && next_line(t, tn, &pos, &l)) {
+	while (lines < 16 && next_line(t, tn, &pos, &l)) {
 		if (l.raw_n && dx_is_space(l.raw[0]) && lines)
 			continue; /* folded */
+		if (!l.raw_n)
+			break; /* the block's end */
 		if (!header_like(&l))
 			return 0;
-		if (dx_startswith_ci(l.raw, l.raw_n, "received:") || dx_startswith_ci(l.raw, l.raw_n, "return-path:"))
+		if (dx_startswith_ci(l.raw, l.raw_n, "received:") || dx_startswith_ci(l.raw, l.raw_n, "return-path:") ||
+		    dx_startswith_ci(l.raw, l.raw_n, "message-id:") || dx_startswith_ci(l.raw, l.raw_n, "mime-version:"))
 			strong = 1;
 		lines++;
+		if (lines >= 3 && strong)
+			return 1;
 	}
-	return lines == 3 && strong;
+	return 0;
 }
 
 /* The report part of the text: from the start to the line that begins the
@@ -766,7 +775,25 @@ static int other_host_line(const tline *l)
 
 static int separator(const tline *l)
 {
-	return l->n >= 3 && strspn(l->p, "-=*_ ") == l->n;
+	if (l->n >= 3 && strspn(l->p, "-=*_ ") == l->n)
+		return 1;
+	/* A titled one: "--- End Transcript ---", "===== Original =====". */
+	size_t lead = strspn(l->p, "-=*_");
+	size_t trail = 0;
+	while (trail < l->n && strchr("-=*_", l->p[l->n - 1 - trail]))
+		trail++;
+	return lead >= 3 && trail >= 3 && lead + trail < l->n && l->n <= 80;
+}
+
+/* A command sent in a session transcript that marks it with arrows, as
+ * MDaemon's does ("Tue 2026-11-10 16:42:06.912: --> QUIT"): "--> " at the
+ * start of the line or after its time stamp. */
+static int arrow_command(const tline *l)
+{
+	const char *a = dx_memmem(l->p, l->n < 48 ? l->n : 48, "--> ", 4);
+	if (!a)
+		return 0;
+	return a == l->p || (a - l->p >= 2 && a[-2] == ':' && a[-1] == ' ');
 }
 
 /* Drops the report's own addresses, unless they are all there is (a
@@ -896,6 +923,10 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 		if (l.n == 0 || separator(&l)) {
 			if (s->f[cur].end > s->f[cur].start)
 				cur = -1; /* the recipient's text ends at a blank line */
+			continue;
+		}
+		if (s->f[cur].end > s->f[cur].start && arrow_command(&l)) {
+			cur = -1; /* the next command: the reply is over */
 			continue;
 		}
 		if (++cur_lines > MAX_BLOCK_LINES) {

@@ -376,6 +376,9 @@ static void test_builtin(void **state)
 		{"4.7.500", "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (S77714)", "systemerror"},
 		{"4.7.0", "421 4.7.0 Server busy, too many connections", "toomanyconn"},
 		{"5.7.1", "550 5.7.1 Message rejected due to DMARC.", "authfailure"},
+		{"5.0.0", "Unable to deliver message to the following recipients, due to being unable to connect "
+		     "successfully to the destination mail server.", "networkerror"},
+		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
 		/* Local servers' own languages. */
 		{"5.0.0", "550 Benutzer unbekannt", "userunknown"},
 		{"5.0.0", "550 Utilisateur inconnu", "userunknown"},
