@@ -14,6 +14,7 @@
  *
  * Errors are returned with SQLite's message and the database path.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,10 @@ enum {
 
 /* WAL bytes between automatic checkpoints (see dx_store_open). */
 #define WAL_CHECKPOINT_BYTES ((int64_t)64 << 20)
+
+/* WAL bytes written between two checkpoints of the background
+ * checkpointer (see checkpointer_main). */
+#define BACKGROUND_CHECKPOINT_BYTES ((int64_t)4 << 20)
 
 /* The hour of records without a time: far before any real date, so that
  * no real hour (1969 included) can collide with it. */
@@ -381,6 +386,19 @@ struct dx_store {
 	 * the mark that says those lines are done. */
 	int facts_since_mark;
 	dx_buf key;
+	/* The background checkpointer of a writing store: its own
+	 * connection, woken by the WAL hook. */
+	struct {
+		int running;
+		pthread_t thread;
+		pthread_mutex_t mu;
+		pthread_cond_t cv;
+		int wanted, stop;
+		sqlite3 *db;
+		int every;             /* WAL pages between checkpoints */
+		int cap;               /* WAL pages at which the writer checkpoints */
+		int last;              /* WAL size at the last request */
+	} ckpt;
 };
 
 static dx_status db_fail(dx_store *s, dx_error *err, const char *what)
@@ -431,8 +449,117 @@ static int table_count(dx_store *s)
 	return n;
 }
 
+/* ---- the background checkpointer ------------------------------------------ */
+
+/* A writing run's checkpoints, on a thread of their own. A checkpoint
+ * copies the WAL's pages into the database and syncs both files; done by
+ * the writer (SQLite's automatic checkpoint), it stops the writer, and the
+ * one at the end of a run, when the WAL is largest, is all wait. Here a
+ * second connection copies what the writer has committed while the
+ * writer goes on (a PASSIVE checkpoint takes no lock the writer needs),
+ * so that the checkpoint at close has little left to copy and sync. Any
+ * failure of it is harmless: the writer's close checkpoints everything. */
+static void *checkpointer_main(void *arg)
+{
+	dx_store *s = arg;
+	pthread_mutex_lock(&s->ckpt.mu);
+	for (;;) {
+		while (!s->ckpt.wanted && !s->ckpt.stop)
+			pthread_cond_wait(&s->ckpt.cv, &s->ckpt.mu);
+		if (s->ckpt.stop)
+			break;
+		s->ckpt.wanted = 0;
+		pthread_mutex_unlock(&s->ckpt.mu);
+		sqlite3_wal_checkpoint_v2(s->ckpt.db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&s->ckpt.mu);
+	}
+	pthread_mutex_unlock(&s->ckpt.mu);
+	return NULL;
+}
+
+/* SQLite's WAL hook on the writer, after each commit: pages is the WAL's
+ * size; a checkpoint is asked for each s->ckpt.every pages written. The
+ * WAL starts over only when a write begins with all of it copied, which
+ * the writer, quick to begin again, seldom lets the checkpointer reach:
+ * so at s->ckpt.cap pages the writer checkpoints itself, as SQLite's
+ * automatic checkpoint would, with little left to copy. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	dx_store *s = arg;
+	if (pages >= s->ckpt.cap) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		s->ckpt.last = 0;
+		return SQLITE_OK;
+	}
+	if (pages < s->ckpt.last)
+		s->ckpt.last = 0; /* the WAL started over */
+	if (pages - s->ckpt.last >= s->ckpt.every) {
+		s->ckpt.last = pages;
+		pthread_mutex_lock(&s->ckpt.mu);
+		s->ckpt.wanted = 1;
+		pthread_cond_signal(&s->ckpt.cv);
+		pthread_mutex_unlock(&s->ckpt.mu);
+	}
+	return SQLITE_OK;
+}
+
+/* Starts the checkpointer of a writing store; without it (no memory, no
+ * thread), SQLite's own checkpoints stay as set. */
+static void checkpointer_start(dx_store *s, int64_t page)
+{
+	if (sqlite3_open_v2(s->path, &s->ckpt.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(s->ckpt.db);
+		s->ckpt.db = NULL;
+		return;
+	}
+	/* (A connection learns that the file is in WAL mode, and can
+	 * checkpoint it, when it first reads it.) */
+	if (sqlite3_exec(s->ckpt.db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_db;
+	if (pthread_mutex_init(&s->ckpt.mu, NULL) != 0)
+		goto fail_db;
+	if (pthread_cond_init(&s->ckpt.cv, NULL) != 0)
+		goto fail_mu;
+	s->ckpt.every = (int)(BACKGROUND_CHECKPOINT_BYTES / (page > 0 ? page : 4096));
+	s->ckpt.cap = (int)(WAL_CHECKPOINT_BYTES / (page > 0 ? page : 4096));
+	if (pthread_create(&s->ckpt.thread, NULL, checkpointer_main, s) != 0)
+		goto fail_cv;
+	s->ckpt.running = 1;
+	sqlite3_wal_hook(s->db, on_wal_commit, s); /* (replaces the automatic checkpoint) */
+	return;
+fail_cv:
+	pthread_cond_destroy(&s->ckpt.cv);
+fail_mu:
+	pthread_mutex_destroy(&s->ckpt.mu);
+fail_db:
+	sqlite3_close(s->ckpt.db);
+	s->ckpt.db = NULL;
+}
+
+/* Waits for a checkpoint under way and ends the thread; its connection
+ * closes before the writer's, whose close then checkpoints the rest and
+ * removes the WAL. */
+static void checkpointer_stop(dx_store *s)
+{
+	if (!s->ckpt.running)
+		return;
+	pthread_mutex_lock(&s->ckpt.mu);
+	s->ckpt.stop = 1;
+	pthread_cond_signal(&s->ckpt.cv);
+	pthread_mutex_unlock(&s->ckpt.mu);
+	pthread_join(s->ckpt.thread, NULL);
+	pthread_cond_destroy(&s->ckpt.cv);
+	pthread_mutex_destroy(&s->ckpt.mu);
+	sqlite3_close(s->ckpt.db);
+	s->ckpt.db = NULL;
+	s->ckpt.running = 0;
+}
+
+static void checkpointer_stop(dx_store *s);
+
 static void store_free(dx_store *s)
 {
+	checkpointer_stop(s);
 	sqlite3_finalize(s->ins_record);
 	sqlite3_finalize(s->ins_source);
 	sqlite3_finalize(s->get_source);
@@ -562,6 +689,7 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 			store_free(s);
 			return st;
 		}
+		checkpointer_start(s, page);
 		/* Added within schema 3: readers never look at it, so an index
 		 * made before it gains it at its next index run. */
 		if (exec(s, envelope_sql) < 0) {
