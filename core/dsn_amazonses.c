@@ -345,7 +345,14 @@ int dx_decode_amazonses(dx_view *v, dx_bounce *b)
 	int got = notification_text(v, &t);
 	if (got <= 0)
 		return got;
-	/* Cheap test before parsing anything. */
+	/* Cheap tests before parsing anything: a notification is a JSON
+	 * object (its first byte decides for most mail, whose text is not
+	 * searched at all), which names its type. */
+	size_t lead = 0;
+	while (lead < t.n && dx_is_space(t.p[lead]))
+		lead++;
+	if (lead == t.n || t.p[lead] != '{')
+		return 0;
 	if (!dx_memcasemem(t.p, t.n, "notificationtype") && !dx_memcasemem(t.p, t.n, "eventtype"))
 		return 0;
 	const dx_json *j;
