@@ -7,7 +7,7 @@
 # scratch, default build/bench), BOUNCE_SIZE (100M), MIXED_SIZE (300M),
 # SISIMAI_MESSAGES (messages given to Sisimai, 4000), MAILLOG_LINES
 # (lines of the generated Postfix log, 3000000), RUNS (timed runs of
-# each command, the fastest kept, 3), BENCH_README (the file to update;
+# each command, the fastest kept, 5), BENCH_README (the file to update;
 # empty: none).
 #
 # Every figure is measured here, on this machine, in this run: wall time
@@ -20,7 +20,7 @@ BENCH_DIR=${BENCH_DIR:-$top/build/bench}
 BOUNCE_SIZE=${BOUNCE_SIZE:-100M}
 MIXED_SIZE=${MIXED_SIZE:-300M}
 SISIMAI_MESSAGES=${SISIMAI_MESSAGES:-4000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 BENCH_README=${BENCH_README-$top/bench/README.md}
 
 # ---- what the bench needs ---------------------------------------------------
