@@ -64,6 +64,8 @@ typedef struct dx_rule {
 	char *command;           /* NULL or an SMTP stage */
 	int weak;                /* tried after every other pattern rule */
 	char *decoder;           /* NULL or a name */
+	char *rhost;             /* NULL or a host name, lower case: the
+				  * remote host is it or ends in "." and it */
 	const char *file;
 	unsigned line;
 	char *text;              /* the rule as written */
@@ -235,6 +237,7 @@ static void rule_clear(dx_rule *rule)
 	free(rule->action);
 	free(rule->command);
 	free(rule->decoder);
+	free(rule->rhost);
 	free(rule->text);
 	memset(rule, 0, sizeof *rule);
 }
@@ -408,12 +411,24 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 			rule->command = dup_n(val, vl);
 		} else if (kl == 7 && memcmp(p + ks, "decoder", 7) == 0) {
 			rule->decoder = dup_n(val, vl);
+		} else if (kl == 5 && memcmp(p + ks, "rhost", 5) == 0) {
+			dx_ascii_lower(val);
+			int ok = val[0] != '.' && val[vl - 1] != '.';
+			for (size_t j = 0; ok && j < vl; j++)
+				ok = (val[j] >= 'a' && val[j] <= 'z') || (val[j] >= '0' && val[j] <= '9') || val[j] == '-' ||
+				     val[j] == '.';
+			if (!ok) {
+				rule_clear(rule);
+				return fail(err, DX_ERR_RULES, file, lineno,
+					    "bad host name '%s' (letters, digits, '-' and inner dots, like example.net)", val);
+			}
+			rule->rhost = dup_n(val, vl);
 		} else {
 			char word[64];
 			snprintf(word, sizeof word, "%.*s", (int)(kl < 60 ? kl : 60), p + ks);
 			rule_clear(rule);
-			return fail(err, DX_ERR_RULES, file, lineno, "unknown condition '%s' (status, code, action, command, decoder)",
-				    word);
+			return fail(err, DX_ERR_RULES, file, lineno,
+				    "unknown condition '%s' (status, code, action, command, decoder, rhost)", word);
 		}
 	}
 	if (!conditions) {
@@ -580,6 +595,20 @@ void dx_matcher_free(dx_matcher *m)
 	free(m);
 }
 
+/* Whether host (as a report names it: any case, perhaps a final dot) is
+ * name or a host under it. */
+static int host_within(const char *host, const char *name)
+{
+	if (!host)
+		return 0;
+	size_t hn = strlen(host), nn = strlen(name);
+	if (hn && host[hn - 1] == '.')
+		hn--;
+	if (hn < nn || dx_strncasecmp(host + hn - nn, name, nn) != 0)
+		return 0;
+	return hn == nn || host[hn - nn - 1] == '.';
+}
+
 static int conditions_hold(const dx_rule *rule, const dx_facts *f)
 {
 	if (rule->status[0] && !status_matches(rule->status, f->status))
@@ -589,6 +618,8 @@ static int conditions_hold(const dx_rule *rule, const dx_facts *f)
 	if (rule->action && (!f->action || strcmp(rule->action, f->action) != 0))
 		return 0;
 	if (rule->decoder && (!f->decoder || strcmp(rule->decoder, f->decoder) != 0))
+		return 0;
+	if (rule->rhost && !host_within(f->remote_mta, rule->rhost))
 		return 0;
 	if (rule->command) {
 		/* NONE: the report does not say. */

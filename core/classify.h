@@ -61,6 +61,7 @@ typedef struct dx_facts {
 	const char *action;
 	const char *decoder;
 	const char *command;     /* SMTP stage: CONN HELO STARTTLS MAIL RCPT DATA */
+	const char *remote_mta;  /* the host that answered, or NULL */
 	const char *diagnostic;
 	const char *summary;
 	/* Read last, only when neither text, status nor code decides: a

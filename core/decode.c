@@ -526,6 +526,7 @@ int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64
 			.action = action,
 			.decoder = b->decoder,
 			.command = r->command,
+			.remote_mta = r->remote_mta,
 			.diagnostic = r->diagnostic,
 			.summary = r->summary,
 			.evidence = r->evidence,

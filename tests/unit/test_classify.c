@@ -249,6 +249,44 @@ static void test_errors(void **state)
 	check_error("userunknown /a/ /b/\n", 1, "one pattern");
 	check_error("userunknown status=\n", 1, "value");
 	check_error("UserUnknown status=5.1.1\n", 1, "UserUnknown");
+	check_error("filtered rhost=.example.net\n", 1, "host name");
+	check_error("filtered rhost=mx_1.example.net\n", 1, "host name");
+}
+
+/* rhost=: the remote host is the name or a host under it, any case. */
+static void test_rhost(void **state)
+{
+	(void)state;
+	dx_rules *r = rules_from("h.rules", "filtered rhost=Example.NET /user unknown/i\n"
+					    "userunknown /user unknown/i\n");
+	static const struct {
+		const char *host, *reason;
+	} hosts[] = {
+		{"example.net", "filtered"},      {"mx1.example.net", "filtered"}, {"MX1.EXAMPLE.NET.", "filtered"},
+		{"myexample.net", "userunknown"}, {"example.net.org", "userunknown"}, {"net", "userunknown"},
+		{NULL, "userunknown"},
+	};
+	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		dx_facts f = {.remote_mta = hosts[i].host, .diagnostic = "550 User unknown"};
+		dx_verdict v = classify(r, &f);
+		if (strcmp(v.reason, hosts[i].reason) != 0)
+			fail_msg("remote %s: %s, not %s", hosts[i].host ? hosts[i].host : "(none)", v.reason, hosts[i].reason);
+	}
+	dx_rules_free(r);
+
+	/* Built in: au's "550 : User unknown" (no address: after DATA) is its
+	 * filter, even where the report's summary says the address could not
+	 * be found; the same words from another host are not. */
+	r = dx_rules_new();
+	dx_error err = {0};
+	assert_int_equal(dx_rules_add_builtin(r, &err), DX_OK);
+	dx_facts f = {.status = "5.0.0", .reply_code = 550, .remote_mta = "lsean.ezweb.ne.jp",
+		      .diagnostic = "550 : User unknown",
+		      .summary = "Your message wasn't delivered because the address couldn't be found."};
+	assert_string_equal(classify(r, &f).reason, "filtered");
+	f.remote_mta = "mx.example.com";
+	assert_string_equal(classify(r, &f).reason, "userunknown");
+	dx_rules_free(r);
 }
 
 static void test_builtin(void **state)
@@ -503,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_conditions_all_hold),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_rhost),
 		cmocka_unit_test(test_builtin),
 		cmocka_unit_test(test_reason_known),
 		cmocka_unit_test(test_hard_bounce),
