@@ -297,7 +297,38 @@ for cmd in $cmds; do
 	fi
 done
 "$DSNIDX" --help > "$tmp/help" && grep -q "Exit status" "$tmp/help" && ok "--help documents exit status" || not_ok "--help documents exit status"
-"$DSNIDX" --version | grep -q '^dsnidx [0-9]' && ok "--version" || not_ok "--version"
+
+# ---- the README's examples -----------------------------------------------------------------------
+# Every "$ dsnidx ..." in the README's code blocks prints what the README
+# shows after it (run with TZ=UTC, each block with a fresh default index,
+# demo.db kept from block to block; commands name corpus/mail/..., or
+# logs and mail as from corpus/). A time taken ("in 0.01 s") is not compared.
+rx=$tmp/readme
+mkdir -p "$rx"
+ln -s "$top/corpus" "$rx/corpus"
+ln -s "$top/corpus/logs" "$rx/logs"
+ln -s "$top/corpus/mail" "$rx/mail"
+awk -v dir="$tmp" '
+	/^```/ { inblock = !inblock; if (inblock) { block++; n = 0 } next }
+	!inblock { next }
+	/^\$ dsnidx / { n++; f = sprintf("%s/rx-%02d-%02d", dir, block, n); print substr($0, 3) > (f ".cmd"); printf "" > (f ".want"); next }
+	n { print >> (f ".want") }
+' "$top/README.md"
+examples=0
+for c in "$tmp"/rx-*.cmd; do
+	[ -f "$c" ] || continue
+	base=${c%.cmd}
+	case $base in *-01) rm -f "$rx"/dsnidx.db*;; esac
+	cmd=$(cat "$c")
+	# (Blank lines between commands, and times, are not compared.)
+	sed -e 's/\r$//' -e '/^$/d' -e 's/ in [0-9.]* s:/ in T s:/' "$base.want" > "$base.w"
+	script=$(printf '%s' "$cmd" | sed 's|^dsnidx|"$D"|')
+	(cd "$rx" && env -u DSNIDX_DB TZ=UTC D="$DSNIDX" sh -c "$script") > "$base.out" 2>&1 || true
+	sed -e 's/\r$//' -e '/^$/d' -e 's/ in [0-9.]* s:/ in T s:/' "$base.out" > "$base.g"
+	examples=$((examples + 1))
+	if cmp -s "$base.w" "$base.g"; then ok "README: $cmd"; else not_ok "README: $cmd" "$(diff "$base.w" "$base.g" | head -6)"; fi
+done
+[ "$examples" -ge 10 ] && ok "README: $examples examples run" || not_ok "README: examples found" "only $examples"
 
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
