@@ -263,6 +263,21 @@ const char *const *dx_original_marker_list(size_t *n)
 	return original_markers;
 }
 
+/* The bytes of a horizontal rule ("-----", "=====", "*****", "_____"). */
+static int rule_byte(char c)
+{
+	return c == '-' || c == '=' || c == '*' || c == '_';
+}
+
+/* Whether the line is rule bytes and spaces only (or empty). */
+static int rule_line(const tline *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!rule_byte(l->p[i]) && l->p[i] != ' ')
+			return 0;
+	return 1;
+}
+
 /* A header field line of a returned original ("Received: from ..."): a
  * known field name and its colon at the start of the line, or "X-". Asked
  * of every line of a report, so the name is found first and compared by
@@ -361,7 +376,7 @@ static size_t report_end(const dx_lexicon *lx, const char *t, size_t tn, size_t 
 			size_t h = pos;
 			tline m;
 			size_t p2 = h;
-			while (next_line(t, tn, &p2, &m) && (m.n == 0 || strspn(m.p, "-=*_ ") == m.n))
+			while (next_line(t, tn, &p2, &m) && rule_line(&m))
 				h = p2;
 			*orig = h;
 			return start;
@@ -775,12 +790,13 @@ static int other_host_line(const tline *l)
 
 static int separator(const tline *l)
 {
-	if (l->n >= 3 && strspn(l->p, "-=*_ ") == l->n)
+	size_t lead = 0, trail = 0;
+	if (l->n >= 3 && rule_line(l))
 		return 1;
 	/* A titled one: "--- End Transcript ---", "===== Original =====". */
-	size_t lead = strspn(l->p, "-=*_");
-	size_t trail = 0;
-	while (trail < l->n && strchr("-=*_", l->p[l->n - 1 - trail]))
+	while (lead < l->n && rule_byte(l->p[lead]))
+		lead++;
+	while (trail < l->n && rule_byte(l->p[l->n - 1 - trail]))
 		trail++;
 	return lead >= 3 && trail >= 3 && lead + trail < l->n && l->n <= 80;
 }

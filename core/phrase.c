@@ -81,12 +81,11 @@ static int by_classes(const void *x, const void *y)
  * distinct prefix (as classes), counted over the phrases in order, so
  * that the table is made at its size. (Made for the sum of the phrases'
  * lengths, the rule literals' table was 3.4 times too large, and filling it
- * was 7% of the program's start.) 0 when out of memory. */
-static size_t trie_states(const dx_phrases *ps, const char *const *phrases, const size_t *lens, size_t n)
+ * was 7% of the program's start.) total: the phrases' bytes. 0 when out
+ * of memory. */
+static size_t trie_states(const dx_phrases *ps, const char *const *phrases, const size_t *lens, size_t n,
+			  size_t total)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += lens ? lens[i] : strlen(phrases[i]);
 	class_string *v = malloc((n ? n : 1) * sizeof *v);
 	unsigned char *bytes = malloc(total ? total : 1);
 	if (!v || !bytes) {
@@ -142,7 +141,7 @@ dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_
 		return NULL;
 	}
 	ps->nclass = nclass;
-	size_t maxstates = trie_states(ps, phrases, lens, n);
+	size_t maxstates = trie_states(ps, phrases, lens, n, total);
 	if (!maxstates) {
 		dx_phrases_free(ps);
 		return NULL;
