@@ -107,18 +107,14 @@ void dx_rules_no_jit(dx_rules *r)
 	r->no_jit = 1;
 }
 
+static void rule_clear(dx_rule *rule);
+
 void dx_rules_free(dx_rules *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++) {
-		pcre2_code_free(r->v[i].re);
-		dx_rxlit_clear(&r->v[i].lits);
-		free(r->v[i].action);
-		free(r->v[i].command);
-		free(r->v[i].decoder);
-		free(r->v[i].text);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		rule_clear(&r->v[i]);
 	for (size_t i = 0; i < r->nfiles; i++)
 		free(r->files[i]);
 	free(r->files);
