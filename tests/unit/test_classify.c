@@ -419,6 +419,7 @@ static void test_builtin(void **state)
 		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
 		{"5.7.0", "554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature", "virusdetected"},
 		{"5.7.1", "550 5.7.1 Sender domain not allowed", "rejected"},
+		{"4.7.5", "454 4.7.5 Cannot establish TLS session", "failedstarttls"},
 		{"5.7.1", "550 5.7.1 Delivery not authorized, message refused: Message content contains a blocked attachment",
 		 "policyviolation"},
 		/* Local servers' own languages. */
