@@ -420,6 +420,11 @@ static void test_builtin(void **state)
 		{"5.7.0", "554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature", "virusdetected"},
 		{"5.7.1", "550 5.7.1 Sender domain not allowed", "rejected"},
 		{"4.7.5", "454 4.7.5 Cannot establish TLS session", "failedstarttls"},
+		{"5.0.0", "552 Requested mail action aborted: exceeded mailsize limit", "mesgtoobig"},
+		{"5.0.0", "554 DT:SPM 163 smtp14,EsCowACHbDdx1a5kXTZ3AA--.5871S2 1689146738, please see "
+			  "http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", "spamdetected"},
+		{"5.0.0", "550 Mail content denied", "spamdetected"},
+		{"5.0.0", "550 该邮件被判定为垃圾邮件", "spamdetected"},
 		{"5.7.1", "550 5.7.1 Delivery not authorized, message refused: Message content contains a blocked attachment",
 		 "policyviolation"},
 		/* Local servers' own languages. */
