@@ -424,6 +424,10 @@ static void test_builtin(void **state)
 		{"5.0.0", "554 DT:SPM 163 smtp14,EsCowACHbDdx1a5kXTZ3AA--.5871S2 1689146738, please see "
 			  "http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", "spamdetected"},
 		{"5.0.0", "550 Mail content denied", "spamdetected"},
+		{"5.7.511", "550 5.7.511 Access denied, banned sender[192.0.2.1]. To request removal from this list please "
+			    "forward this message to delist@messaging.microsoft.com.", "blocked"},
+		{"5.7.1", "550 5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited "
+			  "the mail that you sent.", "policyviolation"},
 		{"5.0.0", "550 该邮件被判定为垃圾邮件", "spamdetected"},
 		{"5.7.1", "550 5.7.1 Delivery not authorized, message refused: Message content contains a blocked attachment",
 		 "policyviolation"},
