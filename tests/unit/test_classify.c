@@ -424,6 +424,12 @@ static void test_builtin(void **state)
 		{"5.0.0", "554 DT:SPM 163 smtp14,EsCowACHbDdx1a5kXTZ3AA--.5871S2 1689146738, please see "
 			  "http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", "spamdetected"},
 		{"5.0.0", "550 Mail content denied", "spamdetected"},
+		{"5.0.0", "550 Requested action not taken: mailbox unavailable / invalid DNS MX or A/AAAA resource record",
+		 "rejected"},
+		{"5.0.0", "554-IP address is black listed.", "blocked"},
+		{"5.7.1", "550 5.7.1 Policy rejection on Target Address", "policyviolation"},
+		{"5.0.0", "552 Mail rejected, OFR_999 [506]", "spamdetected"},
+		{"4.7.0", "451 4.7.0 Temporary server error. Please try again later. PRX4", "systemerror"},
 		{"5.7.511", "550 5.7.511 Access denied, banned sender[192.0.2.1]. To request removal from this list please "
 			    "forward this message to delist@messaging.microsoft.com.", "blocked"},
 		{"5.7.1", "550 5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited "
