@@ -430,6 +430,16 @@ static void test_builtin(void **state)
 		{"5.7.1", "550 5.7.1 Policy rejection on Target Address", "policyviolation"},
 		{"5.0.0", "552 Mail rejected, OFR_999 [506]", "spamdetected"},
 		{"4.7.0", "451 4.7.0 Temporary server error. Please try again later. PRX4", "systemerror"},
+		{"5.7.1", "554 5.7.1 Rejected by SpamAssassin", "spamdetected"},
+		{"5.7.1", "554 5.7.1 Your message was rejected because the DKIM signature is invalid", "authfailure"},
+		{"5.7.1", "550 5.7.1 SPF: 192.0.2.1 is not allowed to send mail from example.com", "authfailure"},
+		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
+		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
+		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
+		{"4.3.5", "451 4.3.5 Server configuration problem", "systemerror"},
+		{"5.0.0", "550 Access denied - Invalid HELO name (See RFC2821 4.1.1.1)", "blocked"},
+		{"5.0.0", "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)", "rejected"},
+		{"4.0.0", "451 qq temporary problem (#4.3.0)", "systemerror"},
 		{"5.7.511", "550 5.7.511 Access denied, banned sender[192.0.2.1]. To request removal from this list please "
 			    "forward this message to delist@messaging.microsoft.com.", "blocked"},
 		{"5.7.1", "550 5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited "
