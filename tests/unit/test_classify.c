@@ -440,6 +440,13 @@ static void test_builtin(void **state)
 		{"5.0.0", "550 Access denied - Invalid HELO name (See RFC2821 4.1.1.1)", "blocked"},
 		{"5.0.0", "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)", "rejected"},
 		{"4.0.0", "451 qq temporary problem (#4.3.0)", "systemerror"},
+		{"5.0.0", "Your message to the list was rejected because you are not a member", "rejected"},
+		{"5.0.0", "550 You are not allowed to post to this mailing list", "rejected"},
+		{"5.2.121", "550 5.2.121 Recipient's per hour message receive limit from specific sender exceeded.", "speeding"},
+		{"5.2.122", "550 5.2.122 The recipient has exceeded their limit for the number of messages they can receive "
+			    "per hour.", "speeding"},
+		{"5.1.90", "550 5.1.90 Your message can't be sent because you've reached your daily limit for message "
+			   "recipients.", "speeding"},
 		{"5.7.511", "550 5.7.511 Access denied, banned sender[192.0.2.1]. To request removal from this list please "
 			    "forward this message to delist@messaging.microsoft.com.", "blocked"},
 		{"5.7.1", "550 5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited "
