@@ -442,6 +442,11 @@ static void test_builtin(void **state)
 		{"4.0.0", "451 qq temporary problem (#4.3.0)", "systemerror"},
 		{"5.0.0", "Your message to the list was rejected because you are not a member", "rejected"},
 		{"5.0.0", "550 You are not allowed to post to this mailing list", "rejected"},
+		{"5.7.1", "554 5.7.1 You are not allowed to connect.", "blocked"},
+		{"4.3.2", "421 4.3.2 The maximum number of concurrent server connections has been exceeded", "toomanyconn"},
+		{"5.0.0", "554 Message not allowed - Headers are not RFC compliant[291]", "notcompliantrfc"},
+		{"5.7.1", "554 5.7.1 Message refused: the sender's domain has no valid MX", "rejected"},
+		{"5.1.8", "553 5.1.8 Sender address domain does not exist", "rejected"},
 		{"5.2.121", "550 5.2.121 Recipient's per hour message receive limit from specific sender exceeded.", "speeding"},
 		{"5.2.122", "550 5.2.122 The recipient has exceeded their limit for the number of messages they can receive "
 			    "per hour.", "speeding"},
