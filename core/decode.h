@@ -39,6 +39,14 @@ struct dx_dctx {
 	char log_host_raw[64];
 	size_t log_host_raw_len;  /* 0: none yet */
 	char log_host[64];
+	/* Relays of successful deliveries likewise, by a hash of how the
+	 * line wrote them: a log names the same few hundred again and again.
+	 * raw_len 0: an empty slot. */
+	struct dx_relay_memo {
+		unsigned char raw_len;
+		char raw[63];
+		char text[64];
+	} relay_memo[2048];
 };
 
 /* Classifies every recipient of b and hands out its record: base holds

@@ -196,18 +196,43 @@ static dx_hash line_id(const dx_message *line)
 	return dx_hash128(line->data, idn, 0);
 }
 
+/* The relay host of a successful delivery as records show it; NULL for
+ * none. Memoised (dx_dctx.relay_memo): the text is the same as made
+ * afresh, and lives until the next call. */
+static const char *sent_relay(dx_dctx *d, dx_arena *a, const dx_logline *l)
+{
+	dx_logspan relay = dx_logline_relay_host(l);
+	if (!relay.n || (relay.n == 4 && memcmp(relay.p, "none", 4) == 0) ||
+	    (relay.n == 5 && memcmp(relay.p, "local", 5) == 0) ||
+	    (relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
+		return NULL;
+	struct dx_relay_memo *m = NULL;
+	if (relay.n < sizeof m->raw) {
+		uint32_t h = 2166136261u;
+		for (size_t i = 0; i < relay.n; i++)
+			h = (h ^ (unsigned char)relay.p[i]) * 16777619u;
+		m = &d->relay_memo[(h ^ h >> 15) % (sizeof d->relay_memo / sizeof d->relay_memo[0])];
+		if (m->raw_len == relay.n && memcmp(m->raw, relay.p, relay.n) == 0)
+			return m->text;
+	}
+	const char *text = dx_clean_text(a, dx_host(a, relay.p, relay.n), 255);
+	size_t tn = strlen(text);
+	if (m && tn < sizeof m->text) {
+		memcpy(m->raw, relay.p, relay.n);
+		m->raw_len = (unsigned char)relay.n;
+		memcpy(m->text, text, tn + 1);
+		return m->text;
+	}
+	return text;
+}
+
 /* Passes a fact for each recipient of a successful delivery; returns how
  * many. */
 static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline *l, int64_t ref_time, uint64_t qkey,
 			   dx_logfact_fn factfn, void *arg)
 {
 	dx_arena *a = &d->arena;
-	dx_logspan relay = dx_logline_relay_host(l);
-	const char *remote = NULL;
-	if (relay.n && !(relay.n == 4 && memcmp(relay.p, "none", 4) == 0) &&
-	    !(relay.n == 5 && memcmp(relay.p, "local", 5) == 0) &&
-	    !(relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
-		remote = dx_clean_text(a, dx_host(a, relay.p, relay.n), 255);
+	const char *remote = sent_relay(d, a, l);
 	const char *host = NULL;
 	if (l->host.n && l->host.n == d->log_host_raw_len && memcmp(l->host.p, d->log_host_raw, l->host.n) == 0) {
 		host = d->log_host;
@@ -261,17 +286,17 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 	const dx_options *o = &d->engine->opts;
 	if (nrecords)
 		*nrecords = 0;
-	dx_logline l;
-	dx_logline_parse(line->data, line->len, &l);
-	if (parsed)
-		*parsed = l;
-	if (l.kind == DX_LOGL_EXPIRED && l.queue_id.n) {
+	/* Parsed where the caller wants it: the struct is large, and this
+	 * runs for every line of a log. */
+	dx_logline own, *lp = parsed ? parsed : &own;
+	dx_logline_parse(line->data, line->len, lp);
+	if (lp->kind == DX_LOGL_EXPIRED && lp->queue_id.n) {
 		if (factfn) {
 			dx_hash id = line_id(line);
 			dx_logfact f = {
 				.kind = DX_LOGFACT_EXPIRED,
-				.timestamp = dx_logline_time(d, &l, ref_time),
-				.key = queue_key(&l),
+				.timestamp = dx_logline_time(d, lp, ref_time),
+				.key = queue_key(lp),
 				.source = line->source,
 				.offset = line->offset,
 				.line_key = {id.lo, id.hi},
@@ -280,15 +305,15 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 		}
 		return DX_NOT_BOUNCE;
 	}
-	if (l.kind != DX_LOGL_DELIVERY)
+	if (lp->kind != DX_LOGL_DELIVERY)
 		return DX_NOT_BOUNCE;
 	dx_arena_reset(a);
-	uint64_t qkey = l.queue_id.n ? queue_key(&l) : 0;
-	int sent = l.outcome == DX_LOGO_SENT;
+	uint64_t qkey = lp->queue_id.n ? queue_key(lp) : 0;
+	int sent = lp->outcome == DX_LOGO_SENT;
 	if (sent && factfn) {
 		/* Deliveries are facts, to be counted; and records only when
 		 * asked for (most lines of a log: the fast way). */
-		unsigned n = sent_facts(d, line, &l, ref_time, qkey, factfn, arg);
+		unsigned n = sent_facts(d, line, lp, ref_time, qkey, factfn, arg);
 		if (!o->include_delivered && !xfn) {
 			if (nrecords)
 				*nrecords = n;
@@ -297,39 +322,39 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 	}
 	dx_bounce b;
 	memset(&b, 0, sizeof b);
-	b.decoder = family_decoder(l.family);
+	b.decoder = family_decoder(lp->family);
 	b.max_rcpts = o->limits.max_recipients;
-	b.arrival = dx_logline_time(d, &l, ref_time);
-	b.reporting_mta = l.host.n ? dx_host(a, l.host.p, l.host.n) : NULL;
+	b.arrival = dx_logline_time(d, lp, ref_time);
+	b.reporting_mta = lp->host.n ? dx_host(a, lp->host.p, lp->host.n) : NULL;
 
-	const char *action = l.outcome == DX_LOGO_SENT ? "delivered"
-			     : l.outcome == DX_LOGO_DEFERRED ? "delayed"
+	const char *action = lp->outcome == DX_LOGO_SENT ? "delivered"
+			     : lp->outcome == DX_LOGO_DEFERRED ? "delayed"
 							     : "failed";
-	dx_logspan words = server_words(&l);
+	dx_logspan words = server_words(lp);
 	char *diagnostic = words.n ? dx_squeeze(a, words.p, words.n) : NULL;
-	const char *text_status = l.text.n ? dx_find_status(a, l.text.p, l.text.n) : NULL;
-	const char *status = is_status(l.dsn) ? span_dup(a, l.dsn) : NULL;
+	const char *text_status = lp->text.n ? dx_find_status(a, lp->text.p, lp->text.n) : NULL;
+	const char *status = is_status(lp->dsn) ? span_dup(a, lp->dsn) : NULL;
 	status = status ? dx_better_status(status, text_status) : text_status;
 	/* A status whose class says otherwise than the outcome is not this
 	 * attempt's (a 2.0.0 in a deferral's text is some earlier answer). */
-	if (status && ((l.outcome == DX_LOGO_SENT) != (status[0] == '2')))
+	if (status && ((lp->outcome == DX_LOGO_SENT) != (status[0] == '2')))
 		status = NULL;
-	if (!status && l.outcome == DX_LOGO_SENT)
+	if (!status && lp->outcome == DX_LOGO_SENT)
 		status = "2.0.0";
 	int reply = words.n ? dx_find_reply_code(words.p, words.n) : 0;
-	if (reply && ((l.outcome == DX_LOGO_SENT) != (reply / 100 == 2)))
+	if (reply && ((lp->outcome == DX_LOGO_SENT) != (reply / 100 == 2)))
 		reply = 0;
-	dx_logspan relay = dx_logline_relay_host(&l);
+	dx_logspan relay = dx_logline_relay_host(lp);
 	const char *remote = NULL;
 	if (relay.n && !(relay.n == 4 && memcmp(relay.p, "none", 4) == 0) &&
 	    !(relay.n == 5 && memcmp(relay.p, "local", 5) == 0) &&
 	    !(relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
 		remote = dx_host(a, relay.p, relay.n);
-	const char *command = l.text.n ? dx_smtp_command(d->engine->lex, l.text.p, l.text.n) : NULL;
+	const char *command = lp->text.n ? dx_smtp_command(d->engine->lex, lp->text.p, lp->text.n) : NULL;
 
 	size_t pos = 0;
 	dx_logspan addr;
-	while (dx_logline_rcpt(&l, &pos, &addr)) {
+	while (dx_logline_rcpt(lp, &pos, &addr)) {
 		char *lower = dx_arena_strndup(a, addr.p, addr.n);
 		if (!lower)
 			return DX_NOT_BOUNCE;
@@ -348,7 +373,7 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 		r->command = command;
 		r->last_attempt = DX_NO_TIME;
 		r->outcome_key = qkey ? outcome_key(qkey, lower) : 0;
-		if (l.outcome == DX_LOGO_SENT)
+		if (lp->outcome == DX_LOGO_SENT)
 			r->reason = "delivered"; /* no rule to try: nothing failed */
 	}
 	if (!b.nrcpts)
@@ -364,7 +389,7 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 	base.subject = "";
 	base.message_id = "";
 	base.decoder = b.decoder;
-	base.queue_id = l.queue_id.n ? dx_clean_text(a, dx_arena_strndup(a, l.queue_id.p, l.queue_id.n), 64) : "";
+	base.queue_id = lp->queue_id.n ? dx_clean_text(a, dx_arena_strndup(a, lp->queue_id.p, lp->queue_id.n), 64) : "";
 	base.queue_key = qkey;
 	unsigned emitted = 0;
 	if (dx_emit_records(d, &b, &base, b.arrival, &id, 1, fn, xfn, arg, &emitted) < 0)

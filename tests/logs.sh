@@ -361,5 +361,27 @@ done
 	not_ok "at least 2 runs were killed mid-way" "only $kills (a whole run takes $run_ms ms)"
 has "the last run went on from where the killed one stopped" bigk.err "1 files resumed"
 
+# ---- many relays: each delivery counted by its relay's name ---------------------------------
+# More relays than the decoder remembers (it keeps the names it made of
+# recent relays), some written in capitals or with a final dot: the index
+# counts each delivery under the name a record of the same line shows.
+awk 'BEGIN {
+	for (i = 0; i < 6000; i++) {
+		r = "mx" (i % 4) ".d" (i % 1000) ".example.net"
+		if (i % 7 == 0) r = toupper(r)
+		if (i % 11 == 0) r = r "."
+		printf "Mar  1 10:%02d:%02d mx1 postfix/smtp[%d]: Q%07d: to=<u%d@d%d.example.net>, relay=%s[192.0.2.%d]:25, delay=1, dsn=2.0.0, status=sent (250 ok)\n", (i / 60) % 60, i % 60, 100 + i % 50, i, i, i % 2500, r, i % 250
+	}
+}' > relays.log
+touch -d "$REF" relays.log
+"$DSNIDX" index --db relays.db --quiet --threads 2 relays.log
+"$DSNIDX" report --db relays.db --by remote_mta --rates --format csv | tr -d '\r' | tail -n +2 |
+	awk -F, '{print $1 "," $2}' | sort > relays-index.txt
+"$DSNIDX" parse --format jsonl --delivered relays.log | sed 's/.*"remote_mta":"\([^"]*\)".*/\1/' |
+	sort | uniq -c | awk '{print $2 "," $1}' | sort > relays-parse.txt
+check "6000 deliveries to 1000 relays in 2326 spellings are counted" "$(awk -F, '{n += $2} END {print n}' relays-index.txt)" 6000
+same "each relay's count in the index is that of the records parse makes of the same lines" relays-parse.txt relays-index.txt
+check "capitals and a final dot make no other relay" "$(wc -l < relays-index.txt | tr -d ' ')" 1000
+
 echo "logs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
