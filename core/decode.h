@@ -34,19 +34,17 @@ struct dx_dctx {
 	 * which come in order: one conversion per hour of log. */
 	int64_t tz_key;          /* year, month, day and hour as one number; -1: none */
 	int64_t tz_hour_utc;     /* that hour's start in UTC seconds */
-	/* The last logging host as the line wrote it, and as records show it:
-	 * a log names the same host on every line. */
-	char log_host_raw[64];
-	size_t log_host_raw_len;  /* 0: none yet */
-	char log_host[64];
-	/* Relays of successful deliveries likewise, by a hash of how the
-	 * line wrote them: a log names the same few hundred again and again.
-	 * raw_len 0: an empty slot. */
-	struct dx_relay_memo {
+	/* Host names of successful deliveries (the logging host, the relay)
+	 * as records show them, with their dx_tally_text_key(), by a hash of
+	 * how the line wrote them: a log names the same few hundred again
+	 * and again (logdecode.c). raw_len 0: an empty slot. */
+	struct dx_host_memo {
+		uint64_t text_key;
 		unsigned char raw_len;
 		char raw[63];
 		char text[64];
-	} relay_memo[2048];
+	} host_memo[2048];
+	uint64_t decoder_key[4];   /* by dx_log_family: its decoder name's text key; 0: not yet made */
 };
 
 /* Classifies every recipient of b and hands out its record: base holds

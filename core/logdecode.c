@@ -196,31 +196,29 @@ static dx_hash line_id(const dx_message *line)
 	return dx_hash128(line->data, idn, 0);
 }
 
-/* The relay host of a successful delivery as records show it; NULL for
- * none. Memoised (dx_dctx.relay_memo): the text is the same as made
- * afresh, and lives until the next call. */
-static const char *sent_relay(dx_dctx *d, dx_arena *a, const dx_logline *l)
+/* The host name raw as records show it (dx_host, cleaned; "" when it has
+ * none), and *text_key its dx_tally_text_key(). Remembered by the raw
+ * name (dx_dctx.host_memo): the text is the same as made afresh, and
+ * lives until the next call. */
+static const char *memo_host(dx_dctx *d, dx_arena *a, dx_logspan raw, uint64_t *text_key)
 {
-	dx_logspan relay = dx_logline_relay_host(l);
-	if (!relay.n || (relay.n == 4 && memcmp(relay.p, "none", 4) == 0) ||
-	    (relay.n == 5 && memcmp(relay.p, "local", 5) == 0) ||
-	    (relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
-		return NULL;
-	struct dx_relay_memo *m = NULL;
-	if (relay.n < sizeof m->raw) {
-		uint32_t h = 2166136261u;
-		for (size_t i = 0; i < relay.n; i++)
-			h = (h ^ (unsigned char)relay.p[i]) * 16777619u;
-		m = &d->relay_memo[(h ^ h >> 15) % (sizeof d->relay_memo / sizeof d->relay_memo[0])];
-		if (m->raw_len == relay.n && memcmp(m->raw, relay.p, relay.n) == 0)
+	struct dx_host_memo *m = NULL;
+	if (raw.n < sizeof m->raw) {
+		uint64_t h = dx_hash64(raw.p, raw.n, 0);
+		m = &d->host_memo[h % (sizeof d->host_memo / sizeof d->host_memo[0])];
+		if (m->raw_len == raw.n && raw.n && memcmp(m->raw, raw.p, raw.n) == 0) {
+			*text_key = m->text_key;
 			return m->text;
+		}
 	}
-	const char *text = dx_clean_text(a, dx_host(a, relay.p, relay.n), 255);
+	const char *text = raw.n ? dx_clean_text(a, dx_host(a, raw.p, raw.n), 255) : "";
+	*text_key = dx_tally_text_key(text);
 	size_t tn = strlen(text);
-	if (m && tn < sizeof m->text) {
-		memcpy(m->raw, relay.p, relay.n);
-		m->raw_len = (unsigned char)relay.n;
+	if (m && raw.n && tn < sizeof m->text) {
+		memcpy(m->raw, raw.p, raw.n);
+		m->raw_len = (unsigned char)raw.n;
 		memcpy(m->text, text, tn + 1);
+		m->text_key = *text_key;
 		return m->text;
 	}
 	return text;
@@ -232,19 +230,18 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 			   dx_logfact_fn factfn, void *arg)
 {
 	dx_arena *a = &d->arena;
-	const char *remote = sent_relay(d, a, l);
-	const char *host = NULL;
-	if (l->host.n && l->host.n == d->log_host_raw_len && memcmp(l->host.p, d->log_host_raw, l->host.n) == 0) {
-		host = d->log_host;
-	} else if (l->host.n) {
-		host = dx_clean_text(a, dx_host(a, l->host.p, l->host.n), 255);
-		size_t hn = strlen(host);
-		if (l->host.n < sizeof d->log_host_raw && hn < sizeof d->log_host) {
-			memcpy(d->log_host_raw, l->host.p, l->host.n);
-			d->log_host_raw_len = l->host.n;
-			memcpy(d->log_host, host, hn + 1);
-		}
-	}
+	/* The texts the delivery is counted by, and their keys (tally.h). */
+	uint64_t keys[4];
+	dx_logspan relay = dx_logline_relay_host(l);
+	if ((relay.n == 4 && memcmp(relay.p, "none", 4) == 0) || (relay.n == 5 && memcmp(relay.p, "local", 5) == 0) ||
+	    (relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
+		relay.n = 0;
+	const char *remote = memo_host(d, a, relay, &keys[2]);
+	const char *host = memo_host(d, a, l->host, &keys[1]);
+	const char *decoder = family_decoder(l->family);
+	if (!d->decoder_key[l->family])
+		d->decoder_key[l->family] = dx_tally_text_key(decoder);
+	keys[0] = d->decoder_key[l->family];
 	/* Every field set one by one: an initialiser would zero the struct
 	 * first with "rep stos", slow at this size, on most lines of a log. */
 	dx_logfact f;
@@ -255,9 +252,9 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 	f.offset = line->offset;
 	f.line_key[0] = f.line_key[1] = 0;
 	f.domain = "";
-	f.reporting_mta = host ? host : "";
-	f.remote_mta = remote ? remote : "";
-	f.decoder = family_decoder(l->family);
+	f.reporting_mta = host;
+	f.remote_mta = remote;
+	f.decoder = decoder;
 	f.count_key[0] = f.count_key[1] = 0;
 	size_t pos = 0;
 	dx_logspan addr;
@@ -271,7 +268,8 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 		f.domain = dx_clean_text(a, dx_addr_domain(lower), 255);
 		if (!f.domain)
 			f.domain = "";
-		dx_tally_key(f.decoder, f.reporting_mta, f.remote_mta, f.domain, f.count_key);
+		keys[3] = dx_tally_text_key(f.domain);
+		dx_tally_key_of(keys, f.count_key);
 		factfn(arg, &f);
 		n++;
 	}

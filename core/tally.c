@@ -110,36 +110,43 @@ static uint32_t intern(dx_tally *t, const char *s)
 	return t->tslots[j].id;
 }
 
+uint64_t dx_tally_text_key(const char *s)
+{
+	if (!s)
+		s = "";
+	return dx_hash64(s, strlen(s), 0x7a11);
+}
+
+/* MurmurHash3's 64-bit finaliser: every input bit moves every output bit. */
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+void dx_tally_key_of(const uint64_t text_keys[4], uint64_t key[2])
+{
+	/* Arithmetic on the values, not their bytes: the same on every
+	 * machine (hash.h). Two chains with different seeds and order. */
+	uint64_t a = 0x51ed270b27ac3a0full, b = 0x2701d4f3a5c1e8b9ull;
+	for (int i = 0; i < 4; i++) {
+		a = mix64(a ^ text_keys[i]) + 0x9E3779B97F4A7C15ull;
+		b = mix64(b ^ text_keys[3 - i] ^ (uint64_t)i << 56) * 0x94D049BB133111EBull;
+	}
+	key[0] = a;
+	key[1] = b;
+}
+
 void dx_tally_key(const char *decoder, const char *reporting_mta, const char *remote_mta, const char *domain,
 		  uint64_t key[2])
 {
-	/* Each text after its length, in one buffer, hashed at once (texts
-	 * here are short: hosts and domains); a longer one goes in pieces. */
-	const char *texts[4] = {decoder, reporting_mta, remote_mta, domain};
-	unsigned char buf[1024];
-	size_t n = 0;
-	dx_hasher h;
-	int pieces = 0;
-	for (int i = 0; i < 4; i++) {
-		const char *s = texts[i] ? texts[i] : "";
-		uint32_t len = (uint32_t)strlen(s);
-		if (!pieces && n + sizeof len + len <= sizeof buf) {
-			memcpy(buf + n, &len, sizeof len);
-			memcpy(buf + n + sizeof len, s, len);
-			n += sizeof len + len;
-			continue;
-		}
-		if (!pieces) {
-			dx_hasher_init(&h, 0x7a11);
-			dx_hasher_add(&h, buf, n);
-			pieces = 1;
-		}
-		dx_hasher_add(&h, &len, sizeof len);
-		dx_hasher_add(&h, s, len);
-	}
-	dx_hash k = pieces ? dx_hasher_end(&h) : dx_hash128(buf, n, 0x7a11);
-	key[0] = k.lo;
-	key[1] = k.hi;
+	uint64_t k[4] = {dx_tally_text_key(decoder), dx_tally_text_key(reporting_mta), dx_tally_text_key(remote_mta),
+			 dx_tally_text_key(domain)};
+	dx_tally_key_of(k, key);
 }
 
 static uint64_t count_hash(int64_t hour, const uint64_t key[2])

@@ -21,11 +21,20 @@ dx_tally *dx_tally_new(void);
 void dx_tally_free(dx_tally *t);
 
 /* The key of a combination's texts (NUL-terminated, NULL read as ""): a
- * 128-bit hash of them, each after its length. A decoder can compute it
+ * 128-bit hash of them (see dx_tally_key_of). A decoder can compute it
  * where the texts are made (on a worker thread), so that the writer
  * counts a delivery with one lookup and no look at the texts. */
 void dx_tally_key(const char *decoder, const char *reporting_mta, const char *remote_mta, const char *domain,
 		  uint64_t key[2]);
+
+/* The same in two steps, for a decoder that meets the same texts again
+ * and again and keeps their keys: dx_tally_text_key() of each text (NULL
+ * read as ""), then dx_tally_key_of() of the four in the order above.
+ * The key is a 128-bit hash of the texts' 64-bit keys: two combinations
+ * are counted together only if a text of one collides in 64 bits with
+ * the other's text in the same place. */
+uint64_t dx_tally_text_key(const char *s);
+void dx_tally_key_of(const uint64_t text_keys[4], uint64_t key[2]);
 
 /* Adds n deliveries of this combination. key is dx_tally_key() of the
  * texts, or NULL to have it computed here. Combinations are told apart by

@@ -639,6 +639,17 @@ static void test_tally(void **state)
 	uint64_t k2[2];
 	dx_tally_key("postfix-log", "mx1", "relay.a.examplea", ".example", k2);
 	assert_false(k2[0] == k[0] && k2[1] == k[1]);
+	/* In two steps (a decoder keeping its texts' keys), the same key. */
+	uint64_t tk[4] = {dx_tally_text_key("postfix-log"), dx_tally_text_key("mx1"),
+			  dx_tally_text_key("relay.a.example"), dx_tally_text_key("a.example")};
+	uint64_t k3[2];
+	dx_tally_key_of(tk, k3);
+	assert_true(k3[0] == k[0] && k3[1] == k[1]);
+	/* The same texts in other places are another combination. */
+	dx_tally_key("postfix-log", "relay.a.example", "mx1", "a.example", k2);
+	assert_false(k2[0] == k[0] || k2[1] == k[1]);
+	dx_tally_key("postfix-log", "mx1", "relay.a.example", "", k2);
+	assert_false(k2[0] == k[0] || k2[1] == k[1]);
 	tally_seen seen = {0};
 	assert_int_equal(dx_tally_each(t, tally_collect, &seen), 0);
 	assert_int_equal(seen.n, 3);
