@@ -154,6 +154,119 @@ static void test_timestamp_forms(void **state)
 	assert_int_equal(l.kind, DX_LOGL_OTHER);
 }
 
+/* The syslog header as a byte-at-a-time reader takes it: the reference
+ * for the parser's word-at-a-time scans (clock, host, program). Classic
+ * lines only ("Mmm dd hh:mm:ss host program[pid]: "); 1 when the header
+ * is whole, with its parts. */
+typedef struct ref_header {
+	int hour, min, sec;
+	size_t host_at, host_n, prog_at, prog_n;
+} ref_header;
+
+static int ref_parse(const char *p, size_t n, ref_header *h)
+{
+	/* "Nov 27 " is fixed in the generated lines: the clock is at 7. */
+	size_t i = 7;
+	if (n < i + 8)
+		return 0;
+	for (int k = 0; k < 8; k++) {
+		char c = p[i + k];
+		if (k == 2 || k == 5 ? c != ':' : (c < '0' || c > '9'))
+			return 0;
+	}
+	h->hour = (p[i] - '0') * 10 + p[i + 1] - '0';
+	h->min = (p[i + 3] - '0') * 10 + p[i + 4] - '0';
+	h->sec = (p[i + 6] - '0') * 10 + p[i + 7] - '0';
+	if (h->hour > 23 || h->min > 59 || h->sec > 60)
+		return 0;
+	i += 8;
+	if (i >= n || p[i] != ' ')
+		return 0;
+	i++;
+	size_t s = i;
+	while (i < n && p[i] != ' ')
+		i++;
+	if (i == s || i == n)
+		return 0;
+	h->host_at = s;
+	h->host_n = i - s;
+	s = ++i;
+	while (i < n && p[i] != '[' && p[i] != ':' && p[i] != ' ')
+		i++;
+	if (i == s || i == n)
+		return 0;
+	h->prog_at = s;
+	h->prog_n = i - s;
+	if (p[i] == '[') {
+		while (i < n && p[i] != ']')
+			i++;
+		if (i == n)
+			return 0;
+		i++;
+	}
+	return i < n && p[i] == ':';
+}
+
+static void test_header_scans(void **state)
+{
+	(void)state;
+	/* Lines made of the bytes the scans look for, and bytes one off
+	 * them, at every length and place, truncated anywhere: the parser
+	 * reads 8 bytes at a time where it can, and must agree with the
+	 * byte-at-a-time reference, and never read past the line (ASan). */
+	static const char alphabet[] = "0919:;/ []\\Zam\x80\xff";
+	uint64_t rng = 0x5eed;
+	char buf[96];
+	unsigned agreed_whole = 0;
+	for (int iter = 0; iter < 200000; iter++) {
+		/* A well-formed header of random lengths, then some of its
+		 * bytes replaced by the alphabet's. */
+		char good[96];
+		size_t g = 0;
+		memcpy(good, "Nov 27 10:59:07 ", 16);
+		g = 16;
+		for (size_t k = 1 + xorshift64(&rng) % 12; k; k--)
+			good[g++] = "ab.-x1"[xorshift64(&rng) % 6];
+		good[g++] = ' ';
+		for (size_t k = 1 + xorshift64(&rng) % 20; k; k--)
+			good[g++] = "postfix/smtpd"[xorshift64(&rng) % 13];
+		if (xorshift64(&rng) % 2) {
+			memcpy(good + g, "[4213]", 6);
+			g += 6;
+		}
+		memcpy(good + g, ": to=<a@b>", 10);
+		g += 10;
+		memcpy(buf, good, g);
+		size_t n = g;
+		unsigned rate = 4 + (unsigned)(xorshift64(&rng) % 60);
+		for (size_t k = 7; k < n; k++)
+			if (xorshift64(&rng) % rate == 0)
+				buf[k] = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		/* Every truncation, each in a buffer of its own size. */
+		for (size_t cut = 7; cut <= n; cut++) {
+			char *line = malloc(cut ? cut : 1);
+			assert_non_null(line);
+			memcpy(line, buf, cut);
+			dx_logline l;
+			dx_logline_parse(line, cut, &l);
+			ref_header h;
+			int whole = ref_parse(line, cut, &h);
+			assert_int_equal(l.timed, whole);
+			if (whole) {
+				agreed_whole++;
+				assert_int_equal(l.hour, h.hour);
+				assert_int_equal(l.min, h.min);
+				assert_int_equal(l.sec, h.sec);
+				assert_true(l.host.p == line + h.host_at && l.host.n == h.host_n);
+				assert_true(l.program.p == line + h.prog_at && l.program.n == h.prog_n);
+			}
+			free(line);
+		}
+	}
+	/* Not only refusals: many lines have a whole header. */
+	assert_true(agreed_whole > 10000);
+}
+
 static void test_exim(void **state)
 {
 	(void)state;
@@ -420,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_postfix_other_services),
 		cmocka_unit_test(test_postfix_queue_lines),
 		cmocka_unit_test(test_timestamp_forms),
+		cmocka_unit_test(test_header_scans),
 		cmocka_unit_test(test_exim),
 		cmocka_unit_test(test_sendmail),
 		cmocka_unit_test(test_rcpt_single),
