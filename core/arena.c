@@ -111,3 +111,14 @@ char *dx_arena_strdup(dx_arena *a, const char *s)
 {
 	return dx_arena_strndup(a, s, strlen(s));
 }
+
+void *dx_table_alloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	size_t bytes = n * size;
+	void *p = malloc(bytes ? bytes : 1);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}

@@ -32,4 +32,12 @@ void *dx_arena_alloc(dx_arena *a, size_t n);
 char *dx_arena_strndup(dx_arena *a, const char *s, size_t n);
 char *dx_arena_strdup(dx_arena *a, const char *s);
 
+/* n zeroed objects of size bytes on the heap (free() them), for a hash
+ * table: NULL when malloc fails or n * size overflows. Unlike calloc,
+ * every page is written now: a fresh page that calloc leaves mapped to
+ * the kernel's shared zero page is read by the table's first probes and
+ * copied at its first write, with a TLB flush on every CPU of a threaded
+ * run; written at once, it is faulted in once, as the table's own. */
+void *dx_table_alloc(size_t n, size_t size);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "envelope.h"
 
 typedef struct slot {
@@ -52,7 +53,7 @@ static slot *insert(table *t, uint64_t k)
 {
 	if ((t->n + 1) * 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
-		slot *s = calloc(cap, sizeof *s);
+		slot *s = dx_table_alloc(cap, sizeof *s);
 		if (!s)
 			return NULL;
 		for (size_t i = 0; i < t->cap; i++) {

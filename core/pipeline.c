@@ -1636,7 +1636,7 @@ static env_slot *env_find(env_table *t, uint64_t k, int add)
 {
 	if (add && (t->n + 1) * 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
-		env_slot *s = calloc(cap, sizeof *s);
+		env_slot *s = dx_table_alloc(cap, sizeof *s);
 		if (!s)
 			return NULL;
 		for (size_t i = 0; i < t->cap; i++) {

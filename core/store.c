@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "classify.h"
 #include "dsnidx.h"
@@ -172,7 +173,7 @@ static void agg_empty(agg_map *m)
 static int agg_grow(agg_map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 1024;
-	agg_entry *s = calloc(cap, sizeof *s);
+	agg_entry *s = dx_table_alloc(cap, sizeof *s);
 	if (!s)
 		return -1;
 	for (size_t i = 0; i < m->cap; i++) {
@@ -281,7 +282,7 @@ static recent_final *recent_put(recent_map *m, uint64_t okey)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 1024;
-		recent_final *sl = calloc(cap, sizeof *sl);
+		recent_final *sl = dx_table_alloc(cap, sizeof *sl);
 		if (!sl)
 			return NULL;
 		recent_map bigger = {sl, cap, m->n};
@@ -316,7 +317,7 @@ static int set_add(key_set *k, uint64_t v)
 		return 0;
 	if ((k->n + 1) * 2 > k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 1024;
-		uint64_t *sl = calloc(cap, sizeof *sl);
+		uint64_t *sl = dx_table_alloc(cap, sizeof *sl);
 		if (!sl)
 			return -1;
 		for (size_t i = 0; i < k->cap; i++) {

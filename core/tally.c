@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "hash.h"
 #include "tally.h"
 
@@ -64,7 +65,7 @@ void dx_tally_free(dx_tally *t)
 static int grow_texts(dx_tally *t)
 {
 	size_t cap = t->tcap ? t->tcap * 2 : 1024;
-	text_slot *s = calloc(cap, sizeof *s);
+	text_slot *s = dx_table_alloc(cap, sizeof *s);
 	if (!s)
 		return -1;
 	for (size_t i = 0; i < t->tcap; i++) {
@@ -159,7 +160,7 @@ static uint64_t count_hash(int64_t hour, const uint64_t key[2])
 static int grow_counts(dx_tally *t)
 {
 	size_t cap = t->ccap ? t->ccap * 2 : 1024;
-	count_slot *s = calloc(cap, sizeof *s);
+	count_slot *s = dx_table_alloc(cap, sizeof *s);
 	if (!s)
 		return -1;
 	for (size_t i = 0; i < t->ccap; i++) {
