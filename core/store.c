@@ -235,6 +235,12 @@ typedef struct recent_final {
 	uint64_t okey;   /* 0: an empty slot */
 	int64_t id;      /* 0: the delivery has no final record now */
 	int64_t ts;
+	/* A deferral is stored with final = 0 and made final at commit if
+	 * nothing settled it by then (publish_finals): most are settled
+	 * within the transaction, and a row never marked final needs no
+	 * UPDATE when it is superseded. */
+	int provisional;
+	int listed;      /* its okey is on its queue key's prov_map list */
 	const char *aggkey;
 	size_t aggkeylen;
 	int64_t hour;
@@ -300,6 +306,97 @@ static recent_final *recent_put(recent_map *m, uint64_t okey)
 	return &m->slots[j];
 }
 
+/* ---- provisional deferrals by queue id ----------------------------------------------- */
+
+/* The okeys of the open transaction's provisional deferrals, by queue key:
+ * an expiry of the queue id must see them, and they are not yet where
+ * its query looks (final = 1). One list per queue key, through `next`. */
+typedef struct prov_node {
+	uint64_t okey;
+	int32_t next;              /* index of the next node, or -1 */
+} prov_node;
+
+typedef struct prov_map {
+	struct {
+		uint64_t qkey;     /* 0: an empty slot */
+		int32_t head;
+	} *slots;
+	size_t cap, n;
+	prov_node *nodes;
+	size_t nnodes, nodecap;
+} prov_map;
+
+static size_t prov_slot(const prov_map *m, uint64_t qkey)
+{
+	size_t j = (qkey * 0x9E3779B97F4A7C15ull) >> 20 & (m->cap - 1);
+	while (m->slots[j].qkey && m->slots[j].qkey != qkey)
+		j = (j + 1) & (m->cap - 1);
+	return j;
+}
+
+/* The first node of qkey's list, or -1. */
+static int32_t prov_head(const prov_map *m, uint64_t qkey)
+{
+	if (!m->n || !qkey)
+		return -1;
+	size_t j = prov_slot(m, qkey);
+	return m->slots[j].qkey ? m->slots[j].head : -1;
+}
+
+static int prov_add(prov_map *m, uint64_t qkey, uint64_t okey)
+{
+	if (!qkey)
+		return 0;
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		prov_map bigger = *m;
+		bigger.slots = dx_table_alloc(cap, sizeof *bigger.slots);
+		if (!bigger.slots)
+			return -1;
+		bigger.cap = cap;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slots[i].qkey)
+				bigger.slots[prov_slot(&bigger, m->slots[i].qkey)] = m->slots[i];
+		free(m->slots);
+		*m = bigger;
+	}
+	if (m->nnodes == m->nodecap) {
+		size_t cap = m->nodecap ? m->nodecap * 2 : 1024;
+		if (cap > INT32_MAX)
+			return -1;
+		prov_node *nn = realloc(m->nodes, cap * sizeof *nn);
+		if (!nn)
+			return -1;
+		m->nodes = nn;
+		m->nodecap = cap;
+	}
+	size_t j = prov_slot(m, qkey);
+	if (!m->slots[j].qkey) {
+		m->slots[j].qkey = qkey;
+		m->slots[j].head = -1;
+		m->n++;
+	}
+	m->nodes[m->nnodes].okey = okey;
+	m->nodes[m->nnodes].next = m->slots[j].head;
+	m->slots[j].head = (int32_t)m->nnodes++;
+	return 0;
+}
+
+static void prov_empty(prov_map *m)
+{
+	if (m->slots)
+		memset(m->slots, 0, m->cap * sizeof *m->slots);
+	m->n = 0;
+	m->nnodes = 0;
+}
+
+static void prov_clear(prov_map *m)
+{
+	free(m->slots);
+	free(m->nodes);
+	memset(m, 0, sizeof *m);
+}
+
 /* ---- a set of 64-bit keys ------------------------------------------------------- */
 
 /* The okeys and qkeys of deferrals that are still final: a filter that
@@ -361,8 +458,8 @@ static int set_has(const key_set *k, uint64_t v)
 
 static int load_pending(dx_store *s);
 static int64_t query_int(dx_store *s, const char *sql);
-static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final);
-static int settle_any(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final);
+static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int id_final, int *final);
+static int settle_any(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int id_final, int *final);
 
 struct dx_store {
 	sqlite3 *db;
@@ -373,13 +470,14 @@ struct dx_store {
 	time_t tx_started;
 	sqlite3_stmt *ins_record, *ins_source, *get_source, *upsert_agg;
 	sqlite3_stmt *get_state, *put_state;
-	sqlite3_stmt *get_final, *set_final, *get_queue, *upsert_delivered;
+	sqlite3_stmt *get_final, *set_final, *get_queue, *get_row, *upsert_delivered;
 	char *last_source;
 	int64_t last_source_id;
 	agg_map agg;
 	dx_tally *delivered;       /* deliveries counted in the open transaction */
 	key_set pending_o, pending_q;
 	recent_map recent;         /* final log records of the open transaction */
+	prov_map prov;             /* its provisional deferrals by queue key */
 	int pending_loaded;
 	int negatives;             /* some agg count went down in this transaction */
 	/* Log facts taken since the last mark: counts that reading the same
@@ -570,10 +668,12 @@ static void store_free(dx_store *s)
 	sqlite3_finalize(s->get_final);
 	sqlite3_finalize(s->set_final);
 	sqlite3_finalize(s->get_queue);
+	sqlite3_finalize(s->get_row);
 	sqlite3_finalize(s->upsert_delivered);
 	sqlite3_close(s->db);
 	agg_clear(&s->agg);
 	recent_clear(&s->recent);
+	prov_clear(&s->prov);
 	dx_tally_free(s->delivered);
 	free(s->pending_o.slots);
 	free(s->pending_q.slots);
@@ -701,8 +801,8 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 		if (sqlite3_prepare_v2(s->db,
 				       "INSERT OR IGNORE INTO record (source_id, offset, idx, ts, recipient, domain, "
 				       "action, status, reply_code, reason, hard_bounce, reporting_mta, remote_mta, "
-				       "diagnostic, sender, subject, message_id, decoder, key, queue_id, okey, qkey) "
-				       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+				       "diagnostic, sender, subject, message_id, decoder, key, queue_id, okey, qkey, final) "
+				       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				       -1, &s->ins_record, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO source (path) VALUES (?)", -1, &s->ins_source,
 				       NULL) != SQLITE_OK ||
@@ -725,6 +825,11 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 				       "diagnostic, sender, subject, message_id, decoder, queue_id, okey "
 				       "FROM record WHERE qkey = ? AND final = 1 AND action = 'delayed' ORDER BY id",
 				       -1, &s->get_queue, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(s->db,
+				       "SELECT recipient, domain, status, reply_code, reporting_mta, remote_mta, "
+				       "diagnostic, sender, subject, message_id, decoder, queue_id, okey "
+				       "FROM record WHERE id = ?",
+				       -1, &s->get_row, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db,
 				       "INSERT INTO delivered (hour, decoder, reporting_mta, remote_mta, domain, count) "
 				       "VALUES (?,?,?,?,?,?) ON CONFLICT (hour, domain, reporting_mta, remote_mta, decoder) "
@@ -913,6 +1018,7 @@ static int flush_agg(dx_store *s)
 	free(rows);
 	agg_empty(&s->agg);
 	recent_empty(&s->recent); /* its keys were the agg map's */
+	prov_empty(&s->prov);
 	if (s->delivered) {
 		if (dx_tally_each(s->delivered, upsert_delivered, s) != 0)
 			return -1;
@@ -1134,6 +1240,9 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 		sqlite3_bind_null(st, 21);
 		sqlite3_bind_null(st, 22);
 	}
+	/* A log's deferral goes in provisional (see recent_final). */
+	int provisional = r->outcome_key && strcmp(r->action, "delayed") == 0;
+	sqlite3_bind_int(st, 23, !provisional);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_fail(s, err, "cannot insert a record");
 	if (sqlite3_changes(s->db) == 1) {
@@ -1144,7 +1253,7 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 		if (r->outcome_key && load_pending(s) < 0)
 			return db_fail(s, err, "cannot read the deferrals");
 		if (r->outcome_key && set_has(&s->pending_o, r->outcome_key) &&
-		    settle_any(s, r->outcome_key, r->timestamp, id, &final) < 0)
+		    settle_any(s, r->outcome_key, r->timestamp, id, !provisional, &final) < 0)
 			return db_fail(s, err, "cannot settle earlier attempts");
 		if (final) {
 			recent_final keep;
@@ -1155,11 +1264,21 @@ dx_status dx_store_add(dx_store *s, const dx_record *r, int *added, dx_error *er
 			if (r->outcome_key) {
 				recent_final *rf = recent_put(&s->recent, r->outcome_key);
 				if (!rf || set_add(&s->pending_o, r->outcome_key) < 0 ||
-				    (strcmp(r->action, "delayed") == 0 && set_add(&s->pending_q, r->queue_key) < 0))
+				    (provisional && set_add(&s->pending_q, r->queue_key) < 0))
 					return nomem(err);
+				/* A queue key lists each delivery once, when it
+				 * first has a provisional record. */
+				int listed = rf->listed;
+				if (provisional && !listed) {
+					if (prov_add(&s->prov, r->queue_key, r->outcome_key) < 0)
+						return nomem(err);
+					listed = 1;
+				}
 				keep.okey = r->outcome_key;
 				keep.id = id;
 				keep.ts = r->timestamp;
+				keep.provisional = provisional;
+				keep.listed = listed;
 				*rf = keep;
 			}
 		}
@@ -1191,7 +1310,7 @@ static int set_final(dx_store *s, int64_t id, int final)
  * time is the final one: earlier final records are superseded (and leave
  * agg); if one is later than ts, the newcomer is the superseded one
  * (*final = 0: logs read out of order). A time unknown counts as latest. */
-static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final)
+static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int id_final, int *final)
 {
 	*final = 1;
 	sqlite3_stmt *st = s->get_final;
@@ -1234,7 +1353,7 @@ static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final
 			s->negatives = 1;
 		} else if (*final) {
 			*final = 0;
-			if (id && set_final(s, id, 0) < 0)
+			if (id && id_final && set_final(s, id, 0) < 0)
 				return -1;
 		}
 	}
@@ -1243,7 +1362,7 @@ static int settle(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final
 
 /* settle(), for a delivery whose final record was added in the open
  * transaction (rf): the same decision, from memory. */
-static int settle_recent(dx_store *s, recent_final *rf, int64_t ts, int64_t id, int *final)
+static int settle_recent(dx_store *s, recent_final *rf, int64_t ts, int64_t id, int id_final, int *final)
 {
 	*final = 1;
 	if (!rf->id)
@@ -1252,22 +1371,24 @@ static int settle_recent(dx_store *s, recent_final *rf, int64_t ts, int64_t id, 
 	if (newer) {
 		/* The combination was counted in this transaction: it cannot go
 		 * below what the index holds (no `negatives`). */
-		if (set_final(s, rf->id, 0) < 0 ||
+		if ((!rf->provisional && set_final(s, rf->id, 0) < 0) ||
 		    agg_add(&s->agg, rf->aggkey, rf->aggkeylen, rf->hour, rf->reply_code, -1, NULL) < 0)
 			return -1;
 		rf->id = 0;
 	} else {
 		*final = 0;
-		if (id && set_final(s, id, 0) < 0)
+		if (id && id_final && set_final(s, id, 0) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int settle_any(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int *final)
+/* id_final: whether the record id (if any) is stored final (not
+ * provisional), so that superseding it takes an UPDATE. */
+static int settle_any(dx_store *s, uint64_t okey, int64_t ts, int64_t id, int id_final, int *final)
 {
 	recent_final *rf = recent_find(&s->recent, okey);
-	return rf ? settle_recent(s, rf, ts, id, final) : settle(s, okey, ts, id, final);
+	return rf ? settle_recent(s, rf, ts, id, id_final, final) : settle(s, okey, ts, id, id_final, final);
 }
 
 /* The okeys of final log records and the qkeys of final deferrals, read
@@ -1313,50 +1434,99 @@ static int count_delivered(dx_store *s, const dx_logfact *f)
 			    f->domain, 1);
 }
 
+/* A deferral that an expiry turns into a failed record, copied out of
+ * its row (adding records reuses the statements). */
+enum { EXPIRY_TEXTS = 11 };
+typedef struct expiry_row {
+	char *t[EXPIRY_TEXTS];
+	int reply_code;
+	uint64_t okey;
+} expiry_row;
+
+/* Appends the row st is on to *rows; -1 when memory runs out. */
+static int expiry_take(sqlite3_stmt *st, expiry_row **rows, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		expiry_row *nr = realloc(*rows, c * sizeof *nr);
+		if (!nr)
+			return -1;
+		*rows = nr;
+		*cap = c;
+	}
+	expiry_row *w = &(*rows)[(*n)++];
+	memset(w, 0, sizeof *w);
+	/* recipient, domain, status, reporting_mta, remote_mta, diagnostic,
+	 * sender, subject, message_id, decoder, queue_id */
+	const int cols[EXPIRY_TEXTS] = {0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11};
+	int failed = 0;
+	for (int i = 0; i < EXPIRY_TEXTS; i++)
+		if (!(w->t[i] = strdup(col_text_of(st, cols[i]))))
+			failed = 1;
+	w->reply_code = sqlite3_column_int(st, 3);
+	w->okey = (uint64_t)sqlite3_column_int64(st, 12);
+	return failed ? -1 : 0;
+}
+
+static int by_id(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
 /* Postfix gave up on a queue id: each of its deferrals still final
  * becomes a failed record (reason expired, the deferral's status and
  * words) at the time and place of the expiry line, which supersedes the
- * deferral. */
+ * deferral. The deferrals are those stored final, then those of the open
+ * transaction still provisional (recent_final), in the order they came. */
 static dx_status expire(dx_store *s, const dx_logfact *f, dx_error *err)
 {
 	sqlite3_stmt *st = s->get_queue;
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->key);
-	/* Copied out first: adding the records reuses the statements. */
-	enum { NT = 11 };
-	typedef struct row {
-		char *t[NT];
-		int reply_code;
-		uint64_t okey;
-	} row;
-	row *rows = NULL;
+	expiry_row *rows = NULL;
 	size_t n = 0, cap = 0;
 	int rc, failed = 0;
-	while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			row *nr = realloc(rows, cap * sizeof *nr);
-			if (!nr) {
+	while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (expiry_take(st, &rows, &n, &cap) < 0)
+			failed = 1;
+	sqlite3_reset(st);
+	int64_t *ids = NULL;
+	size_t nids = 0, idcap = 0;
+	for (int32_t node = prov_head(&s->prov, f->key); node >= 0 && !failed && rc == SQLITE_DONE;
+	     node = s->prov.nodes[node].next) {
+		recent_final *rf = recent_find(&s->recent, s->prov.nodes[node].okey);
+		if (!rf || !rf->id || !rf->provisional)
+			continue; /* settled since */
+		if (nids == idcap) {
+			size_t c = idcap ? idcap * 2 : 8;
+			int64_t *ni = realloc(ids, c * sizeof *ni);
+			if (!ni) {
 				failed = 1;
 				break;
 			}
-			rows = nr;
+			ids = ni;
+			idcap = c;
 		}
-		row *w = &rows[n++];
-		memset(w, 0, sizeof *w);
-		/* recipient, domain, status, reporting_mta, remote_mta,
-		 * diagnostic, sender, subject, message_id, decoder, queue_id */
-		const int cols[NT] = {0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11};
-		for (int i = 0; i < NT; i++)
-			if (!(w->t[i] = strdup(col_text_of(st, cols[i]))))
-				failed = 1;
-		w->reply_code = sqlite3_column_int(st, 3);
-		w->okey = (uint64_t)sqlite3_column_int64(st, 12);
+		ids[nids++] = rf->id;
 	}
-	sqlite3_reset(st);
+	if (nids > 1)
+		qsort(ids, nids, sizeof *ids, by_id);
+	for (size_t k = 0; k < nids && !failed && rc == SQLITE_DONE; k++) {
+		st = s->get_row;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[k]);
+		int got = sqlite3_step(st);
+		if (got == SQLITE_ROW)
+			failed = expiry_take(st, &rows, &n, &cap) < 0;
+		else if (got != SQLITE_DONE)
+			rc = got;
+		sqlite3_reset(st);
+	}
+	free(ids);
 	dx_status out = failed ? nomem(err) : rc != SQLITE_DONE ? db_fail(s, err, "cannot read deferrals") : DX_OK;
 	for (size_t i = 0; i < n && out == DX_OK; i++) {
-		row *w = &rows[i];
+		expiry_row *w = &rows[i];
 		dx_record r;
 		memset(&r, 0, sizeof r);
 		r.source = f->source;
@@ -1387,7 +1557,7 @@ static dx_status expire(dx_store *s, const dx_logfact *f, dx_error *err)
 		out = dx_store_add(s, &r, NULL, err);
 	}
 	for (size_t i = 0; i < n; i++)
-		for (int j = 0; j < NT; j++)
+		for (int j = 0; j < EXPIRY_TEXTS; j++)
 			free(rows[i].t[j]);
 	free(rows);
 	return out;
@@ -1406,7 +1576,7 @@ dx_status dx_store_logfact(dx_store *s, const dx_logfact *f, dx_error *err)
 		if (count_delivered(s, f) < 0)
 			return nomem(err);
 		int final;
-		if (set_has(&s->pending_o, f->key) && settle_any(s, f->key, f->timestamp, 0, &final) < 0)
+		if (set_has(&s->pending_o, f->key) && settle_any(s, f->key, f->timestamp, 0, 0, &final) < 0)
 			return db_fail(s, err, "cannot settle earlier attempts");
 		return DX_OK;
 	}
@@ -1470,10 +1640,27 @@ void dx_store_set_commit_every(dx_store *s, unsigned records)
 	s->commit_every = records ? records : COMMIT_EVERY;
 }
 
+/* The transaction's provisional deferrals that nothing settled are made
+ * final, as they are (see recent_final). */
+static int publish_finals(dx_store *s)
+{
+	for (size_t i = 0; i < s->recent.cap; i++) {
+		recent_final *rf = &s->recent.slots[i];
+		if (rf->okey && rf->id && rf->provisional) {
+			if (set_final(s, rf->id, 1) < 0)
+				return -1;
+			rf->provisional = 0;
+		}
+	}
+	return 0;
+}
+
 dx_status dx_store_commit(dx_store *s, dx_error *err)
 {
 	if (!s->in_tx)
 		return DX_OK;
+	if (publish_finals(s) < 0)
+		return db_fail(s, err, "cannot mark the deferrals final");
 	if (flush_agg(s) < 0)
 		return db_fail(s, err, "cannot update the aggregates");
 	if (exec(s, "COMMIT") < 0)

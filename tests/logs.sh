@@ -383,5 +383,57 @@ check "6000 deliveries to 1000 relays in 2326 spellings are counted" "$(awk -F, 
 same "each relay's count in the index is that of the records parse makes of the same lines" relays-parse.txt relays-index.txt
 check "capitals and a final dot make no other relay" "$(wc -l < relays-index.txt | tr -d ' ')" 1000
 
+# ---- deferrals settled across runs and within one ------------------------------------------
+# A deferral is stored final only when its run ends unsettled: an expiry
+# must find the deferrals stored by an earlier run and those of its own,
+# and a delivery must settle a deferral stored by an earlier run.
+cat > q1.log <<'LOG'
+Mar  2 10:00:00 mx1 postfix/qmgr[9]: QAAA1: from=<app@example.org>, size=100, nrcpt=3 (queue active)
+Mar  2 10:00:01 mx1 postfix/smtp[10]: QAAA1: to=<a@slow.example>, relay=mx.slow.example[192.0.2.1]:25, delay=1, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.1]:25: Connection timed out)
+Mar  2 10:00:01 mx1 postfix/smtp[10]: QAAA1: to=<b@slow.example>, relay=mx.slow.example[192.0.2.1]:25, delay=1, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.1]:25: Connection timed out)
+Mar  2 10:00:02 mx1 postfix/qmgr[9]: QBBB2: from=<app@example.org>, size=100, nrcpt=1 (queue active)
+Mar  2 10:00:03 mx1 postfix/smtp[10]: QBBB2: to=<d@late.example>, relay=mx.late.example[192.0.2.2]:25, delay=1, dsn=4.2.0, status=deferred (host mx.late.example[192.0.2.2] said: 450 4.2.0 Try again later (in reply to RCPT TO command))
+LOG
+cat > q2.log <<'LOG'
+Mar  2 11:00:01 mx1 postfix/smtp[10]: QAAA1: to=<c@slow.example>, relay=mx.slow.example[192.0.2.1]:25, delay=3600, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.1]:25: Connection timed out)
+Mar  2 11:00:02 mx1 postfix/smtp[10]: QBBB2: to=<d@late.example>, relay=mx.late.example[192.0.2.2]:25, delay=3600, dsn=2.0.0, status=sent (250 2.0.0 Ok)
+Mar  7 10:00:05 mx1 postfix/qmgr[9]: QAAA1: from=<app@example.org>, status=expired, returned to sender
+LOG
+touch -d "$REF" q1.log q2.log
+"$DSNIDX" index --db q.db --quiet q1.log
+"$DSNIDX" export --db q.db --format csv --columns recipient,action,reason | tr -d '\r' | tail -n +2 | sort > q1.csv
+check "after the first run, its three deferrals are final" "$(tr '\n' ' ' < q1.csv)" \
+	"a@slow.example,delayed,expired b@slow.example,delayed,expired d@late.example,delayed,expired "
+cat q2.log >> q1.log
+touch -d "$REF" q1.log
+"$DSNIDX" index --db q.db --quiet q1.log
+"$DSNIDX" export --db q.db --format csv --columns recipient,action,reason | tr -d '\r' | tail -n +2 | sort > q2.csv
+check "the expiry fails the deferrals of both runs, and the delivery settles d" "$(tr '\n' ' ' < q2.csv)" \
+	"a@slow.example,failed,expired b@slow.example,failed,expired c@slow.example,failed,expired "
+"$DSNIDX" export --db q.db --format csv --attempts --columns recipient,action | tr -d '\r' | tail -n +2 | sort |
+	uniq -c | awk '{print $2 "x" $1}' | tr '\n' ' ' > q2a.txt
+check "every attempt is kept" "$(cat q2a.txt)" \
+	"a@slow.example,delayedx1 a@slow.example,failedx1 b@slow.example,delayedx1 b@slow.example,failedx1 c@slow.example,delayedx1 c@slow.example,failedx1 d@late.example,delayedx1 "
+"$DSNIDX" index --db q1.db --quiet q1.log
+"$DSNIDX" export --db q1.db --format csv --attempts --columns recipient,action | tr -d '\r' | tail -n +2 | sort |
+	uniq -c | awk '{print $2 "x" $1}' | tr '\n' ' ' > q1a.txt
+same "read in one run, the same records" q2a.txt q1a.txt
+check "and the index is consistent" "$("$DSNIDX" check --db q.db 2>&1)" "q.db: ok"
+
+# A recipient that failed, then was deferred again in the same queue id
+# (a later attempt by another route), then the queue id expired: the
+# expiry finds the deferral, which came after a record that was no
+# deferral, in the same run.
+cat > qx.log <<'LOG'
+Mar  3 10:00:00 mx1 postfix/smtp[10]: QXXX9: to=<e@twice.example>, relay=mx.twice.example[192.0.2.3]:25, delay=1, dsn=5.7.1, status=bounced (host mx.twice.example[192.0.2.3] said: 550 5.7.1 Service unavailable (in reply to RCPT TO command))
+Mar  3 10:05:00 mx1 postfix/smtp[10]: QXXX9: to=<e@twice.example>, relay=none, delay=300, dsn=4.4.1, status=deferred (connect to mx2.twice.example[192.0.2.4]:25: Connection timed out)
+Mar  8 10:05:01 mx1 postfix/qmgr[9]: QXXX9: from=<app@example.org>, status=expired, returned to sender
+LOG
+touch -d "$REF" qx.log
+"$DSNIDX" index --db qx.db --quiet qx.log
+check "failed, deferred, expired: the expiry settles the deferral" \
+	"$("$DSNIDX" export --db qx.db --format csv --columns action,reason | tr -d '\r' | tail -n +2 | tr '\n' ' ')" \
+	"failed,expired "
+
 echo "logs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
