@@ -34,6 +34,8 @@ struct dx_dctx {
 	 * which come in order: one conversion per hour of log. */
 	int64_t tz_key;          /* year, month, day and hour as one number; -1: none */
 	int64_t tz_hour_utc;     /* that hour's start in UTC seconds */
+	int64_t ref_time;        /* the last reference time of a log line... */
+	int ref_year;            /* ...and its year; 0: none yet */
 	/* Host names of successful deliveries (the logging host, the relay)
 	 * as records show them, with their dx_tally_text_key(), by a hash of
 	 * how the line wrote them: a log names the same few hundred again

@@ -29,10 +29,10 @@
 /* UTC seconds of the line's time in year y. */
 static int64_t utc_time(dx_dctx *d, const dx_logline *l, int y)
 {
-	int64_t days = dx_days_from_civil(y, (unsigned)l->mon, (unsigned)l->mday);
 	int64_t clock = (int64_t)l->min * 60 + l->sec;
 	if (l->zone_known)
-		return days * 86400 + (int64_t)l->hour * 3600 + clock - (int64_t)l->zone * 60;
+		return dx_days_from_civil(y, (unsigned)l->mon, (unsigned)l->mday) * 86400 + (int64_t)l->hour * 3600 +
+		       clock - (int64_t)l->zone * 60;
 	/* Local time: one mktime per hour of log, since lines come in order. */
 	int64_t key = ((int64_t)y * 13 + l->mon) * 32 * 24 + (int64_t)l->mday * 24 + l->hour;
 	if (key != d->tz_key) {
@@ -45,7 +45,8 @@ static int64_t utc_time(dx_dctx *d, const dx_logline *l, int y)
 		tm.tm_isdst = -1;
 		time_t t = mktime(&tm);
 		if (t == (time_t)-1) /* out of range for this system: read as UTC */
-			t = (time_t)(days * 86400 + (int64_t)l->hour * 3600);
+			t = (time_t)(dx_days_from_civil(y, (unsigned)l->mon, (unsigned)l->mday) * 86400 +
+				     (int64_t)l->hour * 3600);
 		d->tz_key = key;
 		d->tz_hour_utc = (int64_t)t;
 	}
@@ -73,7 +74,12 @@ int64_t dx_logline_time(dx_dctx *d, const dx_logline *l, int64_t ref_time)
 		return utc_time(d, l, l->year);
 	if (ref_time == DX_NO_TIME)
 		ref_time = (int64_t)time(NULL);
-	int y = year_of(ref_time);
+	/* The same reference for every line of a file: its year once. */
+	if (ref_time != d->ref_time || !d->ref_year) {
+		d->ref_time = ref_time;
+		d->ref_year = year_of(ref_time);
+	}
+	int y = d->ref_year;
 	int64_t t = utc_time(d, l, y);
 	if (t > ref_time + 86400)
 		t = utc_time(d, l, y - 1);
