@@ -1675,6 +1675,24 @@ static env_slot *env_find(env_table *t, uint64_t k, int add)
 	return &t->slots[j];
 }
 
+/* Empties the table for the next batch, keeping its memory: only the
+ * slots in use are cleared (the order list names them), so a table sized
+ * by a large batch costs nothing to clear after a small one, and a batch
+ * like the last needs no growth. */
+static void env_reset(env_table *t)
+{
+	for (size_t i = 0; i < t->norder; i++) {
+		size_t j = (size_t)(t->order[i] >> 7) & (t->cap - 1);
+		while (t->slots[j].key != t->order[i])
+			j = (j + 1) & (t->cap - 1);
+		t->slots[j] = (env_slot){0};
+	}
+	/* Open addressing: a cleared slot may have broken a probe run of a
+	 * key cleared later, but every key is cleared, so none is left. */
+	t->n = 0;
+	t->norder = 0;
+}
+
 static void env_free(env_table *t)
 {
 	free(t->slots);
@@ -1928,7 +1946,7 @@ static int pass_envelopes(worker_ctx *w)
 	/* Removals were met in the order their queue ids were named. */
 	if (nremoved > 1)
 		qsort(b->envs, nremoved, sizeof *b->envs, by_place);
-	env_free(t);
+	env_reset(t);
 	return 0;
 }
 
@@ -1985,10 +2003,12 @@ static void decode_log(run *r, dx_dctx *d, worker_ctx *w, const segment *s)
 	}
 }
 
-/* Decodes every message of b with d; records and diagnostics go into b. */
-static void decode_batch(run *r, dx_dctx *d, batch *b)
+/* Decodes every message of b with d; records and diagnostics go into b.
+ * envs: the calling thread's envelope table, empty, kept for its next
+ * batch. */
+static void decode_batch(run *r, dx_dctx *d, batch *b, env_table *envs)
 {
-	worker_ctx w = {b, 0, {0}, d};
+	worker_ctx w = {b, 0, *envs, d};
 	for (size_t i = 0; d && i < b->nsegs && !atomic_load(&r->aborted) && !w.failed; i++) {
 		const segment *s = &b->segs[i];
 		if (s->kind == SEG_LOG) {
@@ -2020,7 +2040,8 @@ static void decode_batch(run *r, dx_dctx *d, batch *b)
 	}
 	if (!w.failed && d && pass_envelopes(&w) < 0)
 		w.failed = 1;
-	env_free(&w.envs);
+	env_reset(&w.envs);
+	*envs = w.envs;
 	if (w.failed || !d) {
 		atomic_store(&r->nomem, 1);
 		abort_run(r);
@@ -2031,11 +2052,13 @@ static void *worker_main(void *arg)
 {
 	run *r = arg;
 	dx_dctx *d = dx_dctx_new(r->engine);
+	env_table envs = {0};
 	batch *b;
 	while ((b = bq_pop_work(&r->batches)) != NULL) {
-		decode_batch(r, d, b);
+		decode_batch(r, d, b, &envs);
 		bq_push_done(&r->batches, b);
 	}
+	env_free(&envs);
 	dx_dctx_free(d);
 	bq_worker_exit(&r->batches);
 	return NULL;
@@ -2153,6 +2176,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	unsigned started = 0;
 	int reader_started = 0, splitter_started = 0;
 	dx_dctx *own = dx_dctx_new(e);
+	env_table own_envs = {0}; /* the caller's, when it decodes */
 	dx_envmap *envelopes = NULL; /* made by the sink's load, or when a log names its first sender */
 	int envelopes_changed = 0, sink_stopped = 0;
 	if (!wk || !own)
@@ -2197,7 +2221,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	while (bq_caller_next(&r.batches, &done, &work)) {
 		if (work) {
 			/* Nothing decoded to write: decode one batch here. */
-			decode_batch(&r, own, work);
+			decode_batch(&r, own, work, &own_envs);
 			work->next = NULL;
 			done = work;
 		}
@@ -2294,6 +2318,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		}
 	}
 	dx_envmap_free(envelopes);
+	env_free(&own_envs);
 	dx_dctx_free(own);
 	if (reader_started)
 		pthread_join(rd, NULL);
