@@ -3,7 +3,10 @@
  * and dx_decode_logline, as records and as facts, with and without
  * include_delivered: every record must have its columns set (valid UTF-8,
  * a known reason, indexes from 1, a queue key when it has an outcome key)
- * and every fact its strings; dx_log_detect runs on the whole input. */
+ * and every fact its strings; with include_delivered, each delivery's
+ * fact names the same domain and hosts as its record (the decoder makes
+ * a fact's host names from a memo that lives across lines: this checks
+ * it against names made afresh); dx_log_detect runs on the whole input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +24,31 @@ static void valid(const char *s)
 		abort();
 }
 
+/* What one line gave: its records counted, and its facts' texts. */
+typedef struct line_out {
+	unsigned n;
+	unsigned nfacts, nchecked;
+	char *texts[64][3];        /* domain, reporting_mta, remote_mta */
+} line_out;
+
+static void same_text(const char *a, const char *b)
+{
+	if (strcmp(a ? a : "", b ? b : "") != 0)
+		abort();
+}
+
 static int check(void *arg, const dx_record *r)
 {
-	unsigned *n = arg;
+	line_out *o = arg;
+	unsigned *n = &o->n;
 	if (r->index != ++*n)
 		abort();
+	if (strcmp(r->action, "delivered") == 0 && o->nchecked < o->nfacts) {
+		char **t = o->texts[o->nchecked++];
+		same_text(t[0], r->domain);
+		same_text(t[1], r->reporting_mta);
+		same_text(t[2], r->remote_mta);
+	}
 	const char *texts[] = {r->recipient, r->domain, r->action, r->status, r->reporting_mta, r->remote_mta,
 			       r->diagnostic, r->sender, r->subject, r->message_id, r->decoder, r->queue_id};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -39,7 +62,7 @@ static int check(void *arg, const dx_record *r)
 
 static void fact(void *arg, const dx_logfact *f)
 {
-	(void)arg;
+	line_out *o = arg;
 	if (f->kind != DX_LOGFACT_SENT && f->kind != DX_LOGFACT_EXPIRED)
 		abort();
 	if (f->kind == DX_LOGFACT_SENT) {
@@ -47,6 +70,14 @@ static void fact(void *arg, const dx_logfact *f)
 		valid(f->reporting_mta);
 		valid(f->remote_mta);
 		valid(f->decoder);
+		if (o->nfacts < 64) {
+			char **t = o->texts[o->nfacts++];
+			t[0] = strdup(f->domain);
+			t[1] = strdup(f->reporting_mta);
+			t[2] = strdup(f->remote_mta);
+			if (!t[0] || !t[1] || !t[2])
+				abort();
+		}
 	}
 	if (!f->key && f->kind == DX_LOGFACT_EXPIRED)
 		abort();
@@ -102,10 +133,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		inside(line, n, dx_logline_relay_host(&l));
 		dx_message m = {.source = "fuzz", .offset = at, .data = line, .len = n};
 		for (int k = 0; k < 2; k++) {
-			unsigned count = 0, got = 0;
-			dx_decode_logline(d[k], &m, 1800000000, check, fact, &count, &got);
-			if (got != count && !(l.outcome == DX_LOGO_SENT && !k))
+			line_out o;
+			memset(&o, 0, sizeof o);
+			unsigned got = 0;
+			dx_decode_logline(d[k], &m, 1800000000, check, fact, &o, &got);
+			if (got != o.n && !(l.outcome == DX_LOGO_SENT && !k))
 				abort();
+			/* Records come after the facts: all were compared. */
+			if (k && o.nchecked != (o.nfacts < got ? o.nfacts : got))
+				abort();
+			for (unsigned i = 0; i < o.nfacts; i++)
+				for (int j = 0; j < 3; j++)
+					free(o.texts[i][j]);
 		}
 		free(line);
 		at = end + 1;
