@@ -36,16 +36,6 @@ struct dx_dctx {
 	int64_t tz_hour_utc;     /* that hour's start in UTC seconds */
 	int64_t ref_time;        /* the last reference time of a log line... */
 	int ref_year;            /* ...and its year; 0: none yet */
-	/* Host names of successful deliveries (the logging host, the relay)
-	 * as records show them, with their dx_tally_text_key(), by a hash of
-	 * how the line wrote them: a log names the same few hundred again
-	 * and again (logdecode.c). raw_len 0: an empty slot. */
-	struct dx_host_memo {
-		uint64_t text_key;
-		unsigned char raw_len;
-		char raw[63];
-		char text[64];
-	} host_memo[2048];
 	uint64_t decoder_key[4];   /* by dx_log_family: its decoder name's text key; 0: not yet made */
 };
 

@@ -203,30 +203,13 @@ static dx_hash line_id(const dx_message *line)
 }
 
 /* The host name raw as records show it (dx_host, cleaned; "" when it has
- * none), and *text_key its dx_tally_text_key(). Remembered by the raw
- * name (dx_dctx.host_memo): the text is the same as made afresh, and
- * lives until the next call. */
-static const char *memo_host(dx_dctx *d, dx_arena *a, dx_logspan raw, uint64_t *text_key)
+ * none), and *text_key its dx_tally_text_key(). (Remembering them by the
+ * raw name saved instructions but no time on the bench log: measured
+ * twice, the table missed the caches.) */
+static const char *host_text(dx_arena *a, dx_logspan raw, uint64_t *text_key)
 {
-	struct dx_host_memo *m = NULL;
-	if (raw.n < sizeof m->raw) {
-		uint64_t h = dx_hash64(raw.p, raw.n, 0);
-		m = &d->host_memo[h % (sizeof d->host_memo / sizeof d->host_memo[0])];
-		if (m->raw_len == raw.n && raw.n && memcmp(m->raw, raw.p, raw.n) == 0) {
-			*text_key = m->text_key;
-			return m->text;
-		}
-	}
 	const char *text = raw.n ? dx_clean_text(a, dx_host(a, raw.p, raw.n), 255) : "";
 	*text_key = dx_tally_text_key(text);
-	size_t tn = strlen(text);
-	if (m && raw.n && tn < sizeof m->text) {
-		memcpy(m->raw, raw.p, raw.n);
-		m->raw_len = (unsigned char)raw.n;
-		memcpy(m->text, text, tn + 1);
-		m->text_key = *text_key;
-		return m->text;
-	}
 	return text;
 }
 
@@ -242,8 +225,8 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 	if ((relay.n == 4 && memcmp(relay.p, "none", 4) == 0) || (relay.n == 5 && memcmp(relay.p, "local", 5) == 0) ||
 	    (relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
 		relay.n = 0;
-	const char *remote = memo_host(d, a, relay, &keys[2]);
-	const char *host = memo_host(d, a, l->host, &keys[1]);
+	const char *remote = host_text(a, relay, &keys[2]);
+	const char *host = host_text(a, l->host, &keys[1]);
 	const char *decoder = family_decoder(l->family);
 	if (!d->decoder_key[l->family])
 		d->decoder_key[l->family] = dx_tally_text_key(decoder);

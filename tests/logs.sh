@@ -362,9 +362,9 @@ done
 has "the last run went on from where the killed one stopped" bigk.err "1 files resumed"
 
 # ---- many relays: each delivery counted by its relay's name ---------------------------------
-# More relays than the decoder remembers (it keeps the names it made of
-# recent relays), some written in capitals or with a final dot: the index
-# counts each delivery under the name a record of the same line shows.
+# Many relays, some written in capitals or with a final dot: the index
+# counts each delivery (a fact, whose texts the decoder makes on a path of
+# their own) under the name a record of the same line shows.
 awk 'BEGIN {
 	for (i = 0; i < 6000; i++) {
 		r = "mx" (i % 4) ".d" (i % 1000) ".example.net"

@@ -5,8 +5,8 @@
  * a known reason, indexes from 1, a queue key when it has an outcome key)
  * and every fact its strings; with include_delivered, each delivery's
  * fact names the same domain and hosts as its record (the decoder makes
- * a fact's host names from a memo that lives across lines: this checks
- * it against names made afresh); dx_log_detect runs on the whole input. */
+ * a fact's texts and a record's on different paths); dx_log_detect runs
+ * on the whole input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
