@@ -156,3 +156,8 @@ uint64_t dx_hash64(const void *data, size_t n, uint64_t seed)
 	h ^= h >> 33;
 	return h;
 }
+
+uint64_t dx_mix64(uint64_t x)
+{
+	return mix(x);
+}

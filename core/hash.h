@@ -38,4 +38,8 @@ dx_hash dx_hasher_end(dx_hasher *h);
  * than dx_hash128 on a few dozen bytes, and the same on every machine. */
 uint64_t dx_hash64(const void *p, size_t n, uint64_t seed);
 
+/* A 64-bit value's bits mixed (SplitMix64's finaliser: every input bit
+ * moves every output bit), for keys made of other keys. */
+uint64_t dx_mix64(uint64_t x);
+
 #endif

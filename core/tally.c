@@ -118,25 +118,14 @@ uint64_t dx_tally_text_key(const char *s)
 	return dx_hash64(s, strlen(s), 0x7a11);
 }
 
-/* MurmurHash3's 64-bit finaliser: every input bit moves every output bit. */
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xFF51AFD7ED558CCDull;
-	h ^= h >> 33;
-	h *= 0xC4CEB9FE1A85EC53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 void dx_tally_key_of(const uint64_t text_keys[4], uint64_t key[2])
 {
 	/* Arithmetic on the values, not their bytes: the same on every
 	 * machine (hash.h). Two chains with different seeds and order. */
 	uint64_t a = 0x51ed270b27ac3a0full, b = 0x2701d4f3a5c1e8b9ull;
 	for (int i = 0; i < 4; i++) {
-		a = mix64(a ^ text_keys[i]) + 0x9E3779B97F4A7C15ull;
-		b = mix64(b ^ text_keys[3 - i] ^ (uint64_t)i << 56) * 0x94D049BB133111EBull;
+		a = dx_mix64(a ^ text_keys[i]) + 0x9E3779B97F4A7C15ull;
+		b = dx_mix64(b ^ text_keys[3 - i] ^ (uint64_t)i << 56) * 0x94D049BB133111EBull;
 	}
 	key[0] = a;
 	key[1] = b;
