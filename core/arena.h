@@ -7,6 +7,9 @@
  *
  * Allocation fails (returns NULL) only when malloc fails or when the arena
  * would grow past its byte limit; callers treat that as "message too large".
+ *
+ * Also here, the one other allocation the hot paths share: zeroed tables
+ * for open addressing (dx_table_alloc).
  */
 #ifndef DX_ARENA_H
 #define DX_ARENA_H
