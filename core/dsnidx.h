@@ -406,6 +406,13 @@ enum { DX_STORE_READONLY = 0, DX_STORE_CREATE = 1 };
 dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *err);
 /* Commits what is pending and closes. */
 dx_status dx_store_close(dx_store *s, dx_error *err);
+/* Closes the store of a run that stopped before its end (out of memory, a
+ * callback's abort): what is pending is committed, unless log facts were
+ * taken since the last mark (dx_store_source_put), in which case the open
+ * transaction is rolled back: its lines are read again by the next run
+ * from the last mark, and committing their counts now would count them
+ * twice. */
+dx_status dx_store_close_stopped(dx_store *s, dx_error *err);
 
 /* Adds a record; records are written in large transactions, so a record is
  * durable only after dx_store_commit() or dx_store_close(). A record already

@@ -340,7 +340,7 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
 	if (x.look)
 		dx_store_close(x.look, NULL);
 	dx_error cerr = {0};
-	dx_status cs = dx_store_close(x.store, &cerr);
+	dx_status cs = rs == DX_OK ? dx_store_close(x.store, &cerr) : dx_store_close_stopped(x.store, &cerr);
 	if (cs != DX_OK && rs == DX_OK) {
 		*err = cerr;
 		rs = cs;

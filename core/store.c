@@ -1670,6 +1670,18 @@ dx_status dx_store_commit(dx_store *s, dx_error *err)
 	return DX_OK;
 }
 
+dx_status dx_store_close_stopped(dx_store *s, dx_error *err)
+{
+	if (s && s->in_tx && s->facts_since_mark) {
+		int failed = exec(s, "ROLLBACK") < 0;
+		dx_status st = failed ? db_fail(s, err, "cannot roll back") : DX_OK;
+		s->in_tx = 0;
+		store_free(s);
+		return st;
+	}
+	return dx_store_close(s, err);
+}
+
 dx_status dx_store_close(dx_store *s, dx_error *err)
 {
 	if (!s)

@@ -621,6 +621,75 @@ static int tally_sum(void *arg, int64_t hour, const char *decoder, const char *r
 	return 0;
 }
 
+/* A run that stops between a log's counts and the mark of their lines:
+ * dx_store_close_stopped leaves that transaction out (the next run reads
+ * the lines again from the mark), and keeps a transaction whose counts
+ * all precede a mark. */
+static uint64_t delivered_sum(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT coalesce(sum(count), 0) FROM delivered", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	uint64_t n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* count deliveries of one combination at ts. */
+static void sent(dx_store *s, int64_t ts, uint64_t count)
+{
+	dx_logfact f;
+	memset(&f, 0, sizeof f);
+	f.kind = DX_LOGFACT_SENT;
+	f.timestamp = ts;
+	f.source = "maillog";
+	f.domain = "example.com";
+	f.reporting_mta = "mx1";
+	f.remote_mta = "mx.example.com";
+	f.decoder = "postfix-log";
+	dx_error err = {0};
+	for (uint64_t i = 0; i < count; i++)
+		assert_int_equal(dx_store_logfact(s, &f, &err), DX_OK);
+}
+
+static void test_close_stopped(void **state)
+{
+	tmpdb *t = *state;
+	dx_store *s = NULL;
+	dx_error err = {0};
+	dx_source_state m;
+	memset(&m, 0, sizeof m);
+	m.known = 1;
+	/* Counts, a mark, more counts, and the run stops. */
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_OK);
+	sent(s, 1800000000, 3);
+	m.done = 100;
+	assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
+	assert_int_equal(dx_store_commit(s, &err), DX_OK);
+	sent(s, 1800000100, 5);
+	m.done = 200;
+	assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
+	sent(s, 1800000200, 7);
+	assert_int_equal(dx_store_close_stopped(s, &err), DX_OK);
+	/* The committed counts stay; the open transaction, whose last counts
+	 * no mark covers, is left out with its mark. */
+	assert_int_equal(delivered_sum(t->path), 3);
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_OK);
+	dx_source_state got;
+	assert_int_equal(dx_store_source_get(s, "maillog", &got, &err), DX_OK);
+	assert_int_equal(got.done, 100);
+	/* Counts that a mark covers are kept by a stopped run. */
+	sent(s, 1800000300, 11);
+	m.done = 300;
+	assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
+	assert_int_equal(dx_store_close_stopped(s, &err), DX_OK);
+	assert_int_equal(delivered_sum(t->path), 14);
+}
+
 /* Deliveries are counted by hour and the key of their texts: a key made
  * by the decoder and one made by the tally agree, and any change of hour
  * or text is another combination. */
@@ -698,6 +767,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_v2, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_report_before_epoch, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_report_unit_separator, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_close_stopped, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_tally),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
