@@ -3,11 +3,13 @@
  *
  * Exit status: 0 every input was read and every bounce decoded; 1 some
  * input, message or the index could not be read or written (each named on
- * stderr, the rest still done); 2 usage error.
+ * stderr, the rest still done); 2 usage error; 75 the index is busy; 128 +
+ * the signal when SIGINT or SIGTERM stopped a run between two batches.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,10 @@ static const char help_main[] =
 	"\n"
 	"Exit status: 0 all inputs done; 1 some input, message or the index could\n"
 	"not be read, decoded or written (each is named on stderr, the rest is still\n"
-	"done); 2 usage error.\n"
+	"done); 2 usage error; 75 another index run holds the index; 130 (143)\n"
+	"interrupted by Ctrl-C, SIGINT (SIGTERM): parse, explain and index stop\n"
+	"between two batches of input, with what was read up to there printed or\n"
+	"indexed; an index run goes on from there next time. A second signal kills.\n"
 	"\n"
 	"Environment: DSNIDX_DB is the index used when --db is not given (default\n"
 	"./dsnidx.db). DSNIDX_NO_JIT=1 matches reason rules without PCRE2's JIT\n"
@@ -145,9 +150,12 @@ static const char help_index[] =
 	"  -h, --help               show this help\n"
 	"\n"
 	"Progress (bytes, MB/s, records, time left) is shown on stderr when it is a\n"
-	"terminal, unless --quiet. Exit status: 0, 1 (some input, bounce or the index\n"
-	"could not be read or written; named on stderr), 2 (usage), 75 (another index\n"
-	"run holds the index).\n";
+	"terminal, unless --quiet. Ctrl-C (SIGINT) or SIGTERM stops the run between two\n"
+	"batches of input with what was read up to there indexed; the next run goes on\n"
+	"from there (a second signal kills at once). Exit status: 0, 1 (some input,\n"
+	"bounce or the index could not be read or written; named on stderr), 2\n"
+	"(usage), 75 (another index run holds the index), 130 or 143 (interrupted by\n"
+	"SIGINT or SIGTERM).\n";
 
 /* ---- shared option parsing ------------------------------------------------ */
 
@@ -292,6 +300,37 @@ typedef struct sink_state {
 	uint64_t added, already;
 	int delivered;             /* print records of successful deliveries too */
 } sink_state;
+
+/* The signal that asked a run to stop, or 0: set by the handler, read
+ * between batches (dx_sink.interrupted). A signal handler can share
+ * nothing else. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM stop the run between batches; the handler is reset
+ * by its first signal, so a second one kills. A SIGINT that the shell
+ * made ignored (a background job) stays ignored. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int on_interrupted(void *arg)
+{
+	(void)arg;
+	return stop_signal != 0;
+}
 
 static double now(void)
 {
@@ -552,7 +591,8 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 			.delivered = a.opts.include_delivered};
 	if (s.tty && !s.quiet)
 		s.total_bytes = dx_input_size((const char *const *)argv + optind, (size_t)(argc - optind));
-	dx_sink sink = {.arg = &s, .diag = on_diag, .progress = on_progress};
+	dx_sink sink = {.arg = &s, .diag = on_diag, .progress = on_progress, .interrupted = on_interrupted};
+	catch_stop_signals();
 	if (to_store) {
 		io.threads = a.threads;
 		dx_stats st;
@@ -561,7 +601,11 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 		dx_status rs = dx_index_run(e, a.db, (const char *const *)argv + optind, (size_t)(argc - optind), &io,
 					    &sink, &st, &res, &err);
 		int status = s.failed ? EXIT_PARTIAL : 0;
-		if (rs != DX_OK) {
+		if (rs == DX_ERR_ABORTED && stop_signal) {
+			clear_progress(&s);
+			msg("interrupted: the index holds what was read up to here; the same command goes on from there");
+			status = 128 + stop_signal;
+		} else if (rs != DX_OK) {
 			clear_progress(&s);
 			msg("%s", err.message);
 			status = rs == DX_ERR_BUSY ? EXIT_BUSY : EXIT_PARTIAL;
@@ -588,7 +632,11 @@ static int run_decode(const char *cmd, int argc, char **argv, int mode)
 	dx_status rs = dx_run(e, (const char *const *)argv + optind, (size_t)(argc - optind), a.threads, &sink, &st,
 			      &err);
 	int status = s.failed ? EXIT_PARTIAL : 0;
-	if (rs != DX_OK) {
+	if (rs == DX_ERR_ABORTED && stop_signal) {
+		clear_progress(&s);
+		msg("interrupted: the records of what was read up to here are printed");
+		status = 128 + stop_signal;
+	} else if (rs != DX_OK) {
 		clear_progress(&s);
 		if (!(rs == DX_ERR_ABORTED && s.writer))
 			msg("%s", err.message);

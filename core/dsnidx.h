@@ -379,6 +379,13 @@ typedef struct dx_sink {
 	 * from record: the run stops. */
 	int (*load_envelopes)(void *arg, dx_envelope_fn put, void *ctx);
 	int (*save_envelopes)(void *arg, const dx_envelope *envs, size_t n);
+	/* Optional; asked from the calling thread after each batch of input
+	 * is given (every few MB): non-zero stops the run there, between
+	 * batches, as if the input ended (every record, fact and mark of what
+	 * was read is given; envelopes are saved), and dx_run returns
+	 * DX_ERR_ABORTED. For a signal handler's flag: an interrupted index
+	 * run goes on from there next time. */
+	int (*interrupted)(void *arg);
 } dx_sink;
 
 /* Reads every path (a file, a Maildir, a directory walked recursively, or

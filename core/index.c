@@ -105,6 +105,12 @@ static int on_save_envelopes(void *arg, const dx_envelope *envs, size_t n)
 	return 0;
 }
 
+static int on_interrupted(void *arg)
+{
+	index_run *x = arg;
+	return x->user && x->user->interrupted && x->user->interrupted(x->user->arg);
+}
+
 static void on_diag(void *arg, const dx_diag *d)
 {
 	index_run *x = arg;
@@ -328,6 +334,7 @@ dx_status dx_index_run(const dx_engine *e, const char *db, const char *const *pa
 		.resume = on_resume,
 		.load_envelopes = on_load_envelopes,
 		.save_envelopes = on_save_envelopes,
+		.interrupted = on_interrupted,
 	};
 	dx_status rs = dx_run(e, paths, npaths, o->threads, &sink, stats, err);
 	if (x.failed) {

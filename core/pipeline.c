@@ -2178,7 +2178,7 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 	dx_dctx *own = dx_dctx_new(e);
 	env_table own_envs = {0}; /* the caller's, when it decodes */
 	dx_envmap *envelopes = NULL; /* made by the sink's load, or when a log names its first sender */
-	int envelopes_changed = 0, sink_stopped = 0;
+	int envelopes_changed = 0, sink_stopped = 0, interrupted = 0;
 	if (!wk || !own)
 		goto fail_threads;
 	if (sink->load_envelopes) {
@@ -2237,6 +2237,11 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 			batch *h = pending;
 			pending = h->next;
 			next++;
+			if (interrupted) {
+				/* Read past the interruption: given to no one. */
+				batch_recycle(&r, h);
+				continue;
+			}
 			size_t fi = 0, ei = 0;
 			for (size_t i = 0; i <= h->nev && !atomic_load(&r.aborted); i++) {
 				for (; fi < h->nfacts && h->facts[fi].after == i; fi++)
@@ -2293,6 +2298,10 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 			}
 			add_stats(stats, &h->delta);
 			batch_recycle(&r, h);
+			if (sink->interrupted && !atomic_load(&r.aborted) && sink->interrupted(sink->arg)) {
+				interrupted = 1;
+				abort_run(&r);
+			}
 		}
 		if (sink->progress) {
 			double t = now_seconds();
@@ -2307,8 +2316,11 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		pending = b->next;
 		batch_free(b);
 	}
-	if (envelopes && envelopes_changed && sink->save_envelopes && !sink_stopped && !atomic_load(&r.aborted)) {
-		/* The run read everything: what is still open is kept. */
+	int stopped_between = interrupted && !atomic_load(&r.nomem);
+	if (envelopes && envelopes_changed && sink->save_envelopes && !sink_stopped &&
+	    (!atomic_load(&r.aborted) || stopped_between)) {
+		/* The run read everything, or stopped between batches: what is
+		 * still open after the last batch given is kept. */
 		int nomem = 0;
 		if (save_envelopes(sink, envelopes, &nomem) != 0) {
 			if (nomem)
@@ -2361,6 +2373,13 @@ dx_status dx_run(const dx_engine *e, const char *const *paths, size_t npaths, un
 		if (err && err->code == DX_OK) {
 			err->code = DX_ERR_ABORTED;
 			snprintf(err->message, sizeof err->message, "stopped by the output");
+		}
+		return DX_ERR_ABORTED;
+	}
+	if (interrupted) {
+		if (err) {
+			err->code = DX_ERR_ABORTED;
+			snprintf(err->message, sizeof err->message, "interrupted");
 		}
 		return DX_ERR_ABORTED;
 	}

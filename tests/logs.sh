@@ -361,6 +361,49 @@ done
 	not_ok "at least 2 runs were killed mid-way" "only $kills (a whole run takes $run_ms ms)"
 has "the last run went on from where the killed one stopped" bigk.err "1 files resumed"
 
+# SIGTERM (as Ctrl-C's SIGINT) stops a run between two batches: what was
+# read is indexed, the run says so and exits 128 + 15, and the next run
+# goes on from there to the same counts as a run never stopped.
+t=$(awk -v ms=$run_ms 'BEGIN { printf "%.3f", ms * 50 / 100000 }')
+rm -f bigt.db bigt.db-wal bigt.db-shm bigt.db.lock
+"$DSNIDX" index --db bigt.db --threads 1 big.log.gz 2> bigt1.err &
+pid=$!
+sleep "$t"
+kill -TERM $pid 2> /dev/null
+wait $pid
+st=$?
+if [ $st -eq 143 ]; then
+	ok "a run stopped by SIGTERM exits 143"
+	has "and says what it kept" bigt1.err "interrupted: the index holds what was read up to here"
+	n1=$("$DSNIDX" export --db bigt.db --attempts --format csv | tail -n +2 | wc -l)
+	[ "$n1" -gt 0 ] && ok "what it read is indexed ($n1 records)" || not_ok "what it read is indexed" "no records"
+	check "the index is whole" "$("$DSNIDX" check --db bigt.db 2>&1)" "bigt.db: ok"
+	"$DSNIDX" index --db bigt.db --stats --threads 1 big.log.gz > /dev/null 2> bigt2.err
+	"$DSNIDX" report --db bigt.db --by domain,hour --rates --format csv > bigt.csv
+	same "run again, every delivery and failure is counted once" bigref.csv bigt.csv
+	has "the next run went on from where it stopped" bigt2.err "1 files resumed"
+else
+	not_ok "a run stopped by SIGTERM exits 143" "exit status $st (the run takes $run_ms ms); $(cat bigt1.err)"
+fi
+"$DSNIDX" parse --threads 1 --format csv big.log.gz > bigp.csv 2> bigp.err &
+pid=$!
+sleep "$t"
+kill -TERM $pid 2> /dev/null
+wait $pid
+st=$?
+if [ $st -eq 143 ]; then
+	ok "parse stopped by SIGTERM exits 143"
+	has "and says so" bigp.err "interrupted: the records of what was read up to here are printed"
+	n=$(tail -n +2 bigp.csv | wc -l)
+	last=$(tail -n 1 bigp.csv | tr -d '\r')
+	case $last in
+	*,postfix-log) ok "its output ends with a whole record ($n records)" ;;
+	*) not_ok "its output ends with a whole record" "$last" ;;
+	esac
+else
+	not_ok "parse stopped by SIGTERM exits 143" "exit status $st; $(cat bigp.err)"
+fi
+
 # ---- many relays: each delivery counted by its relay's name ---------------------------------
 # Many relays, some written in capitals or with a final dot: the index
 # counts each delivery (a fact, whose texts the decoder makes on a path of
