@@ -365,19 +365,27 @@ has "the last run went on from where the killed one stopped" bigk.err "1 files r
 # read is indexed, the run says so and exits 128 + 15, and the next run
 # goes on from there to the same counts as a run never stopped. (A signal
 # after the last batch stops nothing: the run is whole.)
-# The stop falls at 40% of the same command's whole run, timed first.
-rm -f bigt.db bigt.db-wal bigt.db-shm bigt.db.lock
-t0=$(date +%s%N)
-"$DSNIDX" index --db bigt.db --quiet --threads 1 big.log.gz
-t1=$(date +%s%N)
-t=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns * 40 / 100 / 1e9 }')
-rm -f bigt.db bigt.db-wal bigt.db-shm bigt.db.lock
-"$DSNIDX" index --db bigt.db --threads 1 big.log.gz 2> bigt1.err &
-pid=$!
-sleep "$t"
-kill -TERM $pid 2> /dev/null
-wait $pid
-st=$?
+# stop_midway OUT ERR PREP CMD...: CMD run once (after eval PREP) to time
+# it, then again (after PREP) with its output to OUT and ERR, and sent
+# SIGTERM at 40% of that time; sets st (its exit status) and t.
+stop_midway() {
+	out=$1 err=$2 prep=$3
+	shift 3
+	eval "$prep"
+	t0=$(date +%s%N)
+	"$@" > /dev/null 2>&1
+	t1=$(date +%s%N)
+	t=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns * 40 / 100 / 1e9 }')
+	eval "$prep"
+	"$@" > "$out" 2> "$err" &
+	pid=$!
+	sleep "$t"
+	kill -TERM $pid 2> /dev/null
+	wait $pid
+	st=$?
+}
+stop_midway /dev/null bigt1.err "rm -f bigt.db bigt.db-wal bigt.db-shm bigt.db.lock" \
+	"$DSNIDX" index --db bigt.db --threads 1 big.log.gz
 if [ $st -eq 143 ]; then
 	ok "a run stopped by SIGTERM exits 143"
 	has "and says what it kept" bigt1.err "interrupted: the index holds what was read up to here"
@@ -391,17 +399,7 @@ if [ $st -eq 143 ]; then
 else
 	not_ok "a run stopped by SIGTERM exits 143" "exit status $st (signal after $t s); $(cat bigt1.err)"
 fi
-# parse is quicker than index: its own whole run times its stop.
-t0=$(date +%s%N)
-"$DSNIDX" parse --threads 1 --format csv big.log.gz big.log.gz > /dev/null 2>&1
-t1=$(date +%s%N)
-t=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns * 40 / 100 / 1e9 }')
-"$DSNIDX" parse --threads 1 --format csv big.log.gz big.log.gz > bigp.csv 2> bigp.err &
-pid=$!
-sleep "$t"
-kill -TERM $pid 2> /dev/null
-wait $pid
-st=$?
+stop_midway bigp.csv bigp.err : "$DSNIDX" parse --threads 1 --format csv big.log.gz big.log.gz
 if [ $st -eq 143 ]; then
 	ok "parse stopped by SIGTERM exits 143"
 	has "and says so" bigp.err "interrupted: the records of what was read up to here are printed"
