@@ -151,6 +151,93 @@ static int teardown(void **state)
 	return rc == 0 ? 0 : -1;
 }
 
+/* dx_sink.interrupted: asked after each batch; a yes stops the run there,
+ * between two batches, with every record and mark of what was given. */
+typedef struct stopper {
+	unsigned records, asked, bad_order;
+	uint64_t last_done;
+	int last_complete;
+	unsigned marks;
+} stopper;
+
+static int stop_record(void *arg, const dx_record *r)
+{
+	stopper *s = arg;
+	char want[64];
+	snprintf(want, sizeof want, "user%u@example.org", s->records);
+	if (strcmp(r->recipient, want) != 0)
+		s->bad_order++;
+	s->records++;
+	return 0;
+}
+
+static int stop_asked(void *arg)
+{
+	stopper *s = arg;
+	return ++s->asked >= 2; /* stop after the second batch */
+}
+
+static void stop_mark(void *arg, const char *path, const dx_source_state *st)
+{
+	(void)path;
+	stopper *s = arg;
+	s->marks++;
+	s->last_done = st->done;
+	s->last_complete = st->complete;
+}
+
+static void test_interrupted(void **state)
+{
+	dir *d = *state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/big.mbox", d->path);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	/* About 8 MB: several batches of 2 MB. */
+	const unsigned n = 12000;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len;
+		char *b = bounce((int)i, &len);
+		fprintf(f, "From MAILER-DAEMON Sat Nov 28 10:00:00 2026\n");
+		fwrite(b, 1, len, f);
+		fputs("\n", f);
+		free(b);
+	}
+	long size = ftell(f);
+	fclose(f);
+	dx_options o;
+	dx_options_default(&o);
+	dx_engine *e;
+	dx_error err;
+	assert_int_equal(dx_engine_new(&o, &e, &err), DX_OK);
+	const char *paths[] = {path};
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		stopper s = {0};
+		dx_sink sink = {.arg = &s, .record = stop_record, .mark = stop_mark, .interrupted = stop_asked};
+		dx_stats st;
+		memset(&err, 0, sizeof err);
+		assert_int_equal(dx_run(e, paths, 1, threads, &sink, &st, &err), DX_ERR_ABORTED);
+		assert_string_equal(err.message, "interrupted");
+		assert_int_equal(s.asked, 2);
+		/* The records of the first two batches, in order, and no more. */
+		assert_true(s.records > 0 && s.records < n);
+		assert_int_equal(s.bad_order, 0);
+		assert_int_equal(st.records, s.records);
+		/* Their marks: the file done up to a point short of its end. */
+		assert_true(s.marks >= 2);
+		assert_true(s.last_done > 0 && s.last_done < (uint64_t)size);
+		assert_int_equal(s.last_complete, 0);
+	}
+	/* Asked and never stopped: the whole file. */
+	stopper s = {0};
+	dx_sink sink = {.arg = &s, .record = stop_record, .mark = stop_mark, .interrupted = NULL};
+	dx_stats st;
+	assert_int_equal(dx_run(e, paths, 1, 2, &sink, &st, &err), DX_OK);
+	assert_int_equal(s.records, n);
+	assert_int_equal(s.bad_order, 0);
+	dx_engine_free(e);
+}
+
 static void test_archive_records(void **state)
 {
 	dir *d = *state;
@@ -261,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_7z_memory_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_archive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
