@@ -1946,7 +1946,6 @@ static int pass_envelopes(worker_ctx *w)
 	/* Removals were met in the order their queue ids were named. */
 	if (nremoved > 1)
 		qsort(b->envs, nremoved, sizeof *b->envs, by_place);
-	env_reset(t);
 	return 0;
 }
 

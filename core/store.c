@@ -306,6 +306,12 @@ static recent_final *recent_put(recent_map *m, uint64_t okey)
 	return &m->slots[j];
 }
 
+/* What an expiry reads of a deferral (expiry_take), by queue key from the
+ * stored ones and by id from the open transaction's provisional ones. */
+#define DEFERRAL_COLUMNS                                                                \
+	"SELECT recipient, domain, status, reply_code, reporting_mta, remote_mta, "    \
+	"diagnostic, sender, subject, message_id, decoder, queue_id, okey "
+
 /* ---- provisional deferrals by queue id ----------------------------------------------- */
 
 /* The okeys of the open transaction's provisional deferrals, by queue key:
@@ -821,13 +827,11 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 		    sqlite3_prepare_v2(s->db, "UPDATE record SET final = ? WHERE id = ?", -1, &s->set_final, NULL) !=
 			    SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db,
-				       "SELECT recipient, domain, status, reply_code, reporting_mta, remote_mta, "
-				       "diagnostic, sender, subject, message_id, decoder, queue_id, okey "
+				       DEFERRAL_COLUMNS
 				       "FROM record WHERE qkey = ? AND final = 1 AND action = 'delayed' ORDER BY id",
 				       -1, &s->get_queue, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db,
-				       "SELECT recipient, domain, status, reply_code, reporting_mta, remote_mta, "
-				       "diagnostic, sender, subject, message_id, decoder, queue_id, okey "
+				       DEFERRAL_COLUMNS
 				       "FROM record WHERE id = ?",
 				       -1, &s->get_row, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db,
