@@ -998,6 +998,93 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	return 0;
 }
 
+/* The host a Sendmail session transcript is with: "... while talking to
+ * mx.example.org.:" (v8) or "While talking to example.org:" (v5), where
+ * the line (after dots and blanks) begins so; NULL for any other line. */
+static const char *session_header_host(dx_arena *a, const tline *l)
+{
+	size_t i = 0;
+	while (i < l->n && (l->p[i] == '.' || dx_is_space(l->p[i])))
+		i++;
+	static const char lead[] = "while talking to ";
+	if (l->n - i <= sizeof lead - 1 || !dx_startswith_ci(l->p + i, l->n - i, lead))
+		return NULL;
+	const char *h = l->p + i + sizeof lead - 1;
+	size_t hn = 0, left = l->n - i - (sizeof lead - 1);
+	while (hn < left && h[hn] != ':' && !dx_is_space(h[hn]))
+		hn++;
+	while (hn && h[hn - 1] == '.')
+		hn--;
+	return hn >= 4 && memchr(h, '.', hn) ? dx_host(a, h, hn) : NULL;
+}
+
+/* Whether k[0..kn) stands in p[0..n), a run of blanks in either matching
+ * a run in the other ("Message  size" in a transcript, "Message size" in a
+ * squeezed reply). */
+static int has_words(const char *p, size_t n, const char *k, size_t kn)
+{
+	for (size_t s = 0; s < n; s++) {
+		size_t i = s, j = 0;
+		while (i < n && j < kn) {
+			if (dx_is_space(p[i]) && dx_is_space(k[j])) {
+				while (i < n && dx_is_space(p[i]))
+					i++;
+				while (j < kn && dx_is_space(k[j]))
+					j++;
+			} else if (p[i] == k[j]) {
+				i++;
+				j++;
+			} else {
+				break;
+			}
+		}
+		if (j == kn)
+			return 1;
+	}
+	return 0;
+}
+
+/* The host of the Sendmail session transcript (its header line and the
+ * lines after it, up to a blank line, a rule, another host's summary line
+ * or the next header) in which the recipient's address or the start of its
+ * reply (in an answer, "<<< 552 5.2.3 ...") stands, when exactly one
+ * session has either; NULL otherwise. For reports whose recipient lines
+ * give the remote's reply ("(reason: 552 5.2.3 ...)") but not the host that
+ * gave it, and whose report part, if any, has no Remote-MTA. Reads at most
+ * SESSION_BYTES of session lines: real transcripts are a few lines, and a
+ * report's recipients are each looked for. */
+static const char *session_host(dx_arena *a, const char *t, size_t rn, const char *addr, const char *diag)
+{
+	enum { REPLY_KEY = 48, SESSION_BYTES = 16384 };
+	size_t kn = 0;
+	if (diag && reply_start(diag, strlen(diag)) == 0)
+		kn = strlen(diag) < REPLY_KEY ? strlen(diag) : REPLY_KEY;
+	const char *host = NULL, *cur = NULL;
+	int matched = 0, hits = 0;
+	size_t pos = 0, read = 0;
+	tline l;
+	while (read < SESSION_BYTES && next_line(t, rn, &pos, &l)) {
+		const char *h = session_header_host(a, &l);
+		if (h || l.n == 0 || separator(&l) || other_host_line(&l)) {
+			cur = h;
+			matched = 0;
+			continue;
+		}
+		if (!cur || matched)
+			continue;
+		read += l.n;
+		int here = (addr && dx_memcasemem(l.p, l.n, addr) != NULL) ||
+			   (kn && l.n > 4 && memcmp(l.p, "<<< ", 4) == 0 && has_words(l.p + 4, l.n - 4, diag, kn));
+		if (here) {
+			matched = 1;
+			if (!host || strcmp(host, cur) != 0)
+				hits++;
+			host = cur;
+		}
+	}
+	return hits == 1 ? host : NULL;
+}
+
 /* Whether text[0..n) names a recipient other than the i-th: then it is
  * that one's account (a transcript of the next host), not shared. */
 static int names_other(const scan *s, unsigned i, const char *text, size_t n)
@@ -1103,6 +1190,8 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 			f[i].remote_mta = r.remote_mta;
 			f[i].command = r.command;
 		}
+		if (!f[i].remote_mta) /* (NULL too when memory runs out: no host) */
+			f[i].remote_mta = session_host(a, t.p, rn, s.f[i].addr, f[i].diagnostic);
 		if (!f[i].command)
 			f[i].command = view_report_command(v, t, rn);
 	}
@@ -1308,6 +1397,8 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		r->command = s.f[i].command;
 		if (txt && *txt && fill_from_text(v->lex, a, r, txt) < 0)
 			return -1;
+		if (!r->remote_mta)
+			r->remote_mta = session_host(a, t.p, rn, s.f[i].addr, r->diagnostic);
 		if (s.n == 1 && !r->reply_code && !r->status && !r->summary && s.f[0].start > 0) {
 			/* A lone recipient whose own lines say nothing of what
 			 * happened: the report's words before its address do ("The

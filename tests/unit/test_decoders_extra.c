@@ -1106,6 +1106,126 @@ static void test_ses_malformed(void **state)
 	}
 }
 
+/* ---- Sendmail session transcripts: the host each recipient failed at --------- */
+
+/* v8: the recipient's line gives the remote's reply, not its host; the
+ * transcript of the session with the host holds the same reply (with the
+ * blanks as the remote wrote them) but names no recipient: the failure
+ * came at MAIL FROM. */
+static const char session_v8[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.jp>\n"
+	"To: sender@example.jp\n"
+	"Subject: Returned mail: see transcript for details\n"
+	"Date: Tue, 3 Mar 2026 10:00:00 +0900\n"
+	"\n"
+	"The original message was received at Tue, 3 Mar 2026 09:59:00 +0900\n"
+	"from client.example.jp [192.0.2.3]\n"
+	"\n"
+	"   ----- The following addresses had permanent fatal errors -----\n"
+	"<big@dest.example.org>\n"
+	"    (reason: 552 5.2.3 Message size exceeds fixed maximum message size (10485760))\n"
+	"<other@elsewhere.example.net>\n"
+	"    (reason: 550 5.1.1 User unknown)\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"... while talking to mx.dest.example.org.:\n"
+	">>> MAIL From:<sender@example.jp> SIZE=16600348\n"
+	"<<< 552 5.2.3 Message  size exceeds fixed maximum message size (10485760)\n"
+	"554 5.0.0 Service unavailable\n"
+	"\n"
+	"   ----- Original message follows -----\n"
+	"From: sender@example.jp\n"
+	"To: big@dest.example.org\n"
+	"Subject: photos\n"
+	"\n"
+	"...\n";
+
+/* v5: one host's session after another's, each with the summary lines
+ * Sendmail writes; a recipient whose domain has no host is in none. */
+static const char session_v5[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@mx5.example.com>\n"
+	"To: sender@example.jp\n"
+	"Subject: Returned mail: User unknown\n"
+	"Date: Thu, 29 Apr 1999 23:34:45 +0900\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"While talking to mx.one.example.edu:\n"
+	">>> DATA\n"
+	"<<< 554 Message refused by policy\n"
+	"554 <a@one.example.edu>... Service unavailable\n"
+	"550 gone.example.org (smtp)... 550 Host unknown\n"
+	"554 <b@gone.example.org>... 550 Host unknown (Authoritative answer from name server)\n"
+	"While talking to mail.two.example.co.jp:\n"
+	">>> RCPT To:<c@two.example.co.jp>\n"
+	"<<< 550 Requested mailbox not found\n"
+	"550 <c@two.example.co.jp>... User unknown\n"
+	"\n"
+	"   ----- Unsent message follows -----\n"
+	"From: sender@example.jp\n"
+	"Subject: hi\n"
+	"\n"
+	"hi\n";
+
+/* The same reply from two hosts' sessions: which host a recipient whose
+ * line only repeats it failed at is not known. */
+static const char session_twice[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.jp>\n"
+	"To: sender@example.jp\n"
+	"Subject: Returned mail: see transcript for details\n"
+	"Date: Tue, 3 Mar 2026 10:00:00 +0900\n"
+	"\n"
+	"   ----- The following addresses had permanent fatal errors -----\n"
+	"<x@dest.example.org>\n"
+	"    (reason: 554 5.7.1 Rejected by policy)\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"... while talking to mx1.dest.example.org.:\n"
+	">>> DATA\n"
+	"<<< 554 5.7.1 Rejected by policy\n"
+	"\n"
+	"... while talking to mx2.dest.example.org.:\n"
+	">>> DATA\n"
+	"<<< 554 5.7.1 Rejected by policy\n"
+	"554 5.0.0 Service unavailable\n"
+	"\n"
+	"   ----- Original message follows -----\n"
+	"From: sender@example.jp\n"
+	"Subject: hi\n"
+	"\n"
+	"hi\n";
+
+static const dx_record *rec_for(const fixture *f, const char *rcpt)
+{
+	for (unsigned i = 0; i < f->c.n; i++)
+		if (strcmp(f->c.recs[i].recipient, rcpt) == 0)
+			return &f->c.recs[i];
+	fail_msg("no record for %s", rcpt);
+	return NULL;
+}
+
+static void test_session_hosts(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, session_v8), DX_DECODED);
+	assert_int_equal(f->c.n, 2);
+	const dx_record *big = rec_for(f, "big@dest.example.org");
+	assert_string_equal(big->remote_mta, "mx.dest.example.org");
+	assert_string_equal(big->status, "5.2.3");
+	/* Its reply is in no session, nor is its address. */
+	assert_string_equal(rec_for(f, "other@elsewhere.example.net")->remote_mta, "");
+
+	assert_int_equal(decode(f, session_v5), DX_DECODED);
+	assert_int_equal(f->c.n, 3);
+	assert_string_equal(rec_for(f, "a@one.example.edu")->remote_mta, "mx.one.example.edu");
+	/* After another host's summary line, the first session is over. */
+	assert_string_equal(rec_for(f, "b@gone.example.org")->remote_mta, "");
+	assert_string_equal(rec_for(f, "c@two.example.co.jp")->remote_mta, "mail.two.example.co.jp");
+
+	assert_int_equal(decode(f, session_twice), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1130,6 +1250,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ses_delivery_hidden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ses_delivery, setup_delivered, teardown),
 		cmocka_unit_test_setup_teardown(test_ses_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_hosts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
