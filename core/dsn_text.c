@@ -24,10 +24,12 @@
  * any text gets the report's shared text; a message without a recognisable
  * recipient is not this decoder's (returns 0).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "bounce.h"
 #include "dsnidx.h"
+#include "hash.h"
 #include "text.h"
 
 /* Phrases by which a server's bounces are recognised, lower case, matched
@@ -630,7 +632,7 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 {
 	static const char *const leads[] = {
 		"remote host ", "host ", "host: ", "while talking to ", "talking to ", "server ", "remote system: dns;",
-		"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
+		"remote server at ", "remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
 		/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
 		"connected to ", "giving up on ",
 	};
@@ -653,6 +655,22 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 			size_t from = (size_t)(q - p) + 1;
 			q = from < n ? dx_memcasemem(p + from, n - from, leads[k]) : NULL;
 		}
+	}
+	/* qmail names the host before what it did: "192.0.2.1 does not like
+	 * recipient.", "192.0.2.1 failed after I sent the message." */
+	static const char *const trails[] = {
+		" does not like recipient", " does not like sender", " failed after i sent the message",
+	};
+	for (size_t k = 0; k < sizeof trails / sizeof trails[0]; k++) {
+		const char *q = dx_memcasemem(p, n, trails[k]);
+		if (!q)
+			continue;
+		size_t hl = 0;
+		while (q - hl > p && !dx_is_space(q[-(ptrdiff_t)hl - 1]))
+			hl++;
+		const char *h = q - hl;
+		if (hl >= 4 && memchr(h, '.', hl) && !memchr(h, '@', hl))
+			return dx_host(a, h, hl);
 	}
 	return NULL;
 }
@@ -701,14 +719,56 @@ typedef struct scan {
 	unsigned n, cap;
 	unsigned dropped;
 	int fixed;              /* the list came from X-Failed-Recipients */
+	/* f's addresses by hash, open addressing: index + 1, 0 empty; nslots
+	 * a power of two at least twice n. Every line of a report is looked
+	 * up, and reports may list (with a raised limit) 100,000 recipients. */
+	unsigned *slots;
+	unsigned nslots;
 } scan;
+
+static uint64_t addr_hash(const char *addr)
+{
+	return dx_hash64(addr, strlen(addr), 0);
+}
 
 static int find_found(const scan *s, const char *addr)
 {
-	for (unsigned i = 0; i < s->n; i++)
-		if (strcmp(s->f[i].addr, addr) == 0)
-			return (int)i;
+	if (!s->nslots)
+		return -1;
+	for (size_t j = addr_hash(addr) & (s->nslots - 1); s->slots[j]; j = (j + 1) & (s->nslots - 1))
+		if (strcmp(s->f[s->slots[j] - 1].addr, addr) == 0)
+			return (int)s->slots[j] - 1;
 	return -1;
+}
+
+/* Puts f[i] in the table, which has room. */
+static void slot_put(scan *s, unsigned i)
+{
+	size_t j = addr_hash(s->f[i].addr) & (s->nslots - 1);
+	while (s->slots[j])
+		j = (j + 1) & (s->nslots - 1);
+	s->slots[j] = i + 1;
+}
+
+/* Indexes f[0..n) afresh, in a table of at least twice n slots (a larger
+ * one from the arena when needed: the old one stays there until the
+ * message is done, at most as large as the new). -1 when out of memory. */
+static int index_found(dx_arena *a, scan *s)
+{
+	unsigned want = 16;
+	while (want < 2 * s->n)
+		want *= 2;
+	if (want > s->nslots) {
+		unsigned *t = dx_arena_alloc(a, want * sizeof *t);
+		if (!t)
+			return -1;
+		s->slots = t;
+		s->nslots = want;
+	}
+	memset(s->slots, 0, s->nslots * sizeof *s->slots);
+	for (unsigned i = 0; i < s->n; i++)
+		slot_put(s, i);
+	return 0;
 }
 
 /* Appends a recipient; returns its index, or -1 (limit hit, counted) or
@@ -730,7 +790,14 @@ static int add_found(dx_arena *a, scan *s, const char *addr, int own, unsigned m
 		s->cap = cap;
 	}
 	s->f[s->n] = (found){.addr = addr, .own = own};
-	return (int)s->n++;
+	s->n++;
+	if (2 * s->n > s->nslots) {
+		if (index_found(a, s) < 0)
+			return -2;
+	} else {
+		slot_put(s, s->n - 1);
+	}
+	return (int)s->n - 1;
 }
 
 /* Whether an address is the report's own (its sender, the bounce's
@@ -814,7 +881,7 @@ static int arrow_command(const tline *l)
 
 /* Drops the report's own addresses, unless they are all there is (a
  * message sent to oneself, or an anonymised sample). */
-static void drop_own(scan *s)
+static void drop_own(dx_arena *a, scan *s)
 {
 	unsigned others = 0;
 	for (unsigned i = 0; i < s->n; i++)
@@ -826,6 +893,7 @@ static void drop_own(scan *s)
 		if (!s->f[i].own)
 			s->f[k++] = s->f[i];
 	s->n = k;
+	index_found(a, s); /* (fewer than before: the table has room) */
 }
 
 /* Finds recipients and their text in report[0..rn). */
@@ -994,28 +1062,8 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			}
 		}
 	}
-	drop_own(s);
+	drop_own(a, s);
 	return 0;
-}
-
-/* The host a Sendmail session transcript is with: "... while talking to
- * mx.example.org.:" (v8) or "While talking to example.org:" (v5), where
- * the line (after dots and blanks) begins so; NULL for any other line. */
-static const char *session_header_host(dx_arena *a, const tline *l)
-{
-	size_t i = 0;
-	while (i < l->n && (l->p[i] == '.' || dx_is_space(l->p[i])))
-		i++;
-	static const char lead[] = "while talking to ";
-	if (l->n - i <= sizeof lead - 1 || !dx_startswith_ci(l->p + i, l->n - i, lead))
-		return NULL;
-	const char *h = l->p + i + sizeof lead - 1;
-	size_t hn = 0, left = l->n - i - (sizeof lead - 1);
-	while (hn < left && h[hn] != ':' && !dx_is_space(h[hn]))
-		hn++;
-	while (hn && h[hn - 1] == '.')
-		hn--;
-	return hn >= 4 && memchr(h, '.', hn) ? dx_host(a, h, hn) : NULL;
 }
 
 /* Whether k[0..kn) stands in p[0..n), a run of blanks in either matching
@@ -1044,45 +1092,113 @@ static int has_words(const char *p, size_t n, const char *k, size_t kn)
 	return 0;
 }
 
+/* Where a line begins a Sendmail session transcript, the host it is with:
+ * "... while talking to mx.example.org.:" (v8) or "While talking to
+ * example.org:" (v5), the line (after dots and blanks) beginning so. 0
+ * for any other line; *h and the length returned give the name as
+ * written. */
+static size_t session_header(const tline *l, const char **h)
+{
+	size_t i = 0;
+	while (i < l->n && (l->p[i] == '.' || dx_is_space(l->p[i])))
+		i++;
+	static const char lead[] = "while talking to ";
+	if (l->n - i <= sizeof lead - 1 || !dx_startswith_ci(l->p + i, l->n - i, lead))
+		return 0;
+	*h = l->p + i + sizeof lead - 1;
+	size_t hn = 0, left = l->n - i - (sizeof lead - 1);
+	while (hn < left && (*h)[hn] != ':' && !dx_is_space((*h)[hn]))
+		hn++;
+	while (hn && (*h)[hn - 1] == '.')
+		hn--;
+	return hn >= 4 && memchr(*h, '.', hn) ? hn : 0;
+}
+
+/* Reports with more recipients than this, or longer, are not searched
+ * for a recipient's host beyond its own lines (session_host, mention_host
+ * run for each recipient without a host, over the report). */
+enum { HOST_SEARCH_RCPTS = 64, HOST_SEARCH_BYTES = 65536 };
+
 /* The host of the Sendmail session transcript (its header line and the
  * lines after it, up to a blank line, a rule, another host's summary line
  * or the next header) in which the recipient's address or the start of its
  * reply (in an answer, "<<< 552 5.2.3 ...") stands, when exactly one
  * session has either; NULL otherwise. For reports whose recipient lines
  * give the remote's reply ("(reason: 552 5.2.3 ...)") but not the host that
- * gave it, and whose report part, if any, has no Remote-MTA. Reads at most
- * SESSION_BYTES of session lines: real transcripts are a few lines, and a
- * report's recipients are each looked for. */
+ * gave it, and whose report part, if any, has no Remote-MTA. */
 static const char *session_host(dx_arena *a, const char *t, size_t rn, const char *addr, const char *diag)
 {
-	enum { REPLY_KEY = 48, SESSION_BYTES = 16384 };
+	enum { REPLY_KEY = 48 };
 	size_t kn = 0;
 	if (diag && reply_start(diag, strlen(diag)) == 0)
 		kn = strlen(diag) < REPLY_KEY ? strlen(diag) : REPLY_KEY;
 	const char *host = NULL, *cur = NULL;
+	size_t host_n = 0, cur_n = 0;
 	int matched = 0, hits = 0;
-	size_t pos = 0, read = 0;
+	size_t pos = 0;
 	tline l;
-	while (read < SESSION_BYTES && next_line(t, rn, &pos, &l)) {
-		const char *h = session_header_host(a, &l);
-		if (h || l.n == 0 || separator(&l) || other_host_line(&l)) {
+	while (next_line(t, rn, &pos, &l)) {
+		const char *h = NULL;
+		size_t hn = session_header(&l, &h);
+		if (hn || l.n == 0 || separator(&l) || other_host_line(&l)) {
 			cur = h;
+			cur_n = hn;
 			matched = 0;
 			continue;
 		}
-		if (!cur || matched)
+		if (!cur_n || matched)
 			continue;
-		read += l.n;
 		int here = (addr && dx_memcasemem(l.p, l.n, addr) != NULL) ||
 			   (kn && l.n > 4 && memcmp(l.p, "<<< ", 4) == 0 && has_words(l.p + 4, l.n - 4, diag, kn));
 		if (here) {
 			matched = 1;
-			if (!host || strcmp(host, cur) != 0)
+			if (!host || host_n != cur_n || dx_strncasecmp(host, cur, cur_n) != 0)
 				hits++;
 			host = cur;
+			host_n = cur_n;
 		}
 	}
-	return hits == 1 ? host : NULL;
+	return hits == 1 ? dx_host(a, host, host_n) : NULL;
+}
+
+/* The host named in the lines under another line of the report that
+ * begins with the recipient's address (up to a blank line, a line naming
+ * another address, at most MAX_BLOCK_LINES): Exchange lists the
+ * recipients, then again under "Diagnostic information for
+ * administrators" each with what its server answered ("Remote Server at
+ * mx.example.org (192.0.2.3) returned '550 ...'"). NULL when no such
+ * block names a host. */
+static const char *mention_host(dx_arena *a, const char *t, size_t rn, const char *addr)
+{
+	size_t an = addr ? strlen(addr) : 0;
+	if (!an)
+		return NULL;
+	size_t pos = 0;
+	tline l;
+	while (next_line(t, rn, &pos, &l)) {
+		const char *p = l.p;
+		size_t n = l.n;
+		if (n && p[0] == '<') {
+			p++;
+			n--;
+		}
+		if (n < an || dx_strncasecmp(p, addr, an) != 0)
+			continue;
+		size_t start = pos, end = pos, p2 = pos;
+		tline m;
+		/* (A line with another address is the next recipient's.) */
+		for (int k = 0; k < MAX_BLOCK_LINES && next_line(t, rn, &p2, &m) && m.n; k++) {
+			if (memchr(m.p, '@', m.n) && !dx_memcasemem(m.p, m.n, addr))
+				break;
+			end = (size_t)(m.p + m.n - t);
+		}
+		if (end > start) {
+			const char *h = remote_in(a, t + start, end - start);
+			if (h)
+				return h;
+		}
+	}
+	return NULL;
 }
 
 /* Whether text[0..n) names a recipient other than the i-th: then it is
@@ -1190,8 +1306,11 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 			f[i].remote_mta = r.remote_mta;
 			f[i].command = r.command;
 		}
-		if (!f[i].remote_mta) /* (NULL too when memory runs out: no host) */
+		/* (NULL too when memory runs out: no host) */
+		if (!f[i].remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
 			f[i].remote_mta = session_host(a, t.p, rn, s.f[i].addr, f[i].diagnostic);
+		if (!f[i].remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
+			f[i].remote_mta = mention_host(a, t.p, rn, s.f[i].addr);
 		if (!f[i].command)
 			f[i].command = view_report_command(v, t, rn);
 	}
@@ -1397,8 +1516,10 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		r->command = s.f[i].command;
 		if (txt && *txt && fill_from_text(v->lex, a, r, txt) < 0)
 			return -1;
-		if (!r->remote_mta)
+		if (!r->remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
 			r->remote_mta = session_host(a, t.p, rn, s.f[i].addr, r->diagnostic);
+		if (!r->remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
+			r->remote_mta = mention_host(a, t.p, rn, s.f[i].addr);
 		if (s.n == 1 && !r->reply_code && !r->status && !r->summary && s.f[0].start > 0) {
 			/* A lone recipient whose own lines say nothing of what
 			 * happened: the report's words before its address do ("The

@@ -202,6 +202,28 @@ static int recipients(FILE *f, unsigned long n)
 	return 0;
 }
 
+/* A Sendmail text bounce listing n recipients, each with a reply and no
+ * host, then n session transcripts with other hosts: the recipients'
+ * hosts are looked for in the transcripts, which must not cost the
+ * recipients times the report. */
+static int transcript(FILE *f, unsigned long n)
+{
+	fputs("From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	      "To: sender@example.org\n"
+	      "Subject: Returned mail: see transcript for details\n"
+	      "Date: Thu, 26 Nov 2026 10:00:00 +0000\n"
+	      "\n"
+	      "   ----- The following addresses had permanent fatal errors -----\n",
+	      f);
+	for (unsigned long i = 0; i < n; i++)
+		fprintf(f, "<user%lu@dest%lu.example.org>\n    (reason: 550 5.1.1 User unknown %lu)\n", i, i % 97, i);
+	fputs("\n   ----- Transcript of session follows -----\n", f);
+	for (unsigned long i = 0; i < n; i++)
+		fprintf(f, "... while talking to mx%lu.example.org.:\n>>> DATA\n<<< 554 5.7.1 refused %lu\n", i, i);
+	fputs("\n   ----- Original message follows -----\nFrom: sender@example.org\nSubject: hi\n\nhi\n", f);
+	return 0;
+}
+
 /* A bounce whose parts are given whole. */
 static void custom(FILE *f, const char *id, const char *extra, const char *parts)
 {
@@ -526,6 +548,8 @@ int main(int argc, char **argv)
 		rc = deepmime(f, (unsigned long)number(argv[3]));
 	else if (!strcmp(kind, "recipients") && argc == 4)
 		rc = recipients(f, (unsigned long)number(argv[3]));
+	else if (!strcmp(kind, "transcript") && argc == 4)
+		rc = transcript(f, (unsigned long)number(argv[3]));
 	else if (!strcmp(kind, "broken"))
 		rc = broken(f);
 	else if (!strcmp(kind, "absurd"))

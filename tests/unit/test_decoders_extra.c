@@ -1226,6 +1226,82 @@ static void test_session_hosts(void **state)
 	assert_string_equal(f->c.recs[0].remote_mta, "");
 }
 
+/* qmail names the host before what it did; Exchange after "Remote Server
+ * at". */
+static const char qmail_hosts[] =
+	"From: MAILER-DAEMON@mail.example.jp\n"
+	"To: sender@example.jp\n"
+	"Subject: failure notice\n"
+	"Date: Mon, 24 Jun 2024 17:58:07 +0900\n"
+	"\n"
+	"Hi. This is the qmail-send program at mail.example.jp.\n"
+	"I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	"This is a permanent error; I've given up. Sorry it didn't work out.\n"
+	"\n"
+	"<one@dest.example.com>:\n"
+	"192.0.2.24 failed after I sent the message.\n"
+	"Remote host said: 550 5.7.1 Message rejected as spam\n"
+	"\n"
+	"<two@dest.example.net>:\n"
+	"198.51.100.7 does not like recipient.\n"
+	"Remote host said: 550 5.1.1 <two@dest.example.net>: Recipient address rejected\n"
+	"Giving up on 198.51.100.7.\n"
+	"\n"
+	"--- Below this line is a copy of the message.\n"
+	"\n"
+	"From: sender@example.jp\n"
+	"Subject: hi\n"
+	"\n"
+	"hi\n";
+
+static const char exchange_history[] =
+	"From: postmaster@school.example.edu\n"
+	"To: sender@example.org\n"
+	"Subject: Undeliverable: news\n"
+	"Date: Sun, 4 Sep 2016 06:05:56 +1000\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"xb\"\n"
+	"\n"
+	"--xb\n"
+	"Content-Type: text/plain; charset=us-ascii\n"
+	"\n"
+	"Delivery has failed to these recipients or groups:\n"
+	"\n"
+	"pupil@student.example.edu\n"
+	"The server has tried to deliver this message, without success, and has stopped trying.\n"
+	"\n"
+	"Diagnostic information for administrators:\n"
+	"\n"
+	"Generating server: exchange1.school.example.edu\n"
+	"\n"
+	"pupil@student.example.edu\n"
+	"3/09/2016 8:05:56 PM - Remote Server at mx.student.example.edu (10.1.1.3) returned '550 4.4.7 QUEUE.Expired; message expired'\n"
+	"\n"
+	"--xb\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns;exchange1.school.example.edu\n"
+	"\n"
+	"Final-Recipient: rfc822;pupil@student.example.edu\n"
+	"Action: failed\n"
+	"Status: 4.4.7\n"
+	"Diagnostic-Code: smtp;550 4.4.7 QUEUE.Expired; message expired\n"
+	"\n"
+	"--xb--\n";
+
+static void test_remote_hosts_in_text(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, qmail_hosts), DX_DECODED);
+	assert_int_equal(f->c.n, 2);
+	assert_string_equal(rec_for(f, "one@dest.example.com")->remote_mta, "192.0.2.24");
+	assert_string_equal(rec_for(f, "two@dest.example.net")->remote_mta, "198.51.100.7");
+	assert_int_equal(decode(f, exchange_history), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "mx.student.example.edu");
+	assert_string_equal(f->c.recs[0].status, "4.4.7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1251,6 +1327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ses_delivery, setup_delivered, teardown),
 		cmocka_unit_test_setup_teardown(test_ses_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_hosts_in_text, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
