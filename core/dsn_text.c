@@ -476,6 +476,10 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 		open = p[i];
 		i++;
 	}
+	/* An address with its type, as Exchange and MailEnable write it:
+	 * "[SMTP:user@x]". */
+	if (n - i > 5 && dx_strncasecmp(p + i, "smtp:", 5) == 0)
+		i += 5;
 	size_t as = i;
 	while (i < n && !dx_is_space(p[i]) && p[i] != '>' && p[i] != '"' && p[i] != '\'' && p[i] != ']' &&
 	       p[i] != ')' && p[i] != ',' && p[i] != ';')
