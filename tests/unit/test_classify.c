@@ -402,6 +402,10 @@ static void test_builtin(void **state)
 		{"5.0.0", "551 User not local; please try <x@example.org>", "hasmoved"},
 		{"5.7.27", "550 5.7.27 Sender address has null MX", "rejected"},
 		{"5.1.10", "556 5.1.10 Recipient address x@example.com has null MX", "notaccept"},
+		/* "was not found" as "is not found": decided by the status as the
+		 * present tense is (x.1.1 the address, x.7.y a filter). */
+		{"5.1.1", "550 5.1.1 The recipient was not found on this system", "userunknown"},
+		{"5.7.1", "550 5.7.1 Mailbox was not found", "filtered"},
 		{"5.7.1", "550 5.7.1 Your message was rejected because your domain is in our blacklist", "rejected"},
 		{"5.7.1", "550 5.7.1 Infected attachment detected", "virusdetected"},
 		{"4.4.0", "451 4.4.0 DNS resolving error", "networkerror"},
