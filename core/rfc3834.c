@@ -12,7 +12,8 @@
  * steps aside (returns 0) for any message that is a multipart/report or
  * holds a delivery-status or feedback-report part, has X-Failed-Recipients,
  * has a bounce-like subject (dx_bounce_subject) or a mail system as sender
- * (dx_daemon_sender). Otherwise it gives one recipient, the address in
+ * (dx_daemon_sender), and for a mailing list's robot as sender (a post
+ * held for moderation). Otherwise it gives one recipient, the address in
  * From (the person who is away), with the reason "vacation", the subject
  * (decoded, whitespace squeezed) as diagnostic, and no action, status or
  * reply code. The message replied to is described by the auto-reply's To
@@ -44,6 +45,28 @@ static int is_report(const dx_view *v)
 	return dx_mime_find(v->root, "text", "delivery-status", 0) != NULL;
 }
 
+/* Whether an address is a mailing list's robot (its owner, request or
+ * bounce address, or a list manager's own): its automatic replies (a post
+ * held for moderation, a subscription to confirm) tell of no one away. */
+static int list_robot(const char *addr)
+{
+	const char *at = strchr(addr, '@');
+	size_t n = at ? (size_t)(at - addr) : strlen(addr);
+	static const char *const suffixes[] = {"-owner", "-request", "-bounces", "-admin", "-confirm"};
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t k = strlen(suffixes[i]);
+		if (n > k && dx_strncasecmp(addr + n - k, suffixes[i], k) == 0)
+			return 1;
+	}
+	if (n > 6 && dx_strncasecmp(addr, "owner-", 6) == 0)
+		return 1;
+	static const char *const managers[] = {"listserv", "majordomo", "mailman", "sympa", "ezmlm", "lyris", "listproc"};
+	for (size_t i = 0; i < sizeof managers / sizeof managers[0]; i++)
+		if (n == strlen(managers[i]) && dx_strncasecmp(addr, managers[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 int dx_decode_rfc3834(dx_view *v, dx_bounce *b)
 {
 	const dx_header *h = v->hdr;
@@ -65,7 +88,7 @@ int dx_decode_rfc3834(dx_view *v, dx_bounce *b)
 		return 0;
 
 	char *addr = dx_addr_extract(v->arena, from, strlen(from));
-	if (!addr)
+	if (!addr || list_robot(addr))
 		return 0;
 	dx_rcpt *r = dx_bounce_add(b, v->arena, addr);
 	if (!r)

@@ -756,6 +756,14 @@ static void test_not_vacation(void **state)
 		"From: a@example.org\nSubject: Autoresponder setup\nPrecedence: bulk\n\nHi.\n",
 		/* no address in From */
 		"From: Someone\nSubject: Automatic reply: x\nAuto-Submitted: auto-replied\n\nHi.\n",
+		/* a mailing list's robots: a post held for moderation, a
+		 * subscription to confirm */
+		"From: staff-owner@lists.example.org\nSubject: Your message to Staff awaits moderator approval\n"
+		"Auto-Submitted: auto-replied\n\nHeld.\n",
+		"From: Mailman <mailman@lists.example.org>\nSubject: Auto-response for your message\n"
+		"Auto-Submitted: auto-replied\n\nHi.\n",
+		"From: owner-news@lists.example.org\nSubject: Auto: confirm\nX-Autoreply: yes\n\nHi.\n",
+		"From: news-request@lists.example.org\nSubject: Automatic reply: subscribe\nAuto-Submitted: auto-replied\n\nHi.\n",
 	};
 	for (size_t i = 0; i < NELEM(plain); i++) {
 		if (decode(f, plain[i]) != DX_NOT_BOUNCE || f->c.n != 0)
