@@ -398,6 +398,8 @@ static int is_bullet(char c)
 
 /* If the line names a recipient, returns the address and sets *rest_at to
  * the offset in the line just after it. */
+static size_t reply_start(const char *p, size_t n);
+
 static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *label_at, int *has_label)
 {
 	const char *p = l->p;
@@ -410,7 +412,8 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 	while (i < n && (is_bullet(p[i]) || dx_is_space(p[i])))
 		i++;
 	/* Sendmail's "550 <user@x>... User unknown": a reply code, then the
-	 * address in brackets. */
+	 * address in brackets; the reply is part of what the line says. */
+	size_t reply_at = SIZE_MAX;
 	if (n - i > 5 && p[i] >= '2' && p[i] <= '5' && p[i + 1] >= '0' && p[i + 1] <= '9' && p[i + 2] >= '0' &&
 	    p[i + 2] <= '9' && p[i + 3] == ' ') {
 		/* ... or "554 5.0.0 <user@x>... Service unavailable" */
@@ -422,8 +425,10 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 			if (e < n && p[e] == ' ')
 				k = e + 1;
 		}
-		if (k < n && p[k] == '<')
+		if (k < n && p[k] == '<') {
+			reply_at = i;
 			i = k;
+		}
 	}
 	if (i + 3 <= n && (unsigned char)p[i] == 0xe2 && (unsigned char)p[i + 1] == 0x80 &&
 	    (unsigned char)p[i + 2] == 0xa2)
@@ -502,6 +507,12 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 		       p[i] == ',' || p[i] == '<' || p[i] == '-' || p[i] == ';'))
 		return NULL;
 	*rest_at = (size_t)(p + i - l->p);
+	/* Unless what follows has a reply of its own (Sendmail's "554
+	 * <x>... 550 Host unknown": the remote's is the inner one). */
+	if (reply_at != SIZE_MAX && !*has_label && reply_start(p + i, n - i) == n - i) {
+		*has_label = 1;
+		*label_at = reply_at;
+	}
 	return addr;
 }
 
@@ -900,6 +911,40 @@ static void drop_own(dx_arena *a, scan *s)
 	index_found(a, s); /* (fewer than before: the table has room) */
 }
 
+/* Where a line begins a Sendmail session transcript, the host it is with:
+ * "... while talking to mx.example.org.:" (v8) or "While talking to
+ * example.org:" (v5), the line (after dots and blanks) beginning so. 0
+ * for any other line; *h and the length returned give the name as
+ * written. */
+static size_t session_header(const tline *l, const char **h)
+{
+	size_t i = 0;
+	while (i < l->n && (l->p[i] == '.' || dx_is_space(l->p[i])))
+		i++;
+	static const char lead[] = "while talking to ";
+	if (l->n - i <= sizeof lead - 1 || !dx_startswith_ci(l->p + i, l->n - i, lead))
+		return 0;
+	*h = l->p + i + sizeof lead - 1;
+	size_t hn = 0, left = l->n - i - (sizeof lead - 1);
+	while (hn < left && (*h)[hn] != ':' && !dx_is_space((*h)[hn]))
+		hn++;
+	while (hn && (*h)[hn - 1] == '.')
+		hn--;
+	return hn >= 4 && memchr(*h, '.', hn) ? hn : 0;
+}
+
+/* Whether Sendmail's summary line "421 example.edu (smtp)... Deferred" is
+ * about host h[0..hn) (case and a final dot aside). */
+static int summary_host_is(const tline *l, const char *h, size_t hn)
+{
+	size_t i = 4, e;
+	for (e = i; e < l->n && l->p[e] != ' '; e++)
+		;
+	while (e > i && l->p[e - 1] == '.')
+		e--;
+	return e - i == hn && dx_strncasecmp(l->p + i, h, hn) == 0;
+}
+
 /* Finds recipients and their text in report[0..rn). */
 static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const *own, size_t nown, unsigned max,
 		       scan *s)
@@ -913,6 +958,8 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	 * are those recipients' diagnostic. */
 	int in_session = 0, session_replied = 0;
 	size_t session_start = 0, session_end = 0;
+	const char *session_host = NULL;
+	size_t session_host_n = 0;
 	while (next_line(t, rn, &pos, &l)) {
 		if (l.n > 17 && dx_startswith_ci(l.p, l.n, "while talking to ")) {
 			/* The host's name, the commands and the answers, up to the
@@ -921,6 +968,7 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			session_replied = 0;
 			session_start = (size_t)(l.p - t);
 			session_end = (size_t)(l.p + l.n - t);
+			session_host_n = session_header(&l, &session_host);
 			cur = -1;
 			continue;
 		}
@@ -1000,6 +1048,11 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			continue;
 		}
 		if (other_host_line(&l)) {
+			/* Sendmail's summary of the session's own host ("421
+			 * example.edu (smtp)... Deferred") leaves it open: the
+			 * recipient lines after it are that host's. */
+			if (in_session && session_host_n && summary_host_is(&l, session_host, session_host_n))
+				continue;
 			/* Another host's summary: the session before it is over. */
 			cur = -1;
 			in_session = 0;
@@ -1094,28 +1147,6 @@ static int has_words(const char *p, size_t n, const char *k, size_t kn)
 			return 1;
 	}
 	return 0;
-}
-
-/* Where a line begins a Sendmail session transcript, the host it is with:
- * "... while talking to mx.example.org.:" (v8) or "While talking to
- * example.org:" (v5), the line (after dots and blanks) beginning so. 0
- * for any other line; *h and the length returned give the name as
- * written. */
-static size_t session_header(const tline *l, const char **h)
-{
-	size_t i = 0;
-	while (i < l->n && (l->p[i] == '.' || dx_is_space(l->p[i])))
-		i++;
-	static const char lead[] = "while talking to ";
-	if (l->n - i <= sizeof lead - 1 || !dx_startswith_ci(l->p + i, l->n - i, lead))
-		return 0;
-	*h = l->p + i + sizeof lead - 1;
-	size_t hn = 0, left = l->n - i - (sizeof lead - 1);
-	while (hn < left && (*h)[hn] != ':' && !dx_is_space((*h)[hn]))
-		hn++;
-	while (hn && (*h)[hn - 1] == '.')
-		hn--;
-	return hn >= 4 && memchr(*h, '.', hn) ? hn : 0;
 }
 
 /* Reports with more recipients than this, or longer, are not searched

@@ -1202,6 +1202,73 @@ static const char session_twice[] =
 	"\n"
 	"hi\n";
 
+/* A gateway that quotes the remote's reply line, its code before the
+ * address, then lists the recipients again with its own details. */
+static const char quoted_reply[] =
+	"From: postmaster@gw.example.com\n"
+	"To: sender@example.org\n"
+	"Subject: Undeliverable Mail: \"Project plan\"\n"
+	"Date: Mon, 9 Mar 2015 08:30:12 +0900\n"
+	"\n"
+	"Your message:\n"
+	"\n"
+	"   From:    sender@example.org\n"
+	"   Subject: Project plan\n"
+	"\n"
+	"Could not be delivered because of\n"
+	"\n"
+	"550 5.1.1 <kenji@dest.example.jp>... User unknown\n"
+	"\n"
+	"The following recipients were affected: \n"
+	"    kenji@dest.example.jp\n"
+	"\n"
+	"Additional Information\n"
+	"======================\n"
+	"\n"
+	"Original Sender:    <sender@example.org>\n"
+	"Recipient:          <kenji@dest.example.jp>\n";
+
+/* Sendmail's summary of the session's own host ("421 host (smtp)...
+ * Deferred") does not end the session: the recipient line after it gets
+ * the host's answer and the host. */
+static const char session_same_host[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@mx5.example.com>\n"
+	"To: sender@example.jp\n"
+	"Subject: Returned mail: Remote protocol error\n"
+	"Date: Thu, 29 Apr 1999 23:34:45 +0900\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"While talking to mx.one.example.edu:\n"
+	">>> DATA\n"
+	"<<< 550 You may not send mail to yourself\n"
+	"421 mx.one.example.edu (smtp)... Deferred: Connection reset by peer\n"
+	"554 <a@one.example.edu>... Remote protocol error\n"
+	"\n"
+	"   ----- Unsent message follows -----\n"
+	"From: sender@example.jp\n"
+	"Subject: hi\n"
+	"\n"
+	"hi\n";
+
+static void test_reply_lines(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, quoted_reply), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	/* The quoted line alone: not its words twice, nor the gateway's
+	 * details after it. */
+	assert_string_equal(f->c.recs[0].diagnostic, "550 5.1.1 <kenji@dest.example.jp>... User unknown");
+	assert_int_equal(f->c.recs[0].reply_code, 550);
+	assert_string_equal(f->c.recs[0].status, "5.1.1");
+	assert_string_equal(f->c.recs[0].reason, "userunknown");
+
+	assert_int_equal(decode(f, session_same_host), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_int_equal(f->c.recs[0].reply_code, 550);
+	assert_string_equal(f->c.recs[0].remote_mta, "mx.one.example.edu");
+	assert_non_null(strstr(f->c.recs[0].diagnostic, "550 You may not send mail to yourself"));
+}
+
 static const dx_record *rec_for(const fixture *f, const char *rcpt)
 {
 	for (unsigned i = 0; i < f->c.n; i++)
@@ -1336,6 +1403,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ses_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_hosts_in_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_lines, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
