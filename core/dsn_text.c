@@ -958,8 +958,8 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	 * are those recipients' diagnostic. */
 	int in_session = 0, session_replied = 0;
 	size_t session_start = 0, session_end = 0;
-	const char *session_host = NULL;
-	size_t session_host_n = 0;
+	const char *talking_to = NULL;
+	size_t talking_to_n = 0;
 	while (next_line(t, rn, &pos, &l)) {
 		if (l.n > 17 && dx_startswith_ci(l.p, l.n, "while talking to ")) {
 			/* The host's name, the commands and the answers, up to the
@@ -968,7 +968,7 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			session_replied = 0;
 			session_start = (size_t)(l.p - t);
 			session_end = (size_t)(l.p + l.n - t);
-			session_host_n = session_header(&l, &session_host);
+			talking_to_n = session_header(&l, &talking_to);
 			cur = -1;
 			continue;
 		}
@@ -1051,7 +1051,7 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			/* Sendmail's summary of the session's own host ("421
 			 * example.edu (smtp)... Deferred") leaves it open: the
 			 * recipient lines after it are that host's. */
-			if (in_session && session_host_n && summary_host_is(&l, session_host, session_host_n))
+			if (in_session && talking_to_n && summary_host_is(&l, talking_to, talking_to_n))
 				continue;
 			/* Another host's summary: the session before it is over. */
 			cur = -1;
@@ -1175,6 +1175,8 @@ static const char *session_host(dx_arena *a, const char *t, size_t rn, const cha
 	while (next_line(t, rn, &pos, &l)) {
 		const char *h = NULL;
 		size_t hn = session_header(&l, &h);
+		if (!hn && cur_n && other_host_line(&l) && summary_host_is(&l, cur, cur_n))
+			continue; /* the session's own host's summary (see scan_report) */
 		if (hn || l.n == 0 || separator(&l) || other_host_line(&l)) {
 			cur = h;
 			cur_n = hn;
