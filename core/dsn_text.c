@@ -647,7 +647,7 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 {
 	static const char *const leads[] = {
 		"remote host ", "host ", "host: ", "while talking to ", "talking to ", "server ", "remote system: dns;",
-		"remote server at ", "remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
+		"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
 		/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
 		"connected to ", "giving up on ",
 	};
@@ -657,6 +657,9 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 			const char *h = q + strlen(leads[k]);
 			while (h < p + n && dx_is_space(*h))
 				h++;
+			/* Exchange: "Remote Server at mx.example.org (192.0.2.3)". */
+			if (p + n - h > 3 && dx_strncasecmp(h, "at ", 3) == 0)
+				h += 3;
 			size_t hl = 0;
 			while (h + hl < p + n && (dx_lower(h[hl]) != h[hl] || (h[hl] >= 'a' && h[hl] <= 'z') ||
 						  (h[hl] >= '0' && h[hl] <= '9') || h[hl] == '.' || h[hl] == '-' ||
@@ -672,10 +675,9 @@ static const char *remote_in(dx_arena *a, const char *p, size_t n)
 		}
 	}
 	/* qmail names the host before what it did: "192.0.2.1 does not like
-	 * recipient.", "192.0.2.1 failed after I sent the message." */
-	static const char *const trails[] = {
-		" does not like recipient", " does not like sender", " failed after i sent the message",
-	};
+	 * recipient." (or sender), "192.0.2.1 failed after I sent the
+	 * message." */
+	static const char *const trails[] = {" does not like ", " failed after i sent the message"};
 	for (size_t k = 0; k < sizeof trails / sizeof trails[0]; k++) {
 		const char *q = dx_memcasemem(p, n, trails[k]);
 		if (!q)
@@ -746,10 +748,18 @@ static uint64_t addr_hash(const char *addr)
 	return dx_hash64(addr, strlen(addr), 0);
 }
 
+/* Fewer recipients than this are found by a walk of the list, cheaper
+ * than hashing for the one to three most reports name. */
+enum { INDEX_FROM = 8 };
+
 static int find_found(const scan *s, const char *addr)
 {
-	if (!s->nslots)
+	if (!s->nslots) {
+		for (unsigned i = 0; i < s->n; i++)
+			if (strcmp(s->f[i].addr, addr) == 0)
+				return (int)i;
 		return -1;
+	}
 	for (size_t j = addr_hash(addr) & (s->nslots - 1); s->slots[j]; j = (j + 1) & (s->nslots - 1))
 		if (strcmp(s->f[s->slots[j] - 1].addr, addr) == 0)
 			return (int)s->slots[j] - 1;
@@ -806,11 +816,13 @@ static int add_found(dx_arena *a, scan *s, const char *addr, int own, unsigned m
 	}
 	s->f[s->n] = (found){.addr = addr, .own = own};
 	s->n++;
-	if (2 * s->n > s->nslots) {
-		if (index_found(a, s) < 0)
-			return -2;
-	} else {
-		slot_put(s, s->n - 1);
+	if (s->n >= INDEX_FROM) {
+		if (2 * s->n > s->nslots) {
+			if (index_found(a, s) < 0)
+				return -2;
+		} else {
+			slot_put(s, s->n - 1);
+		}
 	}
 	return (int)s->n - 1;
 }
@@ -908,7 +920,8 @@ static void drop_own(dx_arena *a, scan *s)
 		if (!s->f[i].own)
 			s->f[k++] = s->f[i];
 	s->n = k;
-	index_found(a, s); /* (fewer than before: the table has room) */
+	if (s->nslots)
+		index_found(a, s); /* (fewer than before: the table has room) */
 }
 
 /* Where a line begins a Sendmail session transcript, the host it is with:
@@ -1154,6 +1167,13 @@ static int has_words(const char *p, size_t n, const char *k, size_t kn)
  * run for each recipient without a host, over the report). */
 enum { HOST_SEARCH_RCPTS = 64, HOST_SEARCH_BYTES = 65536 };
 
+/* Whether session_host is worth asking for a report's recipients: a
+ * report small enough (HOST_SEARCH_*) that has a session at all. */
+static int may_have_sessions(const char *t, size_t rn, unsigned nrcpt)
+{
+	return nrcpt <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES && dx_memcasemem(t, rn, "talking to ") != NULL;
+}
+
 /* The host of the Sendmail session transcript (its header line and the
  * lines after it, up to a blank line, a rule, another host's summary line
  * or the next header) in which the recipient's address or the start of its
@@ -1198,21 +1218,29 @@ static const char *session_host(dx_arena *a, const char *t, size_t rn, const cha
 	return hits == 1 ? dx_host(a, host, host_n) : NULL;
 }
 
-/* The host named in the lines under another line of the report that
- * begins with the recipient's address (up to a blank line, a line naming
+/* The host named in the lines under a later line of the report (from
+ * offset `from`, the end of the recipient's own lines) that begins with
+ * the recipient's address (up to a blank line, a line naming
  * another address, at most MAX_BLOCK_LINES): Exchange lists the
  * recipients, then again under "Diagnostic information for
  * administrators" each with what its server answered ("Remote Server at
  * mx.example.org (192.0.2.3) returned '550 ...'"). NULL when no such
  * block names a host. */
-static const char *mention_host(dx_arena *a, const char *t, size_t rn, const char *addr)
+static const char *mention_host(dx_arena *a, const char *t, size_t rn, const char *addr, size_t from)
 {
 	size_t an = addr ? strlen(addr) : 0;
-	if (!an)
+	if (!an || from >= rn)
 		return NULL;
-	size_t pos = 0;
-	tline l;
-	while (next_line(t, rn, &pos, &l)) {
+	/* Each later line that names it, where the name begins the line. */
+	const char *again;
+	while (from < rn && (again = dx_memcasemem(t + from, rn - from, addr)) != NULL) {
+		size_t pos = (size_t)(again - t);
+		while (pos > 0 && t[pos - 1] != '\n')
+			pos--;
+		from = (size_t)(again - t) + an;
+		tline l;
+		if (!next_line(t, rn, &pos, &l))
+			break;
 		const char *p = l.p;
 		size_t n = l.n;
 		if (n && p[0] == '<') {
@@ -1234,6 +1262,8 @@ static const char *mention_host(dx_arena *a, const char *t, size_t rn, const cha
 			if (h)
 				return h;
 		}
+		if (end > from)
+			from = end;
 	}
 	return NULL;
 }
@@ -1311,6 +1341,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		return -1;
 	if (!s.n)
 		return 0;
+	int sessions = may_have_sessions(t.p, rn, s.n);
 	dx_text_finding *f = dx_arena_alloc(a, s.n * sizeof *f);
 	if (!f)
 		return -1;
@@ -1344,10 +1375,10 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 			f[i].command = r.command;
 		}
 		/* (NULL too when memory runs out: no host) */
-		if (!f[i].remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
+		if (!f[i].remote_mta && sessions)
 			f[i].remote_mta = session_host(a, t.p, rn, s.f[i].addr, f[i].diagnostic);
 		if (!f[i].remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
-			f[i].remote_mta = mention_host(a, t.p, rn, s.f[i].addr);
+			f[i].remote_mta = mention_host(a, t.p, rn, s.f[i].addr, s.f[i].end);
 		if (!f[i].command)
 			f[i].command = view_report_command(v, t, rn);
 	}
@@ -1486,6 +1517,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	if (!s.n)
 		return 0;
 
+	int sessions = may_have_sessions(t.p, rn, s.n);
 	int delayed = 0;
 	for (size_t k = 0; k < sizeof delay_phrases / sizeof delay_phrases[0] && !delayed; k++)
 		delayed = dx_memcasemem(t.p, rn, delay_phrases[k]) != NULL;
@@ -1553,10 +1585,10 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		r->command = s.f[i].command;
 		if (txt && *txt && fill_from_text(v->lex, a, r, txt) < 0)
 			return -1;
-		if (!r->remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
+		if (!r->remote_mta && sessions)
 			r->remote_mta = session_host(a, t.p, rn, s.f[i].addr, r->diagnostic);
 		if (!r->remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
-			r->remote_mta = mention_host(a, t.p, rn, s.f[i].addr);
+			r->remote_mta = mention_host(a, t.p, rn, s.f[i].addr, s.f[i].end);
 		if (s.n == 1 && !r->reply_code && !r->status && !r->summary && s.f[0].start > 0) {
 			/* A lone recipient whose own lines say nothing of what
 			 * happened: the report's words before its address do ("The
