@@ -642,54 +642,79 @@ char *dx_join_reply(dx_arena *a, const char *s)
 
 /* Reads host names from a server's text: "host mx.example.org [192.0.2.1]",
  * "remote host 192.0.2.1 said", "while talking to mx.example.org.",
- * "Server mx.example.org[192.0.2.1] failed", "Remote system: dns; host". */
-static const char *remote_in(dx_arena *a, const char *p, size_t n)
+ * "Server mx.example.org[192.0.2.1] failed", "Remote system: dns; host".
+ * The leads, in order of trust: the first that a host follows wins,
+ * wherever it stands; the trails (qmail names the host before what it did:
+ * "192.0.2.1 does not like recipient.", "192.0.2.1 failed after I sent the
+ * message.") only when no lead has one. All found in one pass (the
+ * lexicon's DX_LEX_REMOTE). */
+static const char *const remote_leads[] = {
+	"remote host ", "host ", "host: ", "while talking to ", "talking to ", "server ", "remote system: dns;",
+	"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
+	/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
+	"connected to ", "giving up on ",
+	/* trails, from here on */
+	" does not like ", " failed after i sent the message",
+};
+enum { REMOTE_TRAILS = 2 };
+
+const char *const *dx_remote_lead_list(size_t *n)
 {
-	static const char *const leads[] = {
-		"remote host ", "host ", "host: ", "while talking to ", "talking to ", "server ", "remote system: dns;",
-		"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
-		/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
-		"connected to ", "giving up on ",
-	};
-	for (size_t k = 0; k < sizeof leads / sizeof leads[0]; k++) {
-		const char *q = dx_memcasemem(p, n, leads[k]);
-		while (q) {
-			const char *h = q + strlen(leads[k]);
-			while (h < p + n && dx_is_space(*h))
-				h++;
-			/* Exchange: "Remote Server at mx.example.org (192.0.2.3)". */
-			if (p + n - h > 3 && dx_strncasecmp(h, "at ", 3) == 0)
-				h += 3;
-			size_t hl = 0;
-			while (h + hl < p + n && (dx_lower(h[hl]) != h[hl] || (h[hl] >= 'a' && h[hl] <= 'z') ||
-						  (h[hl] >= '0' && h[hl] <= '9') || h[hl] == '.' || h[hl] == '-' ||
-						  h[hl] == '_'))
-				hl++;
-			while (hl && h[hl - 1] == '.')
-				hl--;
-			/* A host has a dot and no '@' next to it. */
-			if (hl >= 4 && memchr(h, '.', hl) && !(h + hl < p + n && h[hl] == '@'))
-				return dx_host(a, h, hl);
-			size_t from = (size_t)(q - p) + 1;
-			q = from < n ? dx_memcasemem(p + from, n - from, leads[k]) : NULL;
-		}
-	}
-	/* qmail names the host before what it did: "192.0.2.1 does not like
-	 * recipient." (or sender), "192.0.2.1 failed after I sent the
-	 * message." */
-	static const char *const trails[] = {" does not like ", " failed after i sent the message"};
-	for (size_t k = 0; k < sizeof trails / sizeof trails[0]; k++) {
-		const char *q = dx_memcasemem(p, n, trails[k]);
-		if (!q)
-			continue;
-		size_t hl = 0;
+	*n = sizeof remote_leads / sizeof remote_leads[0];
+	return remote_leads;
+}
+
+typedef struct remote_search {
+	const char *p;
+	size_t n;
+	size_t best;            /* the lead's index, or SIZE_MAX */
+	const char *host;
+	size_t host_n;
+} remote_search;
+
+static int remote_hit(void *arg, size_t id, size_t end)
+{
+	remote_search *rs = arg;
+	if (id >= rs->best)
+		return 0; /* a lead as trusted or more already gave one */
+	const char *p = rs->p;
+	size_t n = rs->n;
+	const char *h;
+	size_t hl = 0;
+	if (id >= sizeof remote_leads / sizeof remote_leads[0] - REMOTE_TRAILS) {
+		const char *q = p + end - strlen(remote_leads[id]);
 		while (q - hl > p && !dx_is_space(q[-(ptrdiff_t)hl - 1]))
 			hl++;
-		const char *h = q - hl;
-		if (hl >= 4 && memchr(h, '.', hl) && !memchr(h, '@', hl))
-			return dx_host(a, h, hl);
+		h = q - hl;
+		if (hl < 4 || !memchr(h, '.', hl) || memchr(h, '@', hl))
+			return 0;
+	} else {
+		h = p + end;
+		while (h < p + n && dx_is_space(*h))
+			h++;
+		/* Exchange: "Remote Server at mx.example.org (192.0.2.3)". */
+		if (p + n - h > 3 && dx_strncasecmp(h, "at ", 3) == 0)
+			h += 3;
+		while (h + hl < p + n && (dx_lower(h[hl]) != h[hl] || (h[hl] >= 'a' && h[hl] <= 'z') ||
+					  (h[hl] >= '0' && h[hl] <= '9') || h[hl] == '.' || h[hl] == '-' || h[hl] == '_'))
+			hl++;
+		while (hl && h[hl - 1] == '.')
+			hl--;
+		/* A host has a dot and no '@' next to it. */
+		if (hl < 4 || !memchr(h, '.', hl) || (h + hl < p + n && h[hl] == '@'))
+			return 0;
 	}
-	return NULL;
+	rs->best = id;
+	rs->host = h;
+	rs->host_n = hl;
+	return id == 0; /* nothing beats the first lead */
+}
+
+static const char *remote_in(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n)
+{
+	remote_search rs = {p, n, SIZE_MAX, NULL, 0};
+	dx_phrases_scan(dx_lexicon_get(lx, DX_LEX_REMOTE), p, n, remote_hit, &rs);
+	return rs.host ? dx_host(a, rs.host, rs.host_n) : NULL;
 }
 
 /* Fills a recipient from its text block: the remote's reply as the
@@ -727,7 +752,7 @@ static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const c
 		r->status = st;
 	}
 	if (!r->remote_mta)
-		r->remote_mta = remote_in(a, text, n);
+		r->remote_mta = remote_in(lx, a, text, n);
 	return 0;
 }
 
@@ -1226,7 +1251,8 @@ static const char *session_host(dx_arena *a, const char *t, size_t rn, const cha
  * administrators" each with what its server answered ("Remote Server at
  * mx.example.org (192.0.2.3) returned '550 ...'"). NULL when no such
  * block names a host. */
-static const char *mention_host(dx_arena *a, const char *t, size_t rn, const char *addr, size_t from)
+static const char *mention_host(const dx_lexicon *lx, dx_arena *a, const char *t, size_t rn, const char *addr,
+				size_t from)
 {
 	size_t an = addr ? strlen(addr) : 0;
 	if (!an || from >= rn)
@@ -1258,7 +1284,7 @@ static const char *mention_host(dx_arena *a, const char *t, size_t rn, const cha
 			end = (size_t)(m.p + m.n - t);
 		}
 		if (end > start) {
-			const char *h = remote_in(a, t + start, end - start);
+			const char *h = remote_in(lx, a, t + start, end - start);
 			if (h)
 				return h;
 		}
@@ -1378,7 +1404,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		if (!f[i].remote_mta && sessions)
 			f[i].remote_mta = session_host(a, t.p, rn, s.f[i].addr, f[i].diagnostic);
 		if (!f[i].remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
-			f[i].remote_mta = mention_host(a, t.p, rn, s.f[i].addr, s.f[i].end);
+			f[i].remote_mta = mention_host(v->lex, a, t.p, rn, s.f[i].addr, s.f[i].end);
 		if (!f[i].command)
 			f[i].command = view_report_command(v, t, rn);
 	}
@@ -1588,7 +1614,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		if (!r->remote_mta && sessions)
 			r->remote_mta = session_host(a, t.p, rn, s.f[i].addr, r->diagnostic);
 		if (!r->remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
-			r->remote_mta = mention_host(a, t.p, rn, s.f[i].addr, s.f[i].end);
+			r->remote_mta = mention_host(v->lex, a, t.p, rn, s.f[i].addr, s.f[i].end);
 		if (s.n == 1 && !r->reply_code && !r->status && !r->summary && s.f[0].start > 0) {
 			/* A lone recipient whose own lines say nothing of what
 			 * happened: the report's words before its address do ("The

@@ -16,6 +16,7 @@ dx_lexicon *dx_lexicon_new(void)
 		[DX_LEX_STAGE] = dx_stage_phrase_list,
 		[DX_LEX_ORIGINAL] = dx_original_marker_list,
 		[DX_LEX_SIGNATURE] = dx_signature_list,
+		[DX_LEX_REMOTE] = dx_remote_lead_list,
 	};
 	for (int i = 0; i < DX_LEX_NSETS; i++) {
 		size_t n;

@@ -16,6 +16,7 @@ typedef enum dx_lex_set {
 	DX_LEX_STAGE,        /* bounce.c: phrases naming the SMTP stage */
 	DX_LEX_ORIGINAL,     /* dsn_text.c: lines that introduce the returned original */
 	DX_LEX_SIGNATURE,    /* dsn_text.c: first lines by which servers' reports are known */
+	DX_LEX_REMOTE,       /* dsn_text.c: words around the name of the host that refused */
 	DX_LEX_NSETS
 } dx_lex_set;
 
@@ -31,5 +32,6 @@ const dx_phrases *dx_lexicon_get(const dx_lexicon *lx, dx_lex_set set);
 const char *const *dx_stage_phrase_list(size_t *n);
 const char *const *dx_original_marker_list(size_t *n);
 const char *const *dx_signature_list(size_t *n);
+const char *const *dx_remote_lead_list(size_t *n);
 
 #endif
