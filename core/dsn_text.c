@@ -695,6 +695,9 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		/* Exchange: "Remote Server at mx.example.org (192.0.2.3)". */
 		if (p + n - h > 3 && dx_strncasecmp(h, "at ", 3) == 0)
 			h += 3;
+		/* "Remote-MTA: <192.0.2.55>", "host [192.0.2.1] said" */
+		if (h < p + n && (*h == '<' || *h == '['))
+			h++;
 		while (h + hl < p + n && (dx_lower(h[hl]) != h[hl] || (h[hl] >= 'a' && h[hl] <= 'z') ||
 					  (h[hl] >= '0' && h[hl] <= '9') || h[hl] == '.' || h[hl] == '-' || h[hl] == '_'))
 			hl++;

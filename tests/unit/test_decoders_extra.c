@@ -1364,9 +1364,29 @@ static const char exchange_history[] =
 	"\n"
 	"--xb--\n";
 
+/* A host in brackets after its lead, with a port. */
+static const char bracket_host[] =
+	"From: MAILER-DAEMON@mail.example.co.jp\n"
+	"To: sender@example.jp\n"
+	"Subject: Delivery failure\n"
+	"Date: Thu, 9 Apr 2008 23:34:45 -0800\n"
+	"\n"
+	"Message from example.co.jp.\n"
+	"Unable to deliver message to the following address(es).\n"
+	"\n"
+	"<far@dest.example.org>:\n"
+	"unable to connect to remote server [192.0.2.222:25]: Operation timed out\n"
+	"\n"
+	"--- Original message follows.\n"
+	"\n"
+	"Subject: hi\n";
+
 static void test_remote_hosts_in_text(void **state)
 {
 	fixture *f = *state;
+	assert_int_equal(decode(f, bracket_host), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "192.0.2.222");
 	assert_int_equal(decode(f, qmail_hosts), DX_DECODED);
 	assert_int_equal(f->c.n, 2);
 	assert_string_equal(rec_for(f, "one@dest.example.com")->remote_mta, "192.0.2.24");
