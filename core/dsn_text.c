@@ -653,10 +653,15 @@ static const char *const remote_leads[] = {
 	"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
 	/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
 	"connected to ", "giving up on ",
+	/* Gmail: "rejected by the server for the recipient domain example.jp
+	 * by mx.example.jp. [192.0.2.153]" (the domain, then "by", skipped) */
+	"for the recipient domain ",
 	/* trails, from here on */
 	" does not like ", " failed after i sent the message",
+	/* DragonFly: "mx.example.net [192.0.2.25] did not like our RCPT TO:" */
+	" did not like our ",
 };
-enum { REMOTE_TRAILS = 2 };
+enum { REMOTE_TRAILS = 3 };
 
 const char *const *dx_remote_lead_list(size_t *n)
 {
@@ -664,9 +669,20 @@ const char *const *dx_remote_lead_list(size_t *n)
 	return remote_leads;
 }
 
+/* The leads and trails that name the remote host whatever text they stand
+ * in (remote_search.strong): not "host", "server", "mx"..., which a
+ * report also says of its own server. */
+static int strong_lead(size_t id)
+{
+	const char *w = remote_leads[id];
+	return !strncmp(w, "remote ", 7) || !strcmp(w, "receiving server:") || !strcmp(w, "for the recipient domain ") ||
+	       id >= sizeof remote_leads / sizeof remote_leads[0] - REMOTE_TRAILS;
+}
+
 typedef struct remote_search {
 	const char *p;
 	size_t n;
+	int strong;             /* only the strong leads (strong_lead) */
 	size_t best;            /* the lead's index, or SIZE_MAX */
 	const char *host;
 	size_t host_n;
@@ -677,6 +693,8 @@ static int remote_hit(void *arg, size_t id, size_t end)
 	remote_search *rs = arg;
 	if (id >= rs->best)
 		return 0; /* a lead as trusted or more already gave one */
+	if (rs->strong && !strong_lead(id))
+		return 0;
 	const char *p = rs->p;
 	size_t n = rs->n;
 	const char *h;
@@ -686,12 +704,37 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		while (q - hl > p && !dx_is_space(q[-(ptrdiff_t)hl - 1]))
 			hl++;
 		h = q - hl;
+		/* "name [address]": the name, when there is one */
+		if (hl > 2 && h[0] == '[' && h[hl - 1] == ']') {
+			const char *e = h;
+			while (e > p && dx_is_space(e[-1]) && e[-1] != '\n')
+				e--;
+			size_t nl = 0;
+			while (e < h && e - nl > p && !dx_is_space(e[-(ptrdiff_t)nl - 1]))
+				nl++;
+			if (nl >= 4 && memchr(e - nl, '.', nl) && !memchr(e - nl, '@', nl)) {
+				h = e - nl;
+				hl = nl;
+			} else {
+				h++;
+				hl -= 2;
+			}
+		}
 		if (hl < 4 || !memchr(h, '.', hl) || memchr(h, '@', hl))
 			return 0;
 	} else {
 		h = p + end;
 		while (h < p + n && dx_is_space(*h))
 			h++;
+		if (strcmp(remote_leads[id], "for the recipient domain ") == 0) {
+			while (h < p + n && !dx_is_space(*h))
+				h++; /* the domain */
+			while (h < p + n && dx_is_space(*h))
+				h++;
+			if (p + n - h <= 3 || dx_strncasecmp(h, "by ", 3) != 0)
+				return 0;
+			h += 3;
+		}
 		/* Exchange: "Remote Server at mx.example.org (192.0.2.3)". */
 		if (p + n - h > 3 && dx_strncasecmp(h, "at ", 3) == 0)
 			h += 3;
@@ -713,11 +756,18 @@ static int remote_hit(void *arg, size_t id, size_t end)
 	return id == 0; /* nothing beats the first lead */
 }
 
-static const char *remote_in(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n)
+/* The remote host named in p[0..n), NULL if none; strong: only by the
+ * strong leads (for text that is not the recipient's own). */
+static const char *remote_named(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n, int strong)
 {
-	remote_search rs = {p, n, SIZE_MAX, NULL, 0};
+	remote_search rs = {p, n, strong, SIZE_MAX, NULL, 0};
 	dx_phrases_scan(dx_lexicon_get(lx, DX_LEX_REMOTE), p, n, remote_hit, &rs);
 	return rs.host ? dx_host(a, rs.host, rs.host_n) : NULL;
+}
+
+static const char *remote_in(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n)
+{
+	return remote_named(lx, a, p, n, 0);
 }
 
 /* Fills a recipient from its text block: the remote's reply as the
@@ -1408,6 +1458,8 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 			f[i].remote_mta = session_host(a, t.p, rn, s.f[i].addr, f[i].diagnostic);
 		if (!f[i].remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
 			f[i].remote_mta = mention_host(v->lex, a, t.p, rn, s.f[i].addr, s.f[i].end);
+		if (!f[i].remote_mta && s.n == 1)
+			f[i].remote_mta = remote_named(v->lex, a, t.p, rn, 1);
 		if (!f[i].command)
 			f[i].command = view_report_command(v, t, rn);
 	}
@@ -1618,6 +1670,9 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			r->remote_mta = session_host(a, t.p, rn, s.f[i].addr, r->diagnostic);
 		if (!r->remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
 			r->remote_mta = mention_host(v->lex, a, t.p, rn, s.f[i].addr, s.f[i].end);
+		/* A lone recipient: the report's words anywhere name its host. */
+		if (!r->remote_mta && s.n == 1)
+			r->remote_mta = remote_named(v->lex, a, t.p, rn, 1);
 		if (s.n == 1 && !r->reply_code && !r->status && !r->summary && s.f[0].start > 0) {
 			/* A lone recipient whose own lines say nothing of what
 			 * happened: the report's words before its address do ("The

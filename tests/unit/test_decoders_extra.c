@@ -1381,9 +1381,54 @@ static const char bracket_host[] =
 	"\n"
 	"Subject: hi\n";
 
+/* A lone recipient's host, named in the report's words apart from its
+ * own lines: a name before its bracketed address ("did not like our"), and
+ * Gmail's sentence (the domain, then "by" the host). */
+static const char did_not_like[] =
+	"From: MAILER-DAEMON@mail.example.jp\n"
+	"To: sender@example.jp\n"
+	"Subject: Mail delivery failed\n"
+	"Date: Thu, 9 Apr 2020 23:34:45 +0900\n"
+	"\n"
+	"There was an error delivering your mail to <pat@dest.example.net>.\n"
+	"\n"
+	"mx.dest.example.net [192.0.2.25] did not like our RCPT TO:\n"
+	"550 5.1.1 <pat@dest.example.net>: Recipient address rejected: User unknown\n"
+	"\n"
+	"Original message follows.\n"
+	"\n"
+	"Subject: hi\n";
+
+static const char gmail_sentence[] =
+	"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+	"To: sender@gmail.com\n"
+	"Subject: Delivery Status Notification (Failure)\n"
+	"Date: Thu, 9 Apr 2020 23:34:45 +0000\n"
+	"\n"
+	"Delivery to the following recipient failed permanently:\n"
+	"\n"
+	"     lee@dest.example.jp\n"
+	"\n"
+	"Technical details of permanent failure:\n"
+	"Google tried to deliver your message, but it was rejected by the server for the recipient domain "
+	"dest.example.jp by mx.dest.example.jp. [192.0.2.153].\n"
+	"\n"
+	"The error that the other server returned was:\n"
+	"550 5.1.1 <lee@dest.example.jp>... User Unknown\n"
+	"\n"
+	"----- Original message -----\n"
+	"\n"
+	"Subject: hi\n";
+
 static void test_remote_hosts_in_text(void **state)
 {
 	fixture *f = *state;
+	assert_int_equal(decode(f, did_not_like), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.net");
+	assert_int_equal(decode(f, gmail_sentence), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.jp");
 	assert_int_equal(decode(f, bracket_host), DX_DECODED);
 	assert_int_equal(f->c.n, 1);
 	assert_string_equal(f->c.recs[0].remote_mta, "192.0.2.222");
