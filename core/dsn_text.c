@@ -656,6 +656,9 @@ static const char *const remote_leads[] = {
 	/* Gmail: "rejected by the server for the recipient domain example.jp
 	 * by mx.example.jp. [192.0.2.153]" (the domain, then "by", skipped) */
 	"for the recipient domain ",
+	/* Gmail's deferrals: "[(0) mx.example.com. [192.0.2.1]:25: socket
+	 * error]" (the number, then the host) */
+	"[(",
 	/* trails, from here on */
 	" does not like ", " failed after i sent the message",
 	/* DragonFly: "mx.example.net [192.0.2.25] did not like our RCPT TO:" */
@@ -676,6 +679,7 @@ static int strong_lead(size_t id)
 {
 	const char *w = remote_leads[id];
 	return !strncmp(w, "remote ", 7) || !strcmp(w, "receiving server:") || !strcmp(w, "for the recipient domain ") ||
+	       !strcmp(w, "[(") ||
 	       id >= sizeof remote_leads / sizeof remote_leads[0] - REMOTE_TRAILS;
 }
 
@@ -726,7 +730,13 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		h = p + end;
 		while (h < p + n && dx_is_space(*h))
 			h++;
-		if (strcmp(remote_leads[id], "for the recipient domain ") == 0) {
+		if (strcmp(remote_leads[id], "[(") == 0) {
+			while (h < p + n && *h >= '0' && *h <= '9')
+				h++;
+			if (p + n - h <= 2 || h[0] != ')' || h[1] != ' ')
+				return 0;
+			h += 2;
+		} else if (strcmp(remote_leads[id], "for the recipient domain ") == 0) {
 			while (h < p + n && !dx_is_space(*h))
 				h++; /* the domain */
 			while (h < p + n && dx_is_space(*h))

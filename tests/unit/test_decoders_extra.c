@@ -1420,9 +1420,33 @@ static const char gmail_sentence[] =
 	"\n"
 	"Subject: hi\n";
 
+static const char gmail_deferral[] =
+	"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+	"To: sender@gmail.com\n"
+	"Subject: Delivery Status Notification (Delay)\n"
+	"Date: Thu, 9 Apr 2020 23:34:45 +0000\n"
+	"\n"
+	"Delivery to the following recipient has been delayed:\n"
+	"\n"
+	"     kim@dest.example.com\n"
+	"\n"
+	"Message will be retried for 2 more day(s)\n"
+	"\n"
+	"Technical details of temporary failure:\n"
+	"The recipient server did not accept our requests to connect. "
+	"[(10) mx.dest.example.com. [192.0.2.135]:25: Connection timed out]\n"
+	"\n"
+	"----- Original message -----\n"
+	"\n"
+	"Subject: hi\n";
+
 static void test_remote_hosts_in_text(void **state)
 {
 	fixture *f = *state;
+	assert_int_equal(decode(f, gmail_deferral), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.com");
+	assert_string_equal(f->c.recs[0].action, "delayed");
 	assert_int_equal(decode(f, did_not_like), DX_DECODED);
 	assert_int_equal(f->c.n, 1);
 	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.net");
