@@ -121,9 +121,11 @@ static const char help_explain[] =
 	"the bounce, which rule gave the reason and on which text it matched (the\n"
 	"server's words, the report's summary, the status, or, when the report gives\n"
 	"no cause and no code, a reply about the recipient in the returned message,\n"
-	"shown as evidence), where the status came from, and the SMTP stage of the\n"
-	"failure. This is how to debug a surprising count, or check a rule file\n"
-	"given with --rules.\n"
+	"shown as evidence), where the status came from, the SMTP stage of the\n"
+	"failure, and where the refusing server's name was read (the Remote-MTA\n"
+	"field, the recipient's lines, a Sendmail session transcript, the report's\n"
+	"text, a log line's relay). This is how to debug a surprising count, or\n"
+	"check a rule file given with --rules.\n"
 	"\n"
 	DECODE_OPTIONS
 	"  -h, --help               show this help\n";
@@ -443,7 +445,11 @@ static int on_explain(void *arg, const dx_explanation *x)
 	explain_line("hard_bounce", r->hard_bounce ? "1" : "0");
 	explain_line("smtp_command", x->command);
 	explain_line("reporting_mta", r->reporting_mta);
-	explain_line("remote_mta", r->remote_mta);
+	if (r->remote_mta[0] && x->remote_by[0])
+		snprintf(buf, sizeof buf, "%s  (from %s)", r->remote_mta, x->remote_by);
+	else
+		snprintf(buf, sizeof buf, "%s", r->remote_mta);
+	explain_line("remote_mta", buf);
 	explain_line("diagnostic", r->diagnostic);
 	explain_line("summary", x->summary);
 	char tbuf[DX_TIME_BUFSZ];

@@ -27,6 +27,7 @@ typedef struct dx_rcpt {
 	const char *status;      /* "5.1.1", or NULL */
 	int reply_code;          /* 0 when absent */
 	const char *remote_mta;  /* or NULL */
+	const char *remote_by;   /* where remote_mta was read (dx_explanation), or NULL */
 	const char *diagnostic;  /* the refusing server's words, or NULL */
 	const char *summary;     /* the report's own wording for this recipient, or NULL */
 	int64_t last_attempt;    /* DX_NO_TIME when absent */
@@ -152,6 +153,7 @@ typedef struct dx_text_finding {
 	const char *status;
 	int reply_code;
 	const char *remote_mta;
+	const char *remote_by;   /* where it was read, as dx_rcpt.remote_by */
 	const char *command;
 	/* A sentence of the report naming the recipient apart from its own
 	 * line ("Your message wasn't delivered to x because ..."), or NULL. */

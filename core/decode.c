@@ -571,6 +571,7 @@ int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64
 				.rule_line = v->rule_line,
 				.rule_text = v->rule_text ? v->rule_text : "",
 				.status_pseudo = !r->status && status,
+				.remote_by = !rec.remote_mta[0] ? "" : r->remote_by ? r->remote_by : "the report",
 			};
 			if (xfn(arg, &x) != 0)
 				return 1;

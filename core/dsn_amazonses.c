@@ -201,6 +201,7 @@ static int read_bounce(dx_view *v, dx_bounce *b, const dx_json *ev, int64_t when
 		}
 		const char *rm = host_of(a, dx_json_get_str(e, "remoteMtaIp"));
 		r->remote_mta = rm ? rm : remote;
+		r->remote_by = "the notification";
 		r->last_attempt = when;
 	}
 	return nomem ? -1 : 0;
@@ -254,6 +255,7 @@ static int read_delivery(dx_view *v, dx_bounce *b, const dx_json *ev, int64_t wh
 		r->reply_code = code;
 		r->diagnostic = diag;
 		r->remote_mta = remote;
+		r->remote_by = "the notification";
 		r->last_attempt = when;
 	}
 	return nomem ? -1 : 0;

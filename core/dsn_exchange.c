@@ -62,6 +62,7 @@ static int read_diagnostic(const dx_lexicon *lx, dx_arena *a, const char *t, siz
 		while (hl < rest && !dx_is_space(h[hl]))
 			hl++;
 		r->remote_mta = dx_host(a, h, hl);
+		r->remote_by = "the NDR's text";
 	}
 	if ((q = dx_memcasemem(t, n, " returned '")) != NULL || (q = dx_memcasemem(t, n, "returned '")) == t) {
 		const char *s = memchr(q, '\'', (size_t)(t + n - q)) + 1;
@@ -79,8 +80,10 @@ static int read_diagnostic(const dx_lexicon *lx, dx_arena *a, const char *t, siz
 		tn = e ? (size_t)(e - s) : (size_t)(t + n - s);
 	} else if ((q = memchr(t, '#', n)) != NULL) {
 		/* "[REMOTE] #<INNER #STATUS smtp;TEXT> #SMTP#" or "#TEXT ##" */
-		if (q > t && !r->remote_mta)
+		if (q > t && !r->remote_mta) {
 			r->remote_mta = dx_host(a, t, (size_t)(q - t));
+			r->remote_by = "the NDR's text";
+		}
 		const char *body = q + 1;
 		const char *end = t + n;
 		if (body < end && *body == '<') {
@@ -225,8 +228,10 @@ int dx_decode_exchange(dx_view *v, dx_bounce *b)
 	}
 	for (unsigned i = 0; i < b->nrcpts; i++) {
 		dx_rcpt *r = &b->rcpts[i];
-		if (!r->remote_mta)
+		if (!r->remote_mta) {
 			r->remote_mta = receiving ? receiving : org_host;
+			r->remote_by = "the NDR's text";
+		}
 	}
 	b->decoder = "exchange";
 	return 1;

@@ -653,6 +653,9 @@ static const char *const remote_leads[] = {
 	"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
 	/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
 	"connected to ", "giving up on ",
+	/* Postfix, a host that did not answer: "connect to mx.example.org[192.0.2.7]:25:
+	 * Connection timed out" */
+	"connect to ",
 	/* Gmail: "rejected by the server for the recipient domain example.jp
 	 * by mx.example.jp. [192.0.2.153]" (the domain, then "by", skipped) */
 	"for the recipient domain ",
@@ -814,8 +817,8 @@ static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const c
 			st = dx_find_status(a, text, n);
 		r->status = st;
 	}
-	if (!r->remote_mta)
-		r->remote_mta = remote_in(lx, a, text, n);
+	if (!r->remote_mta && (r->remote_mta = remote_in(lx, a, text, n)) != NULL)
+		r->remote_by = "the recipient's lines";
 	return 0;
 }
 
@@ -1357,6 +1360,26 @@ static const char *mention_host(const dx_lexicon *lx, dx_arena *a, const char *t
 	return NULL;
 }
 
+/* The i-th recipient's host from the report outside its own lines, when
+ * those named none: the session transcript that holds its address or
+ * reply (when the report has sessions), a later block under its address
+ * (in a small report), the report's words for a lone recipient; NULL when
+ * none does (or memory ran out). *by says which. */
+static const char *host_elsewhere(const dx_lexicon *lx, dx_arena *a, const char *t, size_t rn, const scan *s,
+				  unsigned i, const char *diag, int sessions, const char **by)
+{
+	const char *h = NULL;
+	if (sessions && (h = session_host(a, t, rn, s->f[i].addr, diag)) != NULL)
+		*by = "the session transcript";
+	else if (s->n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES &&
+		 (h = mention_host(lx, a, t, rn, s->f[i].addr, s->f[i].end)) != NULL)
+		*by = "a later block about the recipient";
+	/* A lone recipient: the report's words anywhere name its host. */
+	else if (s->n == 1 && (h = remote_named(lx, a, t, rn, 1)) != NULL)
+		*by = "the report's text";
+	return h;
+}
+
 /* Whether text[0..n) names a recipient other than the i-th: then it is
  * that one's account (a transcript of the next host), not shared. */
 static int names_other(const scan *s, unsigned i, const char *text, size_t n)
@@ -1446,6 +1469,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		f[i].status = NULL;
 		f[i].reply_code = 0;
 		f[i].remote_mta = NULL;
+		f[i].remote_by = NULL;
 		f[i].command = s.f[i].command;
 		f[i].sentence = NULL;
 		if (s.f[i].sent_end > s.f[i].sent_start) {
@@ -1461,15 +1485,11 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 			f[i].status = r.status;
 			f[i].reply_code = r.reply_code;
 			f[i].remote_mta = r.remote_mta;
+			f[i].remote_by = r.remote_by;
 			f[i].command = r.command;
 		}
-		/* (NULL too when memory runs out: no host) */
-		if (!f[i].remote_mta && sessions)
-			f[i].remote_mta = session_host(a, t.p, rn, s.f[i].addr, f[i].diagnostic);
-		if (!f[i].remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
-			f[i].remote_mta = mention_host(v->lex, a, t.p, rn, s.f[i].addr, s.f[i].end);
-		if (!f[i].remote_mta && s.n == 1)
-			f[i].remote_mta = remote_named(v->lex, a, t.p, rn, 1);
+		if (!f[i].remote_mta)
+			f[i].remote_mta = host_elsewhere(v->lex, a, t.p, rn, &s, i, f[i].diagnostic, sessions, &f[i].remote_by);
 		if (!f[i].command)
 			f[i].command = view_report_command(v, t, rn);
 	}
@@ -1676,13 +1696,8 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		r->command = s.f[i].command;
 		if (txt && *txt && fill_from_text(v->lex, a, r, txt) < 0)
 			return -1;
-		if (!r->remote_mta && sessions)
-			r->remote_mta = session_host(a, t.p, rn, s.f[i].addr, r->diagnostic);
-		if (!r->remote_mta && s.n <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES)
-			r->remote_mta = mention_host(v->lex, a, t.p, rn, s.f[i].addr, s.f[i].end);
-		/* A lone recipient: the report's words anywhere name its host. */
-		if (!r->remote_mta && s.n == 1)
-			r->remote_mta = remote_named(v->lex, a, t.p, rn, 1);
+		if (!r->remote_mta)
+			r->remote_mta = host_elsewhere(v->lex, a, t.p, rn, &s, i, r->diagnostic, sessions, &r->remote_by);
 		if (s.n == 1 && !r->reply_code && !r->status && !r->summary && s.f[0].start > 0) {
 			/* A lone recipient whose own lines say nothing of what
 			 * happened: the report's words before its address do ("The

@@ -220,6 +220,12 @@ typedef struct dx_explanation {
 	unsigned rule_line;
 	const char *rule_text;
 	int status_pseudo;         /* the status was derived from the reason */
+	const char *remote_by;     /* where remote_mta was read: "the Remote-MTA
+				      field", "the recipient's lines", "the
+				      session transcript", "a later block about
+				      the recipient", "the report's text", "the
+				      NDR's text", "the notification", "the log
+				      line's relay"; "" when remote_mta is */
 } dx_explanation;
 
 typedef int (*dx_explain_fn)(void *arg, const dx_explanation *x);

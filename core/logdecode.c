@@ -356,6 +356,7 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 		r->status = status;
 		r->reply_code = reply;
 		r->remote_mta = remote;
+		r->remote_by = "the log line's relay";
 		r->diagnostic = diagnostic;
 		r->command = command;
 		r->last_attempt = DX_NO_TIME;

@@ -125,6 +125,7 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 	if ((s = dx_header_get(h, "remote-mta")) != NULL) {
 		const char *host = dx_typed_value(s);
 		r->remote_mta = dx_host(a, host, strlen(host));
+		r->remote_by = "the Remote-MTA field";
 	}
 	if ((s = dx_header_get(h, "diagnostic-code")) != NULL) {
 		/* "smtp; 550 5.1.1 ..." : the type is not part of the text. */
@@ -213,8 +214,10 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 		r->status = dx_better_status(r->status, t->status);
 		if (r->summary && r->diagnostic && strcmp(r->summary, r->diagnostic) == 0)
 			r->summary = NULL; /* the text only repeats the diagnostic */
-		if (!r->remote_mta)
+		if (!r->remote_mta) {
 			r->remote_mta = t->remote_mta;
+			r->remote_by = t->remote_by;
+		}
 		if (!r->command)
 			r->command = t->command;
 	}

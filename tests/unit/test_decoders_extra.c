@@ -1466,6 +1466,52 @@ static void test_remote_hosts_in_text(void **state)
 	assert_string_equal(f->c.recs[0].status, "4.4.7");
 }
 
+/* explain says where each remote host was read. */
+typedef struct remote_seen {
+	char by[8][64];
+	char host[8][64];
+	unsigned n;
+} remote_seen;
+
+static int keep_remote_by(void *arg, const dx_explanation *x)
+{
+	remote_seen *rs = arg;
+	assert_true(rs->n < 8);
+	snprintf(rs->by[rs->n], sizeof rs->by[0], "%s", x->remote_by);
+	snprintf(rs->host[rs->n], sizeof rs->host[0], "%s", x->record->remote_mta);
+	rs->n++;
+	return 0;
+}
+
+static void explain_remote(fixture *f, const char *msg, remote_seen *rs)
+{
+	memset(rs, 0, sizeof *rs);
+	dx_message m = {.source = "extra.eml", .data = msg, .len = strlen(msg)};
+	unsigned n = 0;
+	assert_int_equal(dx_decode_explain(f->dctx, &m, keep_remote_by, rs, NULL, &n), DX_DECODED);
+	assert_int_equal(n, rs->n);
+}
+
+static void test_remote_by(void **state)
+{
+	fixture *f = *state;
+	remote_seen rs;
+	explain_remote(f, session_v8, &rs);
+	assert_int_equal(rs.n, 2);
+	assert_string_equal(rs.host[0], "mx.dest.example.org");
+	assert_string_equal(rs.by[0], "the session transcript");
+	assert_string_equal(rs.host[1], "");
+	assert_string_equal(rs.by[1], "");
+	explain_remote(f, did_not_like, &rs);
+	assert_string_equal(rs.by[0], "the report's text");
+	explain_remote(f, qmail_hosts, &rs);
+	assert_string_equal(rs.by[0], "the recipient's lines");
+	explain_remote(f, exchange_history, &rs);
+	assert_string_equal(rs.by[0], "a later block about the recipient");
+	explain_remote(f, arf_two, &rs);
+	assert_string_equal(rs.by[0], "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1493,6 +1539,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_hosts_in_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_by, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
