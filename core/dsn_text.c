@@ -643,11 +643,10 @@ char *dx_join_reply(dx_arena *a, const char *s)
 /* Reads host names from a server's text: "host mx.example.org [192.0.2.1]",
  * "remote host 192.0.2.1 said", "while talking to mx.example.org.",
  * "Server mx.example.org[192.0.2.1] failed", "Remote system: dns; host".
- * The leads, in order of trust: the first that a host follows wins,
- * wherever it stands; the trails (qmail names the host before what it did:
- * "192.0.2.1 does not like recipient.", "192.0.2.1 failed after I sent the
- * message.") only when no lead has one. All found in one pass (the
- * lexicon's DX_LEX_REMOTE). */
+ * The phrases, in order of trust: the first that gives a host wins,
+ * wherever it stands; the trails (the host is the word before them) come
+ * last, so they count only when no lead has one. All found in one pass
+ * (the lexicon's DX_LEX_REMOTE). */
 static const char *const remote_leads[] = {
 	"remote host ", "host ", "host: ", "while talking to ", "talking to ", "server ", "remote system: dns;",
 	"remote server ", "remote server:", "receiving server:", "remote mta:", "mx ",
@@ -657,17 +656,40 @@ static const char *const remote_leads[] = {
 	 * Connection timed out" */
 	"connect to ",
 	/* Gmail: "rejected by the server for the recipient domain example.jp
-	 * by mx.example.jp. [192.0.2.153]" (the domain, then "by", skipped) */
+	 * by mx.example.jp. [192.0.2.153]" */
 	"for the recipient domain ",
 	/* Gmail's deferrals: "[(0) mx.example.com. [192.0.2.1]:25: socket
-	 * error]" (the number, then the host) */
+	 * error]" */
 	"[(",
-	/* trails, from here on */
+	/* qmail: "192.0.2.1 does not like recipient.", "192.0.2.1 failed after
+	 * I sent the message." */
 	" does not like ", " failed after i sent the message",
 	/* DragonFly: "mx.example.net [192.0.2.25] did not like our RCPT TO:" */
 	" did not like our ",
 };
-enum { REMOTE_TRAILS = 3 };
+
+/* Where each lead's host stands, and whether it names the remote whatever
+ * text it is in (STRONG: not "host", "server", "mx"..., which a report
+ * also says of its own server). */
+enum {
+	AFTER = 0,          /* the host follows */
+	AFTER_NUMBER = 1,   /* a number and ") " come first ("[(0) host") */
+	AFTER_DOMAIN_BY = 2,/* a domain and "by " come first */
+	BEFORE = 3,         /* the host is the word before: a trail */
+	STRONG = 4,
+};
+static const unsigned char remote_lead_kinds[] = {
+	AFTER | STRONG, AFTER, AFTER, AFTER, AFTER, AFTER, AFTER | STRONG,
+	AFTER | STRONG, AFTER | STRONG, AFTER | STRONG, AFTER | STRONG, AFTER,
+	AFTER, AFTER,
+	AFTER,
+	AFTER_DOMAIN_BY | STRONG,
+	AFTER_NUMBER | STRONG,
+	BEFORE | STRONG, BEFORE | STRONG,
+	BEFORE | STRONG,
+};
+_Static_assert(sizeof remote_leads / sizeof remote_leads[0] == sizeof remote_lead_kinds,
+	       "one kind per remote lead");
 
 const char *const *dx_remote_lead_list(size_t *n)
 {
@@ -675,21 +697,10 @@ const char *const *dx_remote_lead_list(size_t *n)
 	return remote_leads;
 }
 
-/* The leads and trails that name the remote host whatever text they stand
- * in (remote_search.strong): not "host", "server", "mx"..., which a
- * report also says of its own server. */
-static int strong_lead(size_t id)
-{
-	const char *w = remote_leads[id];
-	return !strncmp(w, "remote ", 7) || !strcmp(w, "receiving server:") || !strcmp(w, "for the recipient domain ") ||
-	       !strcmp(w, "[(") ||
-	       id >= sizeof remote_leads / sizeof remote_leads[0] - REMOTE_TRAILS;
-}
-
 typedef struct remote_search {
 	const char *p;
 	size_t n;
-	int strong;             /* only the strong leads (strong_lead) */
+	int strong;             /* only the STRONG leads */
 	size_t best;            /* the lead's index, or SIZE_MAX */
 	const char *host;
 	size_t host_n;
@@ -700,13 +711,15 @@ static int remote_hit(void *arg, size_t id, size_t end)
 	remote_search *rs = arg;
 	if (id >= rs->best)
 		return 0; /* a lead as trusted or more already gave one */
-	if (rs->strong && !strong_lead(id))
+	unsigned kind = remote_lead_kinds[id];
+	if (rs->strong && !(kind & STRONG))
 		return 0;
+	kind &= ~(unsigned)STRONG;
 	const char *p = rs->p;
 	size_t n = rs->n;
 	const char *h;
 	size_t hl = 0;
-	if (id >= sizeof remote_leads / sizeof remote_leads[0] - REMOTE_TRAILS) {
+	if (kind == BEFORE) {
 		const char *q = p + end - strlen(remote_leads[id]);
 		while (q - hl > p && !dx_is_space(q[-(ptrdiff_t)hl - 1]))
 			hl++;
@@ -733,13 +746,13 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		h = p + end;
 		while (h < p + n && dx_is_space(*h))
 			h++;
-		if (strcmp(remote_leads[id], "[(") == 0) {
+		if (kind == AFTER_NUMBER) {
 			while (h < p + n && *h >= '0' && *h <= '9')
 				h++;
 			if (p + n - h <= 2 || h[0] != ')' || h[1] != ' ')
 				return 0;
 			h += 2;
-		} else if (strcmp(remote_leads[id], "for the recipient domain ") == 0) {
+		} else if (kind == AFTER_DOMAIN_BY) {
 			while (h < p + n && !dx_is_space(*h))
 				h++; /* the domain */
 			while (h < p + n && dx_is_space(*h))
