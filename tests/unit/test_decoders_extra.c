@@ -1440,9 +1440,30 @@ static const char gmail_deferral[] =
 	"\n"
 	"Subject: hi\n";
 
+/* A block list names the sender's own host ("Client host [ip]"): no
+ * remote host. */
+static const char client_host[] =
+	"From: MAILER-DAEMON@mx.example.net\n"
+	"To: sender@example.net\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"Date: Thu, 9 Apr 2020 23:34:45 +0000\n"
+	"\n"
+	"This is the mail system at host mx.example.net.\n"
+	"\n"
+	"<ann@dest.example.com>: 554 5.7.1 Service unavailable; Client host [192.0.2.5]\n"
+	"    blocked using zen.spamhaus.org\n"
+	"\n"
+	"--- Below this line is a copy of the message.\n"
+	"\n"
+	"Subject: hi\n";
+
 static void test_remote_hosts_in_text(void **state)
 {
 	fixture *f = *state;
+	assert_int_equal(decode(f, client_host), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "");
+	assert_string_equal(f->c.recs[0].reason, "blocked");
 	assert_int_equal(decode(f, gmail_deferral), DX_DECODED);
 	assert_int_equal(f->c.n, 1);
 	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.com");
