@@ -743,11 +743,15 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		if (hl < 4 || !memchr(h, '.', hl) || memchr(h, '@', hl))
 			return 0;
 	} else {
-		/* "Client host [192.0.2.5] blocked using ...": the sender's own
-		 * host, which a block list named. */
+		/* "Client host [192.0.2.5] blocked using ...", "your host":
+		 * the sender's own host, of which the remote speaks. */
 		const char *lead = p + end - strlen(remote_leads[id]);
-		if (lead - p >= 7 && dx_strncasecmp(lead - 7, "client ", 7) == 0)
-			return 0;
+		static const char *const senders[] = {"client ", "your ", "sending ", "connecting ", "originating "};
+		for (size_t k = 0; k < sizeof senders / sizeof senders[0]; k++) {
+			size_t kl = strlen(senders[k]);
+			if ((size_t)(lead - p) >= kl && dx_strncasecmp(lead - kl, senders[k], kl) == 0)
+				return 0;
+		}
 		h = p + end;
 		while (h < p + n && dx_is_space(*h))
 			h++;

@@ -1464,6 +1464,15 @@ static void test_remote_hosts_in_text(void **state)
 	assert_int_equal(f->c.n, 1);
 	assert_string_equal(f->c.recs[0].remote_mta, "");
 	assert_string_equal(f->c.recs[0].reason, "blocked");
+	static const char your_host[] = "From: MAILER-DAEMON@mx.example.net\n"
+					"Subject: Undelivered Mail Returned to Sender\n"
+					"\n"
+					"<ann@dest.example.com>: 550 5.7.1 Your host mail.example.net is not allowed\n"
+					"\n"
+					"--- Below this line is a copy of the message.\n";
+	assert_int_equal(decode(f, your_host), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, "");
 	assert_int_equal(decode(f, gmail_deferral), DX_DECODED);
 	assert_int_equal(f->c.n, 1);
 	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.com");
