@@ -827,6 +827,11 @@ static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const c
 	if (!d)
 		return -1;
 	size_t dn = strlen(d);
+	/* A reply quoted ("returned '550 5.2.2 Mailbox full'"): not its
+	 * closing quote. */
+	if (at < n && at > 0 && (text[at - 1] == '\'' || text[at - 1] == '"') && dn > 1 && d[dn - 1] == text[at - 1] &&
+	    !memchr(d, text[at - 1], dn - 1))
+		d[--dn] = '\0';
 	r->diagnostic = dn ? d : NULL;
 	if (!r->command)
 		r->command = dx_smtp_command(lx, text, n);

@@ -1250,9 +1250,24 @@ static const char session_same_host[] =
 	"\n"
 	"hi\n";
 
+/* A localised NDR no decoder is named after, quoting the remote's reply. */
+static const char quoted_in_quotes[] =
+	"From: postmaster@corp.example.fr\n"
+	"To: sender@example.org\n"
+	"Subject: Non remis : Rapport\n"
+	"\n"
+	"La remise a \xc3\xa9" "chou\xc3\xa9 pour ces destinataires ou groupes :\n"
+	"\n"
+	"claire@dest.example.fr\n"
+	"Le serveur distant a retourn\xc3\xa9 '550 5.2.2 Mailbox full'\n";
+
 static void test_reply_lines(void **state)
 {
 	fixture *f = *state;
+	assert_int_equal(decode(f, quoted_in_quotes), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].diagnostic, "550 5.2.2 Mailbox full");
+	assert_string_equal(f->c.recs[0].reason, "mailboxfull");
 	assert_int_equal(decode(f, quoted_reply), DX_DECODED);
 	assert_int_equal(f->c.n, 1);
 	/* The quoted line alone: not its words twice, nor the gateway's
