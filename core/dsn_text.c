@@ -661,6 +661,9 @@ static const char *const remote_leads[] = {
 	/* Gmail's deferrals: "[(0) mx.example.com. [192.0.2.1]:25: socket
 	 * error]" */
 	"[(",
+	/* "remote server" in the languages of localised NDRs: "Le serveur
+	 * distant mx.example.fr a retourné ...", "El servidor remoto ..." */
+	"serveur distant ", "servidor remoto ", "server remoto ",
 	/* qmail: "192.0.2.1 does not like recipient.", "192.0.2.1 failed after
 	 * I sent the message." */
 	" does not like ", " failed after i sent the message",
@@ -685,6 +688,7 @@ static const unsigned char remote_lead_kinds[] = {
 	AFTER,
 	AFTER_DOMAIN_BY | STRONG,
 	AFTER_NUMBER | STRONG,
+	AFTER | STRONG, AFTER | STRONG, AFTER | STRONG,
 	BEFORE | STRONG, BEFORE | STRONG,
 	BEFORE | STRONG,
 };

@@ -1259,7 +1259,7 @@ static const char quoted_in_quotes[] =
 	"La remise a \xc3\xa9" "chou\xc3\xa9 pour ces destinataires ou groupes :\n"
 	"\n"
 	"claire@dest.example.fr\n"
-	"Le serveur distant a retourn\xc3\xa9 '550 5.2.2 Mailbox full'\n";
+	"Le serveur distant mx.dest.example.fr a retourn\xc3\xa9 '550 5.2.2 Mailbox full'\n";
 
 static void test_reply_lines(void **state)
 {
@@ -1268,6 +1268,7 @@ static void test_reply_lines(void **state)
 	assert_int_equal(f->c.n, 1);
 	assert_string_equal(f->c.recs[0].diagnostic, "550 5.2.2 Mailbox full");
 	assert_string_equal(f->c.recs[0].reason, "mailboxfull");
+	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.fr");
 	assert_int_equal(decode(f, quoted_reply), DX_DECODED);
 	assert_int_equal(f->c.n, 1);
 	/* The quoted line alone: not its words twice, nor the gateway's
