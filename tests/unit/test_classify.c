@@ -465,6 +465,14 @@ static void test_builtin(void **state)
 		 "policyviolation"},
 		/* Local servers' own languages. */
 		{"5.0.0", "550 Benutzer unbekannt", "userunknown"},
+		/* localised NDRs: words between the box and "full"; Office
+		 * 365's summary of an unknown recipient */
+		{"5.0.0", "Das Postfach des Empfängers ist voll und kann derzeit keine Nachrichten annehmen", "mailboxfull"},
+		{"5.0.0", "La boîte aux lettres du destinataire est pleine", "mailboxfull"},
+		{"5.0.0", "El buzón del destinatario está lleno", "mailboxfull"},
+		{"5.0.0", "max wasn't found at dest.example.com.", "userunknown"},
+		{"5.0.0", "max wurde bei dest.example.de nicht gefunden.", "userunknown"},
+		{"5.0.0", "Der Empfänger wurde nicht gefunden", "userunknown"},
 		{"5.0.0", "550 Utilisateur inconnu", "userunknown"},
 		{"4.0.0", "452 Postfach ist voll", "mailboxfull"},
 		{"5.0.0", "550 Пользователь не найден", "userunknown"},
