@@ -1473,43 +1473,36 @@ static const char client_host[] =
 	"\n"
 	"Subject: hi\n";
 
+/* Decodes a one-recipient bounce and returns its record, whose remote
+ * host must be `host` ("" for none). */
+static const dx_record *lone_remote(fixture *f, const char *msg, const char *host)
+{
+	assert_int_equal(decode(f, msg), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].remote_mta, host);
+	return &f->c.recs[0];
+}
+
 static void test_remote_hosts_in_text(void **state)
 {
 	fixture *f = *state;
-	assert_int_equal(decode(f, client_host), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, "");
-	assert_string_equal(f->c.recs[0].reason, "blocked");
+	assert_string_equal(lone_remote(f, client_host, "")->reason, "blocked");
 	static const char your_host[] = "From: MAILER-DAEMON@mx.example.net\n"
 					"Subject: Undelivered Mail Returned to Sender\n"
 					"\n"
 					"<ann@dest.example.com>: 550 5.7.1 Your host mail.example.net is not allowed\n"
 					"\n"
 					"--- Below this line is a copy of the message.\n";
-	assert_int_equal(decode(f, your_host), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, "");
-	assert_int_equal(decode(f, gmail_deferral), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.com");
-	assert_string_equal(f->c.recs[0].action, "delayed");
-	assert_int_equal(decode(f, did_not_like), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.net");
-	assert_int_equal(decode(f, gmail_sentence), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, "mx.dest.example.jp");
-	assert_int_equal(decode(f, bracket_host), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, "192.0.2.222");
+	lone_remote(f, your_host, "");
+	assert_string_equal(lone_remote(f, gmail_deferral, "mx.dest.example.com")->action, "delayed");
+	lone_remote(f, did_not_like, "mx.dest.example.net");
+	lone_remote(f, gmail_sentence, "mx.dest.example.jp");
+	lone_remote(f, bracket_host, "192.0.2.222");
+	assert_string_equal(lone_remote(f, exchange_history, "mx.student.example.edu")->status, "4.4.7");
 	assert_int_equal(decode(f, qmail_hosts), DX_DECODED);
 	assert_int_equal(f->c.n, 2);
 	assert_string_equal(rec_for(f, "one@dest.example.com")->remote_mta, "192.0.2.24");
 	assert_string_equal(rec_for(f, "two@dest.example.net")->remote_mta, "198.51.100.7");
-	assert_int_equal(decode(f, exchange_history), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, "mx.student.example.edu");
-	assert_string_equal(f->c.recs[0].status, "4.4.7");
 }
 
 /* explain says where each remote host was read. */
