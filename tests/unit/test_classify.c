@@ -341,6 +341,10 @@ static void test_builtin(void **state)
 	assert_string_equal(classify(r, &f).reason, "filtered");
 	f = (dx_facts){.status = "5.1.1", .command = "RCPT", .diagnostic = "550 5.1.1 User Unknown: a@example.org"};
 	assert_string_equal(classify(r, &f).reason, "userunknown");
+	f = (dx_facts){.command = "RCPT", .diagnostic = "550 User not known"};
+	assert_string_equal(classify(r, &f).reason, "userunknown");
+	f = (dx_facts){.command = "RCPT", .diagnostic = "550 this email address is no longer valid"};
+	assert_string_equal(classify(r, &f).reason, "userunknown");
 
 	/* Wordings of conditions: an address on a sending service's
 	 * suppression list; a banned attachment; qmail's refusal to relay; the
@@ -485,6 +489,20 @@ static void test_builtin(void **state)
 		{"5.0.0", "550 Indirizzo inesistente", "userunknown"},
 		{"5.0.0", "550 邮箱不存在", "userunknown"},
 		{"5.0.0", "550 受信拒否されました", "filtered"},
+		/* Older servers' wordings: quota reached or being exceeded, a
+		 * mail box out of space, a size limit named "maximum incoming",
+		 * retries exhausted, a loop, RFC 3463's words for X.4.1, an
+		 * address "not known" or "no longer valid" at RCPT, French. */
+		{"5.0.0", "Reason: recipient reached disk quota", "mailboxfull"},
+		{"5.0.0", "This person's account is exceeding their quota.", "mailboxfull"},
+		{"5.0.0", "ErrMsg=mail box space not enough, account=ann", "mailboxfull"},
+		{"5.0.0", "Delivery of email to this address has been postponed due to a full mailbox.", "mailboxfull"},
+		{"5.0.0", "This mail message has exceeded the maximum incoming message size.", "mesgtoobig"},
+		{"5.0.0", "Reason: Exceeded Maximum Delivery Attempts.", "expired"},
+		{"5.0.0", "Delivery failed 12 attempts: ann@dest.example.com", "expired"},
+		{"5.0.0", "554 Message looping (received 7 times)", "networkerror"},
+		{"4.4.1", "Persistent transient failure - routing/network: no answer from host", "networkerror"},
+		{"5.0.0", "L'adresse de messagerie indiquée n'existe pas.", "userunknown"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
 		f = (dx_facts){.status = words[i].status, .action = "failed", .diagnostic = words[i].text};
