@@ -296,7 +296,7 @@ static size_t next_reply(const char *p, size_t n, size_t from, int *code)
 			continue;
 		if (i + 3 < n && !(p[i + 3] == ' ' || p[i + 3] == '-' || p[i + 3] == '\t' || p[i + 3] == '\n' ||
 				   p[i + 3] == ';' || p[i + 3] == ',' || p[i + 3] == ':' || p[i + 3] == '\'' ||
-				   p[i + 3] == '>' || p[i + 3] == ')'))
+				   p[i + 3] == '>' || p[i + 3] == ')' || p[i + 3] == ']'))
 			continue;
 		int v = (c - '0') * 100 + (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
 		if (!known_reply_code(v))
