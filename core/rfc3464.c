@@ -60,19 +60,36 @@ static size_t group_len(const char *p, size_t n, size_t *next)
 	return n;
 }
 
+/* Whether an address's domain is a single label ("user@sims-ms-daemon"):
+ * the name of a channel or host inside the reporting system, not one the
+ * sender could have written. */
+static int internal_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	return at && at[1] && at[1] != '[' && !strchr(at + 1, '.');
+}
+
 static const char *recipient_of(dx_arena *a, const dx_header *h)
 {
 	static const char *const fields[] = {"final-recipient", "original-recipient", "x-actual-recipient"};
+	const char *first = NULL;
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		const char *v = dx_header_get(h, fields[i]);
 		if (!v)
 			continue;
 		const char *addr = dx_typed_value(v);
 		char *r = dx_addr_extract(a, addr, strlen(addr));
-		if (r)
+		if (!r)
+			continue;
+		/* A final recipient rewritten to an internal name (Sun's
+		 * Messaging Server: "Final-recipient: rfc822;userx@sims-ms-daemon")
+		 * stands for the address the sender gave, when there is one. */
+		if (!internal_domain(r))
 			return r;
+		if (!first)
+			first = r;
 	}
-	return NULL;
+	return first;
 }
 
 static const char *first_token_lower(dx_arena *a, const char *v)
