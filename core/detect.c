@@ -30,6 +30,9 @@ static const char *const subject_phrases[] = {
 	"mail delivery failed",
 	"mail delivery failure",
 	"mail failure",
+	"mail failed",                  /* "mail failed, returning to sender" */
+	"failed mail",                  /* "FAILED MAIL to ..." */
+	"delivery warning",             /* "Mail Delivery Warning" */
 	"mail system error",
 	"non-deliver",
 	"nondeliver",
@@ -76,6 +79,7 @@ static const char *const daemon_names[] = {
 	"mail delivery subsystem", "mail delivery system", "mail administrator", "mail delivery",
 	"mailerdaemon", "mail.delivery.system", "ndr administrator", "mail system",
 	"mdaemon@", /* MDaemon sends its notices as MDaemon@host */
+	"system administrator", /* Exchange 5.5 and gateways sign their NDRs so */
 };
 
 static int any_phrase(const char *s, size_t n, const char *const *list, size_t count)

@@ -177,16 +177,49 @@ static const char *const original_markers[] = {
  * be delivered to:", "The following recipients returned permanent
  * errors:"), lower case. */
 static const char *const label_words[] = {
-	"recipient", "address", "user", "mailbox", "rcpt", "deliver", "account", "addressee",
+	"recipient", "address", "user", "mailbox", "rcpt", "deliver", "account", "addressee", "error-for",
 	"宛先", "受信者", "アドレス", "收件人", "получател", "empfänger", "destinataire", "destinatario",
+};
+
+/* Words by which a report says it has stopped trying: a temporary
+ * status (qmail's "#4.4.1") then ends a failed delivery, not a delayed one. */
+static const char *const gave_up_phrases[] = {
+	"not going to try again", "i've given up", "i have given up", "has been in the queue too long",
+	"no further attempts will be made", "will not be retried", "gave up on it",
 };
 
 /* Words by which a report says it will try again. */
 static const char *const delay_phrases[] = {
 	"will be retried", "will retry", "still being retried", "still trying", "this is a warning",
 	"warning only", "has not yet been delivered", "not yet been delivered", "delivery has been delayed",
-	"has been delayed", "will continue trying", "this is a delay",
+	"has been delayed", "will continue trying", "this is a delay", "will continue to try", "has been postponed",
+	"attempts will continue",
 };
+
+/* Words by which a report says that a message was not delivered (or not
+ * yet), lower case. A message that is a bounce only weakly by its header
+ * (a bounce subject or a daemon sender, not both) and that no known server
+ * signed is read when its report says so in these words: gateways and
+ * providers sign their notices with names of their own
+ * ("E500_SMTP_Mail_Service", "Symantec_AntiVirus_for_SMTP_Gateways"). */
+static const char *const failure_phrases[] = {
+	"could not be delivered", "couldn't be delivered", "cannot be delivered", "can't be delivered",
+	"could not deliver", "unable to deliver", "not able to deliver", "wasn't able to deliver",
+	"was not delivered", "were not delivered", "not been delivered", "failed to deliver",
+	"delivery failed", "delivery has failed", "delivery failure", "delivery problem", "delivery error",
+	"undeliverable", "did not reach", "failed recipient", "has been postponed", "has been returned",
+	"returned to sender", "permanent error", "permanent fatal error", "non-delivery", "nondelivery",
+	"n'a pas pu", "non remis", "nicht zugestellt", "unzustellbar", "no se pudo entregar",
+	"non \xc3\xa8 stato possibile",                  /* it: non è stato possibile */
+	"\xe6\x97\xa0\xe6\xb3\x95\xe5\x8f\x91\xe9\x80\x81",             /* zh: 无法发送 */
+	"\xe6\x97\xa0\xe6\xb3\x95\xe6\x8a\x95\xe9\x80\x92",             /* zh: 无法投递 */
+	"\xe4\xb8\x8d\xe8\x83\xbd\xe9\x80\x81\xe8\xbe\xbe",             /* zh: 不能送达 */
+	"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", /* ja: 配信できません */
+};
+
+/* How the subject of a person's reply or forward starts, lower case: such
+ * a message quotes a bounce, it is not one. */
+static const char *const reply_prefixes[] = {"re:", "aw:", "sv:", "vs:", "fw:", "fwd:", "wg:", "tr:", "rv:", "enc:"};
 
 enum {
 	MAX_SHARED_TEXT = 2048,
@@ -246,6 +279,41 @@ static int sig_match(void *arg, size_t id, size_t end)
 		const char *nl = memchr(s->t + end, '\n', s->tn - end);
 		s->best_line_end = nl ? (size_t)(nl - s->t) : s->tn;
 	}
+	return 0;
+}
+
+/* The address of a "To:" line in the report's summary of the returned
+ * message ("Subject: x / To: user@example.org", qmail at Yahoo), when
+ * the original itself is not returned; NULL when none. */
+static char *summary_to(dx_arena *a, const char *t, size_t rn)
+{
+	size_t pos = 0;
+	tline l;
+	while (next_line(t, rn, &pos, &l))
+		if (l.n > 3 && dx_strncasecmp(l.p, "to:", 3) == 0 && memchr(l.p, '@', l.n))
+			return dx_addr_extract(a, l.p + 3, l.n - 3);
+	return NULL;
+}
+
+/* Whether a report that no known server signed, in a message that is a
+ * bounce only weakly by its header, reads as a bounce: its first bytes say
+ * that delivery failed, and its subject is not a person's reply or
+ * forward. Bounded: a report says so at its start. */
+static int reads_as_report(const dx_view *v, const char *t, size_t rn)
+{
+	enum { LOOK = 4096 };
+	const char *subj = dx_header_get(v->hdr, "subject");
+	if (subj) {
+		size_t n = strlen(subj);
+		subj = dx_trim(subj, &n);
+		for (size_t k = 0; k < sizeof reply_prefixes / sizeof reply_prefixes[0]; k++)
+			if (dx_startswith_ci(subj, n, reply_prefixes[k]))
+				return 0;
+	}
+	size_t n = rn < LOOK ? rn : LOOK;
+	for (size_t k = 0; k < sizeof failure_phrases / sizeof failure_phrases[0]; k++)
+		if (dx_memcasemem(t, n, failure_phrases[k]))
+			return 1;
 	return 0;
 }
 
@@ -400,10 +468,12 @@ static int is_bullet(char c)
  * the offset in the line just after it. */
 static size_t reply_start(const char *p, size_t n);
 
-static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *label_at, int *has_label)
+static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *label_at, int *has_label,
+			  int *source)
 {
 	const char *p = l->p;
 	size_t n = l->n, i = 0;
+	*source = 0;
 	if (n == 0 || !memchr(p, '@', n))
 		return NULL;
 	/* Quoted text of a person's reply ("> ...") is not the report. */
@@ -449,11 +519,14 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 		colon++;
 	}
 	if (colon < n && (p[colon] == ':' || colon_len == 3) && colon > i && colon - i <= 64) {
+		/* Words, and numbers after the first ("Delivery failed 20
+		 * attempts: x@y"); a line that starts with a number is a reply. */
 		int words_only = 1;
 		for (size_t j = i; j < colon && words_only; j++) {
 			unsigned char c = (unsigned char)p[j];
 			words_only = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == ' ' ||
-				     c == '-' || c == '\'' || c == '(' || c == ')' || c == '/' || c == '_';
+				     c == '-' || c == '\'' || c == '(' || c == ')' || c == '/' || c == '_' ||
+				     (j > i && c >= '0' && c <= '9');
 		}
 		int has_word = 0;
 		for (size_t k = 0; words_only && !has_word && k < sizeof label_words / sizeof label_words[0]; k++)
@@ -485,6 +558,26 @@ static char *recipient_on(dx_arena *a, const tline *l, size_t *rest_at, size_t *
 	 * "[SMTP:user@x]". */
 	if (n - i > 5 && dx_strncasecmp(p + i, "smtp:", 5) == 0)
 		i += 5;
+	/* The address a failed one stood for, when that one is not shown:
+	 * Exim's "an undisclosed address (generated from x@y)", "to local
+	 * user x. (Originally addressed to x@y)". The caller decides. */
+	if (open == '(') {
+		static const char *const leads[] = {"generated from ", "originally addressed to "};
+		for (size_t k = 0; k < 2 && !*source; k++) {
+			size_t kn = strlen(leads[k]);
+			if (n - i > kn && dx_strncasecmp(p + i, leads[k], kn) == 0) {
+				i += kn;
+				*source = 1;
+			}
+		}
+	}
+	/* An X.400 address with the SMTP address as a domain-defined
+	 * attribute (Exchange 5.5): "c=US;a= ;p=Org;o=Site;dda:SMTP=x@y;". */
+	if (!open && n - i > 2 && (p[i] == 'c' || p[i] == 'C') && p[i + 1] == '=') {
+		const char *dda = dx_memcasemem(p + i, n - i, "dda:smtp=");
+		if (dda)
+			i = (size_t)(dda - p) + 9;
+	}
 	size_t as = i;
 	while (i < n && !dx_is_space(p[i]) && p[i] != '>' && p[i] != '"' && p[i] != '\'' && p[i] != ']' &&
 	       p[i] != ')' && p[i] != ',' && p[i] != ';')
@@ -540,7 +633,7 @@ static char *recipient_in_rcpt(dx_arena *a, const tline *l, size_t *rest_at)
  * recipient inside a sentence, for reports without recipient lines. */
 static char *recipient_in_sentence(dx_arena *a, const tline *l)
 {
-	static const char *const leads[] = {"to: ", "to <", "to ", "for <", "for: ", "recipient ", "in <"};
+	static const char *const leads[] = {"to: ", "to <", "to ", "for <", "for: ", "recipient ", "in <", "mailbox "};
 	if (!memchr(l->p, '@', l->n))
 		return NULL;
 	int about_delivery = dx_memcasemem(l->p, l->n, "deliver") || dx_memcasemem(l->p, l->n, "message") ||
@@ -1115,8 +1208,10 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			continue;
 		}
 		size_t rest, label_at = 0;
-		int has_label = 0, via_rcpt = 0;
-		char *addr = recipient_on(a, &l, &rest, &label_at, &has_label);
+		int has_label = 0, via_rcpt = 0, source = 0;
+		char *addr = recipient_on(a, &l, &rest, &label_at, &has_label, &source);
+		if (addr && source && cur >= 0)
+			addr = NULL; /* the shown recipient's origin: part of its text */
 		if (!addr && (addr = recipient_in_rcpt(a, &l, &rest)) != NULL)
 			via_rcpt = 1;
 		if (addr) {
@@ -1589,13 +1684,15 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	size_t orig;
 	size_t rn = view_report_end(v, t, &orig);
 	const char *name = signature_of(v->lex, t.p, rn);
+	int bounce_worded = 0; /* unsigned, and a bounce by its words only */
 	if (!name) {
 		/* Without a known signature, only a message that is a bounce by
 		 * its header is read, so that a person's mail about a bounce
 		 * gives no record. */
-		if (v->detected < 2)
+		if (v->detected < 2 && !reads_as_report(v, t.p, rn))
 			return 0;
 		name = "text";
+		bounce_worded = 1;
 	}
 
 	/* Addresses of the report itself. */
@@ -1643,7 +1740,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		return -1;
 	/* ...unless the returned "original" is itself a report, which
 	 * rfc3464.c reads as the real bounce wrapped by a gateway. */
-	if (!s.n && v->detected >= 2 && !dx_mime_find(v->root, "message", "delivery-status", 1)) {
+	if (!s.n && (v->detected >= 2 || bounce_worded) && !dx_mime_find(v->root, "message", "delivery-status", 1)) {
 		/* Nothing names the recipient but the returned original: a
 		 * bounce that only says what went wrong (old Sendmail, MMS
 		 * gateways). Its To is the recipient. */
@@ -1652,6 +1749,8 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 			return -1;
 		const char *ot = dx_header_get(&oh, "to");
 		char *addr = ot ? dx_addr_extract(a, ot, strlen(ot)) : NULL;
+		if (!addr)
+			addr = summary_to(a, t.p, rn);
 		if (addr && add_found(a, &s, addr, 0, b->max_rcpts) == -2)
 			return -1;
 	}
@@ -1660,9 +1759,13 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		return 0;
 
 	int sessions = may_have_sessions(t.p, rn, s.n);
-	int delayed = 0;
+	int delayed = 0, gave_up = 0;
 	for (size_t k = 0; k < sizeof delay_phrases / sizeof delay_phrases[0] && !delayed; k++)
 		delayed = dx_memcasemem(t.p, rn, delay_phrases[k]) != NULL;
+	for (size_t k = 0; k < sizeof gave_up_phrases / sizeof gave_up_phrases[0] && !gave_up; k++)
+		gave_up = dx_memcasemem(t.p, rn, gave_up_phrases[k]) != NULL;
+	if (gave_up)
+		delayed = 0;
 	const char *shared = NULL;
 	int shared_owner = -1; /* the recipient whose own text the shared text is, or -1 */
 
@@ -1745,6 +1848,8 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		}
 		if (delayed && (!r->status || r->status[0] == '4'))
 			r->action = "delayed";
+		else if (gave_up && !r->action)
+			r->action = "failed";
 		if (!r->command)
 			r->command = view_report_command(v, t, rn);
 	}

@@ -1551,6 +1551,241 @@ static void test_remote_by(void **state)
 	assert_string_equal(rs.by[0], "");
 }
 
+/* Reports that no known server signs, in messages that are bounces only
+ * weakly by their header (a bounce subject from a sender named otherwise,
+ * a daemon sender with another subject): read when the report says that
+ * delivery failed, not when the message is a person's reply. */
+static const char gateway_signed[] = "From: Relay_Mail_Service@gw.example.org\n"
+				     "To: <list-bounces@example.org>\n"
+				     "Subject: Returned Mail - Error During Delivery\n"
+				     "\n"
+				     "------ Failed Recipients ------\n"
+				     "\n"
+				     "<ann@dest.example.com>: Requested action not taken: mailbox unavailable. [SMTP Error Code 550]\n"
+				     "-------- Returned Mail --------\n"
+				     "\n"
+				     "Subject: hello\n";
+static const char scanner_delay[] = "From: Virus_Scanner_Gateway@gw.example.org\n"
+				    "To: list-bounces@example.org\n"
+				    "Subject: =?utf-8?B?RGVsaXZlcnkgZmFpbHVyZSBub3RpZmljYXRpb24=?=\n"
+				    "\n"
+				    "Your message with Subject: weekly notes\n"
+				    "could not be delivered to the following recipients:\n"
+				    "\n"
+				    "Bob@dest.example.net\n"
+				    "\n"
+				    "Please do not resend your original message.\n"
+				    "Delivery attempts will continue to be made for 5 day(s).\n";
+static const char daemon_other_subject[] = "From: MAILER-DAEMON@mail.example.net\n"
+					   "To: list-admin@example.org\n"
+					   "Subject: Processing Error\n"
+					   "\n"
+					   "Intended recipient: cat@dest.example.net\n"
+					   "\n"
+					   "The following mail has been returned because it encountered an error\n"
+					   "while being processed.\n";
+static const char person_reply[] = "From: Dan <dan@example.org>\n"
+				   "To: ann@example.net\n"
+				   "Subject: Re: Returned mail - could not be delivered\n"
+				   "\n"
+				   "Ann, the message could not be delivered to\n"
+				   "\n"
+				   "eve@dest.example.com\n"
+				   "\n"
+				   "because she left. Write to me instead.\n";
+static const char person_no_words[] = "From: Dan <dan@example.org>\n"
+				      "To: ann@example.net\n"
+				      "Subject: bounce house booking\n"
+				      "\n"
+				      "Please confirm with\n"
+				      "\n"
+				      "eve@dest.example.com\n"
+				      "\n"
+				      "for Saturday.\n";
+
+static void test_unsigned_reports(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(decode(f, gateway_signed), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].recipient, "ann@dest.example.com");
+	assert_string_equal(f->c.recs[0].action, "failed");
+	assert_int_equal(f->c.recs[0].reply_code, 550);
+
+	assert_int_equal(decode(f, scanner_delay), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].recipient, "bob@dest.example.net");
+	assert_string_equal(f->c.recs[0].action, "delayed");
+
+	assert_int_equal(decode(f, daemon_other_subject), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].recipient, "cat@dest.example.net");
+
+	assert_int_equal(decode(f, person_reply), DX_NOT_BOUNCE);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(decode(f, person_no_words), DX_NOT_BOUNCE);
+	assert_int_equal(f->c.n, 0);
+}
+
+/* Ways of naming the recipient that older servers have: the address an
+ * undisclosed one was made from (Exim) or that a local user was addressed
+ * as, L-Soft's "Error-for:", a count of attempts in the label (IMail), an
+ * X.400 address with the SMTP one inside (Exchange 5.5), a sentence about
+ * the mailbox (mail.ru), the summary of the returned message (qmail at
+ * Yahoo), and a final recipient rewritten to an internal name. */
+static const char exim_undisclosed[] = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+				       "Subject: Mail delivery failed: returning message to sender\n"
+				       "\n"
+				       "This message was created automatically by mail delivery software.\n"
+				       "\n"
+				       "A message that you sent could not be delivered to one or more of its\n"
+				       "recipients. This is a permanent error. The following address(es) failed:\n"
+				       "\n"
+				       "  an undisclosed address\n"
+				       "    (generated from ann@dest.example.com)\n"
+				       "\n"
+				       "------ This is a copy of the message, including all the headers. ------\n";
+static const char exim_generated[] = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+				     "Subject: Mail delivery failed: returning message to sender\n"
+				     "\n"
+				     "This message was created automatically by mail delivery software.\n"
+				     "\n"
+				     "A message that you sent could not be delivered to one or more of its\n"
+				     "recipients. This is a permanent error. The following address(es) failed:\n"
+				     "\n"
+				     "  bob@remote.example.org\n"
+				     "    (generated from alias@dest.example.com)\n"
+				     "    SMTP error from remote mail server after RCPT TO:<bob@remote.example.org>:\n"
+				     "    550 5.1.1 No such user\n"
+				     "\n"
+				     "------ This is a copy of the message, including all the headers. ------\n";
+static const char local_user[] = "From: postmaster@mail.example.it\n"
+				 "Subject: Delivery failure\n"
+				 "Return-Path: <>\n"
+				 "\n"
+				 "Your message has encountered delivery problems\n"
+				 "to local user cat.\n"
+				 "(Originally addressed to cat@dest.example.it)\n"
+				 "\n"
+				 "User not known\n";
+static const char lsoft_error_for[] = "From: \"LSMTP for Windows\" <postmaster@mail.example.com>\n"
+				      "Subject: Undelivered mail\n"
+				      "\n"
+				      "An error was detected while processing the enclosed message.\n"
+				      "\n"
+				      "--> Error description:\n"
+				      "Error-for:  dan@dest.example.com\n"
+				      "Error-Code: 0\n"
+				      "Error-Text: Mailer mx.dest.example.com said:\n"
+				      "            \"554 Message looping (received 6 times)\"\n"
+				      "\n"
+				      "Error-End:  One error reported.\n";
+static const char imail_attempts[] = "From: \"Postmaster\" <postmaster@mail.example.com>\n"
+				     "Subject: Undeliverable Mail\n"
+				     "\n"
+				     "Delivery failed 20 attempts: eve@dest.example.ph\n"
+				     "\n"
+				     "\n"
+				     "Original message follows.\n";
+static const char x400_ims[] = "From: System Administrator <postmaster@example.com>\n"
+			       "Subject: Undeliverable: weekly notes\n"
+			       "Return-Path: <>\n"
+			       "\n"
+			       "Your message\n"
+			       "\n"
+			       "  To:      list@example.org\n"
+			       "  Subject: weekly notes\n"
+			       "\n"
+			       "did not reach the following recipient(s):\n"
+			       "\n"
+			       "c=US;a= ;p=Example;o=Site;dda:SMTP=fay@dest.EXAMPLE.com; on Fri, 4 Oct 2002\n"
+			       "17:12:28 -0400\n"
+			       "    The recipient name is not recognized\n";
+static const char mailbox_sentence[] = "From: Mail Delivery System <Mailer-Daemon@mx.example.ru>\n"
+				       "Subject: Undelivered Mail\n"
+				       "\n"
+				       "A message that you sent was rejected by the local scanning code that\n"
+				       "checks incoming messages on this system. The following error was given:\n"
+				       "\n"
+				       "  Message was not accepted -- invalid mailbox.\n"
+				       " Local mailbox gil@dest.example.ru is unavailable: user not found\n";
+static const char qmail_summary[] = "From: MAILER-DAEMON@mx.example.com\n"
+				    "To: list-bounces@example.org\n"
+				    "\n"
+				    "I'm afraid I wasn't able to deliver the following message.\n"
+				    "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+				    "\n"
+				    "Subject: weekly notes\n"
+				    "To: hal@dest.example.com\n"
+				    "\n"
+				    "---Below this line is a copy of the message.\n";
+static const char internal_final[] = "From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.com>\n"
+				     "Subject: Delivery Notification: Delivery has failed\n"
+				     "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n"
+				     "\n"
+				     "--b\n"
+				     "Content-Type: text/plain\n"
+				     "\n"
+				     "Your message cannot be delivered to the following recipients.\n"
+				     "\n"
+				     "--b\n"
+				     "Content-Type: message/delivery-status\n"
+				     "\n"
+				     "Reporting-MTA: dns;mail.example.com\n"
+				     "\n"
+				     "Action: failed\n"
+				     "Status: 5.0.0 (recipient reached disk quota)\n"
+				     "Original-recipient: rfc822;ivy@dest.example.com\n"
+				     "Final-recipient: rfc822;ivy@ms-store\n"
+				     "\n"
+				     "--b--\n";
+
+static const dx_record *lone(fixture *f, const char *msg, const char *rcpt)
+{
+	assert_int_equal(decode(f, msg), DX_DECODED);
+	assert_int_equal(f->c.n, 1);
+	assert_string_equal(f->c.recs[0].recipient, rcpt);
+	return &f->c.recs[0];
+}
+
+static void test_recipient_forms(void **state)
+{
+	fixture *f = *state;
+	lone(f, exim_undisclosed, "ann@dest.example.com");
+	/* A shown address keeps its origin as text, not as a recipient. */
+	assert_string_equal(lone(f, exim_generated, "bob@remote.example.org")->reason, "userunknown");
+	lone(f, local_user, "cat@dest.example.it");
+	assert_string_equal(lone(f, lsoft_error_for, "dan@dest.example.com")->reason, "networkerror");
+	assert_string_equal(lone(f, imail_attempts, "eve@dest.example.ph")->reason, "expired");
+	assert_string_equal(lone(f, x400_ims, "fay@dest.example.com")->reason, "userunknown");
+	lone(f, mailbox_sentence, "gil@dest.example.ru");
+	lone(f, qmail_summary, "hal@dest.example.com");
+	assert_string_equal(lone(f, internal_final, "ivy@dest.example.com")->reason, "mailboxfull");
+}
+
+/* qmail gives up on a temporary failure after its queue lifetime: the
+ * status stays temporary, the delivery has failed. */
+static const char qmail_gave_up[] = "From: MAILER-DAEMON@mx.example.com\n"
+				    "Subject: failure notice\n"
+				    "\n"
+				    "Hi. This is the qmail-send program at mx.example.com.\n"
+				    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+				    "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+				    "\n"
+				    "<joe@dest.example.com>:\n"
+				    "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+				    "I'm not going to try again; this message has been in the queue too long.\n"
+				    "\n"
+				    "--- Below this line is a copy of the message.\n";
+
+static void test_gave_up(void **state)
+{
+	fixture *f = *state;
+	const dx_record *r = lone(f, qmail_gave_up, "joe@dest.example.com");
+	assert_string_equal(r->status, "4.4.1");
+	assert_string_equal(r->action, "failed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1579,6 +1814,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remote_hosts_in_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_by, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsigned_reports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recipient_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gave_up, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
