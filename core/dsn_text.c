@@ -25,9 +25,11 @@
  * recipient is not this decoder's (returns 0).
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bounce.h"
+#include "detect.h"
 #include "dsnidx.h"
 #include "hash.h"
 #include "text.h"
@@ -1674,6 +1676,54 @@ static int synth_original(dx_arena *a, const char *t, size_t rn, dx_text *out)
 	return 0;
 }
 
+/* Recipients named by their local part alone, under a line that
+ * introduces them ("Your mail to the following recipients could not be
+ * delivered ...:" then "\tscreenname", AOL; "The following addresses had
+ * permanent fatal errors" then "user", Sendmail for a local user): each
+ * is a mailbox of the reporting system, so the domain of the daemon that
+ * sent the report completes it. Read only when the report names no
+ * address at all; lines of one token each, up to a blank line. */
+static int bare_recipients(dx_arena *a, const dx_view *v, const char *t, size_t rn, scan *s, unsigned max)
+{
+	const char *from = dx_header_get(v->hdr, "from");
+	if (!from || !dx_daemon_sender(from, strlen(from)))
+		return 0;
+	char *daemon = dx_addr_extract(a, from, strlen(from));
+	const char *dom = daemon ? strrchr(daemon, '@') : NULL;
+	if (!dom || !strchr(dom, '.'))
+		return 0;
+	size_t pos = 0;
+	tline l;
+	int listing = 0;
+	while (next_line(t, rn, &pos, &l)) {
+		if (!listing) {
+			listing = l.n && (l.p[l.n - 1] == ':' || l.p[l.n - 1] == '-') &&
+				  (dx_memcasemem(l.p, l.n, "following recipient") ||
+				   dx_memcasemem(l.p, l.n, "following address") || dx_memcasemem(l.p, l.n, "following user"));
+			continue;
+		}
+		if (l.n == 0) {
+			if (s->n)
+				break;
+			continue;
+		}
+		int token = l.n <= 64;
+		for (size_t k = 0; k < l.n && token; k++) {
+			unsigned char c = (unsigned char)l.p[k];
+			token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+				c == '_' || c == '-' || c == '+';
+		}
+		if (!token || l.p[0] == '-' || l.p[0] == '.')
+			break;
+		char buf[160];
+		snprintf(buf, sizeof buf, "%.*s%s", (int)l.n, l.p, dom);
+		char *addr = dx_addr_extract(a, buf, strlen(buf));
+		if (addr && find_found(s, addr) < 0 && add_found(a, s, addr, 0, max) == -2)
+			return -1;
+	}
+	return 0;
+}
+
 int dx_decode_text(dx_view *v, dx_bounce *b)
 {
 	dx_text t;
@@ -1754,6 +1804,8 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		if (addr && add_found(a, &s, addr, 0, b->max_rcpts) == -2)
 			return -1;
 	}
+	if (!s.n && bare_recipients(a, v, t.p, rn, &s, b->max_rcpts) < 0)
+		return -1;
 	b->dropped_rcpts += s.dropped;
 	if (!s.n)
 		return 0;

@@ -503,6 +503,8 @@ static void test_builtin(void **state)
 		{"5.0.0", "554 Message looping (received 7 times)", "networkerror"},
 		{"4.4.1", "Persistent transient failure - routing/network: no answer from host", "networkerror"},
 		{"5.0.0", "L'adresse de messagerie indiquée n'existe pas.", "userunknown"},
+		{"5.7.1", "550 5.7.1 The message was rejected due to classification as Bulk mail.", "spamdetected"},
+		{"5.0.0", "could not be delivered because they are not accepting mail with attachments", "filtered"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
 		f = (dx_facts){.status = words[i].status, .action = "failed", .diagnostic = words[i].text};

@@ -1740,6 +1740,33 @@ static const char internal_final[] = "From: Mail Delivery Subsystem <MAILER-DAEM
 				     "\n"
 				     "--b--\n";
 
+/* Local parts alone, under a line that introduces recipients: the
+ * daemon's domain completes them; not when the sender is no daemon. */
+static const char aol_screen_names[] = "From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.com>\n"
+				       "Subject: Mail Delivery Problem\n"
+				       "Return-Path: <>\n"
+				       "\n"
+				       "Your mail to the following recipients could not be delivered because they are "
+				       "not accepting mail from list@example.org:\n"
+				       "\tscreenname\n"
+				       "\tother.name\n";
+static const char sendmail_local[] = "From: Mail Delivery Subsystem <MAILER-DAEMON@host.example.edu>\n"
+				     "Subject: Returned mail: see transcript for details\n"
+				     "Return-Path: <>\n"
+				     "\n"
+				     "   ----- The following addresses had permanent fatal errors -----\n"
+				     "jdoe\n"
+				     "    (reason: 550 5.1.1 jdoe... User unknown)\n"
+				     "\n"
+				     "   ----- Transcript of session follows -----\n"
+				     "550 5.1.1 jdoe... User unknown\n";
+static const char bare_not_daemon[] = "From: Help Desk <help@example.com>\n"
+				      "Subject: Mail Delivery Problem\n"
+				      "Return-Path: <>\n"
+				      "\n"
+				      "Your mail to the following recipients could not be delivered:\n"
+				      "\tscreenname\n";
+
 static const dx_record *lone(fixture *f, const char *msg, const char *rcpt)
 {
 	assert_int_equal(decode(f, msg), DX_DECODED);
@@ -1761,6 +1788,14 @@ static void test_recipient_forms(void **state)
 	lone(f, mailbox_sentence, "gil@dest.example.ru");
 	lone(f, qmail_summary, "hal@dest.example.com");
 	assert_string_equal(lone(f, internal_final, "ivy@dest.example.com")->reason, "mailboxfull");
+
+	assert_int_equal(decode(f, aol_screen_names), DX_DECODED);
+	assert_int_equal(f->c.n, 2);
+	assert_string_equal(rec_for(f, "screenname@mail.example.com")->reason, "filtered");
+	assert_string_equal(rec_for(f, "other.name@mail.example.com")->reason, "filtered");
+	assert_string_equal(lone(f, sendmail_local, "jdoe@host.example.edu")->reason, "userunknown");
+	assert_int_equal(decode(f, bare_not_daemon), DX_UNDECODED);
+	assert_int_equal(f->c.n, 0);
 }
 
 /* qmail gives up on a temporary failure after its queue lifetime: the
