@@ -40,7 +40,7 @@ CMD_OBJ  := $(CMD_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check-deps test check unit e2e containers incremental reports logs hostile valgrind-check fuzz-replay fuzz sisimai conformance bench demo asan asan-check install clean
+.PHONY: all deps check-deps test check unit e2e containers incremental reports logs hostile valgrind-check fuzz-replay fuzz sisimai conformance crosscheck bench demo asan asan-check install clean
 
 all: check-deps $(BUILD)/dsnidx $(BUILD)/libdsnidx.a
 
@@ -144,6 +144,12 @@ conformance: $(BUILD)/dsnidx
 	@if [ -d "$(CORPUS)" ]; then \
 	  DSNIDX=$(BUILD)/dsnidx sh scripts/conformance.sh --floor tests/conformance-floor "$(CORPUS)"; \
 	else echo "conformance: $(CORPUS) not found (set CORPUS=dir)"; exit 1; fi
+
+# Real bounces of other projects' test corpora (flufl.bounce, BounceParser),
+# fetched from Debian into build/crosscheck; network needed, not part of
+# `make test`. See scripts/crosscheck.sh.
+crosscheck: $(BUILD)/dsnidx
+	DSNIDX=$(BUILD)/dsnidx CROSSCHECK_DIR=$(BUILD)/crosscheck sh scripts/crosscheck.sh
 
 # ---- fuzzing ------------------------------------------------------------------------
 # libFuzzer targets (tests/fuzz/): `make fuzz FUZZ_TIME=600` runs each for
