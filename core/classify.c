@@ -84,6 +84,11 @@ struct dx_rules {
 	dx_phrases *lits;
 	size_t *lit_rule;
 	unsigned char *lit_bit;  /* the literal's index within its rule */
+	/* Literals that stand for any non-ASCII byte (DX_RXLIT_HIGH): not in
+	 * the automaton; present when the text has such a byte. */
+	size_t *high_rule;
+	unsigned char *high_bit;
+	size_t nhigh;
 	int no_jit;              /* interpret patterns; see dx_rules_no_jit */
 };
 
@@ -122,6 +127,8 @@ void dx_rules_free(dx_rules *r)
 	dx_phrases_free(r->lits);
 	free(r->lit_rule);
 	free(r->lit_bit);
+	free(r->high_rule);
+	free(r->high_bit);
 	free(r);
 }
 
@@ -444,27 +451,39 @@ static int build_prefilter(dx_rules *r)
 	dx_phrases_free(r->lits);
 	free(r->lit_rule);
 	free(r->lit_bit);
+	free(r->high_rule);
+	free(r->high_bit);
 	r->lits = NULL;
 	r->lit_rule = NULL;
 	r->lit_bit = NULL;
+	r->high_rule = NULL;
+	r->high_bit = NULL;
+	r->nhigh = 0;
 	size_t total = 0;
 	for (size_t i = 0; i < r->n; i++)
 		total += r->v[i].lits.n;
 	const char **lits = malloc((total ? total : 1) * sizeof *lits);
 	r->lit_rule = malloc((total ? total : 1) * sizeof *r->lit_rule);
 	r->lit_bit = malloc(total ? total : 1);
-	if (!lits || !r->lit_rule || !r->lit_bit) {
+	r->high_rule = malloc((total ? total : 1) * sizeof *r->high_rule);
+	r->high_bit = malloc(total ? total : 1);
+	if (!lits || !r->lit_rule || !r->lit_bit || !r->high_rule || !r->high_bit) {
 		free(lits);
 		return -1;
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t j = 0; j < r->v[i].lits.n; j++) {
+			if (strcmp(r->v[i].lits.lit[j], DX_RXLIT_HIGH) == 0) {
+				r->high_bit[r->nhigh] = (unsigned char)j;
+				r->high_rule[r->nhigh++] = i;
+				continue;
+			}
 			lits[k] = r->v[i].lits.lit[j];
 			r->lit_bit[k] = (unsigned char)j;
 			r->lit_rule[k++] = i;
 		}
-	r->lits = dx_phrases_new(lits, NULL, total, DX_PHRASES_LOOSE);
+	r->lits = dx_phrases_new(lits, NULL, k, DX_PHRASES_LOOSE);
 	free(lits);
 	return r->lits ? 0 : -1;
 }
@@ -668,6 +687,22 @@ static int fold_trap(const char *s, size_t n)
 	return 0;
 }
 
+/* Whether s[0..n) has a byte from 0x80 up: eight at a time. */
+static int has_high_byte(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			return 1;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* Which rules are worth trying on s: those whose literals present allow a
  * match (rxlit.h), and those without literals. PCRE2's Unicode case folding lets 'k' and 's' match
  * U+212A and U+017F, which no ASCII literal finds: with either in the
@@ -686,6 +721,13 @@ static void candidates(dx_matcher *m, const char *s, size_t sn, unsigned char *c
 		cand[i] = r->v[i].lits.n == 0;
 	m->ntouched = 0;
 	dx_phrases_scan(r->lits, s, sn, mark_literal, m);
+	if (r->nhigh && has_high_byte(s, sn))
+		for (size_t h = 0; h < r->nhigh; h++) {
+			size_t rule = r->high_rule[h];
+			if (!m->present[rule])
+				m->touched[m->ntouched++] = rule;
+			m->present[rule] |= (uint64_t)1 << r->high_bit[h];
+		}
 	for (size_t k = 0; k < m->ntouched; k++) {
 		size_t i = m->touched[k];
 		cand[i] = (unsigned char)dx_rxlit_possible(&r->v[i].lits, m->present[i]);

@@ -341,7 +341,8 @@ static lset parse_group(rx *r)
 /* Whether p starts with a three-byte UTF-8 character in a script without
  * case (kana, CJK ideographs), which matches only itself, with or without
  * caseless matching. Other non-ASCII characters end a literal: under
- * Unicode case folding they may match other bytes. */
+ * Unicode case folding they may match other bytes (a set of their own,
+ * DX_RXLIT_HIGH, says that some non-ASCII byte is needed). */
 static int caseless_free(const char *p, size_t n)
 {
 	if (n < 3 || ((unsigned char)p[0] & 0xf0) != 0xe0 || ((unsigned char)p[1] & 0xc0) != 0x80 ||
@@ -427,8 +428,27 @@ static conj parse_seq(rx *r)
 				flush(r, &u, &best); /* repeated */
 			continue;
 		}
+		if ((unsigned char)c >= 0x80) {
+			/* Another non-ASCII character: under Unicode case folding
+			 * it may match other bytes, but always non-ASCII ones,
+			 * unless it is the Kelvin sign or the long s. */
+			size_t len = (unsigned char)c >= 0xf0 ? 4 : (unsigned char)c >= 0xe0 ? 3 : (unsigned char)c >= 0xc0 ? 2 : 1;
+			if (len > r->n - r->i)
+				len = r->n - r->i;
+			int folds_ascii = (len == 3 && memcmp(r->p + r->i, "\xe2\x84\xaa", 3) == 0) ||
+					  (len == 2 && memcmp(r->p + r->i, "\xc5\xbf", 2) == 0);
+			r->i += len;
+			flush(r, &u, &best);
+			if ((quantifier(r, &min) && min == 0) || folds_ascii)
+				continue;
+			run h = {r->pool_n, 1};
+			r->pool[r->pool_n++] = DX_RXLIT_HIGH[0];
+			flush(r, &h, &best);
+			u.start = r->pool_n;
+			continue;
+		}
 		r->i++;
-		if (c == '.' || c == '^' || c == '$' || (unsigned char)c >= 0x80) {
+		if (c == '.' || c == '^' || c == '$') {
 			flush(r, &u, &best);
 			quantifier(r, &min);
 			continue;

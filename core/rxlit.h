@@ -7,9 +7,9 @@
  * are absent from a text, which is most of them, without running them.
  *
  * The analysis is conservative: whatever it does not understand (inline
- * options, conditionals, verbs, escapes for control characters, non-ASCII
- * characters) ends a literal, and a branch without a literal makes the
- * whole answer "none", meaning the pattern must always be tried. Letters
+ * options, conditionals, verbs, escapes for control characters) ends a
+ * literal, and a branch without a literal makes the whole answer "none",
+ * meaning the pattern must always be tried. Letters
  * are given in lower case; the caller compares ignoring ASCII case. (With
  * PCRE2's Unicode case folding, 'k' and 's' also match U+212A and U+017F;
  * the caller tries every pattern on a text that has either.)
@@ -21,6 +21,14 @@
 #include <stdint.h>
 
 enum { DX_RXLIT_MAX = 48, DX_RXLIT_SETS = 16 };
+
+/* A literal that stands for any byte from 0x80 up: where a pattern needs a
+ * non-ASCII character that has other cases ("Почтовый"), the text must
+ * hold some non-ASCII byte, whichever case it is written in. (Characters
+ * without case, kana and CJK ideographs, are literals themselves; U+212A
+ * and U+017F, which fold to ASCII 'k' and 's', give nothing.) The caller
+ * tests for it by hand: it is no string to search for. */
+#define DX_RXLIT_HIGH "\x80"
 
 /* The answer is in disjunctive normal form over sets of literals: the
  * pattern can match a text only if, for some branch, every set of that

@@ -29,6 +29,14 @@ static uint64_t rng_next(uint64_t *s)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
+static int high_byte(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -97,8 +105,16 @@ static void test_rxlit_known(void **state)
 	assert_string_equal(lits_of("(?i)abc"), "-");
 	assert_string_equal(lits_of("(*UTF)abc"), "-");
 	assert_string_equal(lits_of(".*"), "-");
-	/* Non-ASCII letters (which have other cases) end a run; CJK does not. */
+	/* Non-ASCII letters (which have other cases) end a run and stand for
+	 * "some non-ASCII byte" (ranked last: its literal is one byte); CJK
+	 * is literal; the Kelvin sign and the long s, which fold to ASCII,
+	 * give nothing. */
 	assert_string_equal(lits_of("empf\xc3\xa4nger unbekannt"), "empf & nger unbekannt");
+	assert_string_equal(lits_of("\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0"), DX_RXLIT_HIGH " & " DX_RXLIT_HIGH);
+	assert_string_equal(lits_of("ab|\xd0\x9f\xd0\xbe"), "ab || " DX_RXLIT_HIGH " & " DX_RXLIT_HIGH);
+	assert_string_equal(lits_of("(?:\xc3\xbc|ue)ber"), "ue|" DX_RXLIT_HIGH " & ber");
+	assert_string_equal(lits_of("\xd0\x9f?x"), "x");
+	assert_string_equal(lits_of("\xe2\x84\xaa\xc5\xbf"), "-");
 	assert_string_equal(lits_of("\xe5\xae\x9b\xe5\x85\x88.{0,10}\xe4\xb8\x8d\xe6\x98\x8e"),
 			    "\xe5\xae\x9b\xe5\x85\x88 & \xe4\xb8\x8d\xe6\x98\x8e");
 	/* Counted repeats: {2} keeps the character, {0,3} drops it. */
@@ -268,7 +284,8 @@ static void test_rxlit_sound(void **state)
 				continue;
 			uint64_t present = 0;
 			for (size_t j = 0; j < l.n; j++)
-				if (dx_memcasemem(t.v[i], strlen(t.v[i]), l.lit[j]))
+				if (strcmp(l.lit[j], DX_RXLIT_HIGH) == 0 ? high_byte(t.v[i])
+									 : dx_memcasemem(t.v[i], strlen(t.v[i]), l.lit[j]) != NULL)
 					present |= (uint64_t)1 << j;
 			if (!dx_rxlit_possible(&l, present))
 				fail_msg("pattern /%.*s/ matches \"%s\", which its literals rule out", (int)k, pat,
