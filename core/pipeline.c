@@ -156,8 +156,9 @@ typedef struct envelope_event {
 
 typedef struct batch {
 	uint64_t seq;
-	char *data;
-	size_t len, cap;
+	char *data;                /* alloc + a shift below one page */
+	size_t len, cap;           /* cap: from data to the allocation's end */
+	char *alloc;               /* page-aligned (see chunk_buf_get) */
 	segment *segs;
 	size_t nsegs, segcap;
 	event *ev;
@@ -190,23 +191,47 @@ static void batch_free(batch *b)
 	free(b->facts);
 	free(b->envs);
 	dx_arena_free(&b->strings);
-	free(b->data);
+	free(b->alloc);
 	free(b);
 }
+
+enum { PAGE = 4096 };
 
 static int batch_reserve(batch *b, size_t extra)
 {
 	if (b->cap - b->len >= extra)
 		return 0;
-	size_t cap = b->cap ? b->cap : BATCH_TARGET + READ_CHUNK;
-	while (cap - b->len < extra)
+	size_t shift = b->alloc ? (size_t)(b->data - b->alloc) : 0;
+	size_t cap = b->cap ? b->cap + shift : BATCH_TARGET + READ_CHUNK;
+	while (cap - shift - b->len < extra)
 		cap *= 2;
-	char *d = realloc(b->data, cap);
-	if (!d)
+	cap = (cap + PAGE - 1) / PAGE * PAGE;
+	char *a = aligned_alloc(PAGE, cap);
+	if (!a)
 		return -1;
-	b->data = d;
-	b->cap = cap;
+	if (b->len)
+		memcpy(a + shift, b->data, b->len);
+	free(b->alloc);
+	b->alloc = a;
+	b->data = a + shift;
+	b->cap = cap - shift;
 	return 0;
+}
+
+/* For an empty batch that will receive `lead` bytes and then reads from a
+ * source at a page boundary: places the data so that those reads land on
+ * a page boundary too (see chunk_buf_get: a copy 1 to 31 bytes off its
+ * source's page offset is slow). */
+static void batch_place(batch *b, size_t lead)
+{
+	if (b->len || !b->alloc)
+		return;
+	size_t shift = (PAGE - lead % PAGE) % PAGE;
+	size_t total = b->cap + (size_t)(b->data - b->alloc);
+	if (shift + BATCH_TARGET > total)
+		shift = 0;
+	b->data = b->alloc + shift;
+	b->cap = total - shift;
 }
 
 static int batch_add_segment(batch *b, source *src, uint64_t base, size_t start, size_t len, int kind, int truncated)
@@ -595,6 +620,10 @@ static void batch_recycle(run *r, batch *b)
 	b->nfacts = 0;
 	b->nenvs = 0;
 	b->len = 0;
+	if (b->alloc) { /* unplaced: data at the allocation's start */
+		b->cap += (size_t)(b->data - b->alloc);
+		b->data = b->alloc;
+	}
 	b->seq = 0;
 	dx_arena_reset(&b->strings);
 	memset(&b->delta, 0, sizeof b->delta);
@@ -1434,6 +1463,7 @@ static void split_source(splitter *sp, source *src)
 				free(carry);
 				break;
 			}
+			batch_place(sp->cur, tail);
 			if (batch_reserve(sp->cur, tail + READ_CHUNK) < 0) {
 				free(carry);
 				nomem(sp);
