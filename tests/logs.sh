@@ -344,22 +344,27 @@ t0=$(date +%s%N)
 t1=$(date +%s%N)
 run_ms=$(( (t1 - t0) / 1000000 ))
 "$DSNIDX" report --db bigref.db --by domain,hour --rates --format csv > bigref.csv
-kills=0
+kills=0 resumed=0
 for pct in 20 45 70; do
 	t=$(awk -v ms=$run_ms -v p=$pct 'BEGIN { printf "%.3f", ms * p / 100000 }')
 	rm -f bigk.db bigk.db-wal bigk.db-shm bigk.db.lock
 	"$DSNIDX" index --db bigk.db --quiet --threads 1 --commit-every 500 big.log.gz &
 	pid=$!
 	sleep "$t"
-	kill -9 $pid 2> /dev/null && kills=$((kills + 1))
+	killed=0
+	kill -9 $pid 2> /dev/null && killed=1 && kills=$((kills + 1))
 	wait $pid 2> /dev/null
 	"$DSNIDX" index --db bigk.db --stats --threads 1 big.log.gz > /dev/null 2> bigk.err
+	[ $killed = 1 ] && grep -q "1 files resumed" bigk.err && resumed=$((resumed + 1))
 	"$DSNIDX" report --db bigk.db --by domain,hour --rates --format csv > bigk.csv
 	same "killed after ${t}s and run again: every delivery and failure counted once" bigref.csv bigk.csv
 done
 [ $kills -ge 2 ] && ok "at least 2 runs were killed mid-way ($kills; a whole run takes $run_ms ms)" ||
 	not_ok "at least 2 runs were killed mid-way" "only $kills (a whole run takes $run_ms ms)"
-has "the last run went on from where the killed one stopped" bigk.err "1 files resumed"
+# (On a machine whose speed wanders, a run may be killed before its first
+# commit, or end before the kill: then nothing is resumed, rightly.)
+[ $resumed -ge 1 ] && ok "a run after a killed one went on from where it stopped ($resumed of $kills)" ||
+	not_ok "a run after a killed one went on from where it stopped" "none of the $kills did"
 
 # SIGTERM (as Ctrl-C's SIGINT) stops a run between two batches: what was
 # read is indexed, the run says so and exits 128 + 15, and the next run
