@@ -26,7 +26,9 @@
  * busy core, and N threads N + 1 busy ones.
  *
  * Who owns what: a chunk belongs to the reader until pushed, then to the
- * splitter, which keeps its buffer for the reader's reuse once copied. A
+ * splitter, which keeps its buffer for the reader's reuse once copied; a
+ * plain file's stream is handed over in a chunk (CH_STREAM) and read by
+ * the splitter into its batches directly, then closed by it. A
  * batch belongs to the splitter while filled; then the work list, one
  * worker (or the caller), the done list and the caller, which empties it
  * and hands it back to the splitter for reuse. Source names are
@@ -431,6 +433,8 @@ typedef enum chunk_kind {
 	CH_ERROR,                  /* the current source failed to read: message */
 	CH_STOPPED,                /* the current source was stopped by a limit: message */
 	CH_END,                    /* the current source ends */
+	CH_STREAM,                 /* the rest of the current source, and its end, are
+				    * read by the splitter from this stream */
 	CH_NOTICE,                 /* a path could not be walked or opened: message */
 	CH_LIMIT,                  /* an input skipped for a limit: message */
 	CH_SKIPPED,                /* a file left unread (dx_sink.plan) */
@@ -443,6 +447,7 @@ typedef struct chunk {
 	char *data;                /* CH_DATA */
 	size_t len;
 	char *message;             /* CH_ERROR, CH_STOPPED, CH_NOTICE, CH_LIMIT */
+	dx_stream *stream;         /* CH_STREAM: owned */
 	struct chunk *next;
 } chunk;
 
@@ -471,6 +476,8 @@ static void chunk_free(chunk *c)
 	source_unref(c->src);
 	free(c->data);
 	free(c->message);
+	if (c->stream)
+		dx_stream_close(c->stream);
 	free(c);
 }
 
@@ -711,10 +718,15 @@ static int push_chunk(run *r, chunk_kind kind, source *src, char *data, size_t l
 }
 
 /* Reads a plain source (mail) into chunks: start, data, an error if
- * reading failed, end. Returns -1 when the run must stop. */
+ * reading failed, end. With `handoff` (a file on disk, where reading is
+ * one copy and needs no thread of its own), start and the stream itself:
+ * the splitter reads it into its batches, without the copy through
+ * chunks, and closes it; *taken is then set. Returns -1 when the run must
+ * stop. */
 static int read_plain(run *r, dx_stream *st, const char *name, const source *top, int64_t ref_time, char *err,
-		      size_t errsz)
+		      size_t errsz, int handoff, int *taken)
 {
+	*taken = 0;
 	source *src = source_new(name);
 	if (!src)
 		return -1;
@@ -744,6 +756,22 @@ static int read_plain(run *r, dx_stream *st, const char *name, const source *top
 		}
 	}
 	int ok = push_chunk(r, CH_START, src, NULL, 0, NULL);
+	if (ok == 0 && handoff) {
+		chunk *c = calloc(1, sizeof *c);
+		if (!c) {
+			source_unref(src);
+			return -1;
+		}
+		c->kind = CH_STREAM;
+		c->stream = st;
+		*taken = 1;
+		if (cq_push(&r->chunks, c) < 0) {
+			chunk_free(c); /* closes the stream */
+			ok = -1;
+		}
+		source_unref(src);
+		return ok;
+	}
 	while (ok == 0) {
 		char *data = chunk_buf_get(r);
 		if (!data) {
@@ -807,8 +835,14 @@ static int read_tree(run *r, dx_stream *st, const char *name, unsigned depth, co
 		return ok;
 	}
 	if (kind == DX_KIND_PLAIN) {
-		int ok = read_plain(r, st, name, depth == 0 ? top : NULL, ref_time, err, errsz);
-		dx_stream_close(st);
+		/* A file named by the walk is read by the splitter itself. */
+		struct stat sb;
+		int fd = dx_stream_fd(st);
+		int handoff = depth == 0 && fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+		int taken;
+		int ok = read_plain(r, st, name, depth == 0 ? top : NULL, ref_time, err, errsz, handoff, &taken);
+		if (!taken)
+			dx_stream_close(st);
 		return ok;
 	}
 	if (kind == DX_KIND_ZSTD || kind == DX_KIND_COMPRESSED) {
@@ -942,7 +976,8 @@ static int read_compressed(run *r, dx_stream *st, const char *path, source *top,
 			top->pre_len = win;
 			memcpy(top->head, head, head_len);
 			top->head_len = head_len;
-			int ok = read_plain(r, inner, path, top, ref_time, err, errsz);
+			int taken;
+			int ok = read_plain(r, inner, path, top, ref_time, err, errsz, 0, &taken);
 			dx_stream_close(inner);
 			return ok;
 		}
@@ -961,7 +996,8 @@ static int read_compressed(run *r, dx_stream *st, const char *path, source *top,
 		if (!inner)
 			return notice(r, path, what, err);
 	}
-	int ok = read_plain(r, inner, path, top, ref_time, err, errsz);
+	int taken;
+	int ok = read_plain(r, inner, path, top, ref_time, err, errsz, 0, &taken);
 	dx_stream_close(inner);
 	return ok;
 }
@@ -1105,6 +1141,23 @@ static ssize_t chunk_read(splitter *sp, char *buf, size_t n)
 			}
 		}
 		chunk *c = sp->ch;
+		if (c->kind == CH_STREAM) {
+			ssize_t k = dx_stream_read(c->stream, buf + got, n - got, sp->err, sizeof sp->err);
+			if (k > 0) {
+				got += (size_t)k;
+				continue;
+			}
+			if (k < 0 && got)
+				break; /* the stream repeats its error on the next call */
+			/* The stream's end (or failure) is the source's end. */
+			sp->err_limit = k < 0 && dx_stream_limited(c->stream);
+			sp->ch = NULL;
+			chunk_release(sp->r, c); /* closes the stream */
+			sp->at_end = 1;
+			if (k < 0)
+				return -1;
+			break;
+		}
 		if (c->kind == CH_DATA) {
 			size_t k = c->len - sp->pos < n - got ? c->len - sp->pos : n - got;
 			memcpy(buf + got, c->data + sp->pos, k);
