@@ -1176,6 +1176,36 @@ static int summary_host_is(const tline *l, const char *h, size_t hn)
 }
 
 /* Finds recipients and their text in report[0..rn). */
+/* Whether line l, which starts with an address, is the middle of a
+ * sentence: the line before is prose that goes on (several words, no
+ * address, ending in a lower-case letter or a comma) and the address is
+ * followed by more lower-case words ("... e.g., if\n mike@example.edu
+ * fails, try ..."). A recipient line stands after a blank line, a label
+ * or another recipient, or is followed by its reason, not by a clause. */
+static int wrapped_prose(const tline *prev, const tline *l, size_t rest)
+{
+	if (!prev->p || prev->n < 16 || memchr(prev->p, '@', prev->n))
+		return 0;
+	char last = prev->p[prev->n - 1];
+	if (!((last >= 'a' && last <= 'z') || last == ','))
+		return 0;
+	size_t spaces = 0;
+	for (size_t k = 0; k < prev->n; k++)
+		spaces += prev->p[k] == ' ';
+	if (spaces < 4)
+		return 0;
+	size_t k = rest;
+	if (k >= l->n || l->p[k] != ' ')
+		return 0;
+	while (k < l->n && l->p[k] == ' ')
+		k++;
+	size_t w = k;
+	while (k < l->n && l->p[k] >= 'a' && l->p[k] <= 'z')
+		k++;
+	/* A word of two letters or more, then more of the sentence. */
+	return k - w >= 2 && k < l->n && (l->p[k] == ' ' || l->p[k] == ',');
+}
+
 static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const *own, size_t nown, unsigned max,
 		       scan *s)
 {
@@ -1190,7 +1220,8 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	size_t session_start = 0, session_end = 0;
 	const char *talking_to = NULL;
 	size_t talking_to_n = 0;
-	while (next_line(t, rn, &pos, &l)) {
+	tline prev = {NULL, 0, NULL, 0};
+	for (; next_line(t, rn, &pos, &l); prev = l) {
 		if (l.n > 17 && dx_startswith_ci(l.p, l.n, "while talking to ")) {
 			/* The host's name, the commands and the answers, up to the
 			 * last answer, are the account of its recipients. */
@@ -1214,6 +1245,8 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 		char *addr = recipient_on(a, &l, &rest, &label_at, &has_label, &source);
 		if (addr && source && cur >= 0)
 			addr = NULL; /* the shown recipient's origin: part of its text */
+		if (addr && !has_label && wrapped_prose(&prev, &l, rest))
+			addr = NULL; /* a sentence wrapped before an address it mentions */
 		if (!addr && (addr = recipient_in_rcpt(a, &l, &rest)) != NULL)
 			via_rcpt = 1;
 		if (addr) {

@@ -1767,6 +1767,21 @@ static const char bare_not_daemon[] = "From: Help Desk <help@example.com>\n"
 				      "Your mail to the following recipients could not be delivered:\n"
 				      "\tscreenname\n";
 
+/* An address that a wrapped sentence of the report's explanation puts at
+ * the start of a line is no recipient line. */
+static const char wrapped_sentence[] = "From: MAILER-DAEMON@mx.example.edu\n"
+				       "Subject: Returned mail - nameserver error report\n"
+				       "Return-Path: <>\n"
+				       "\n"
+				       " --------Message not delivered to the following:\n"
+				       "\n"
+				       " kim@dest.example.edu    No matches to nameserver query\n"
+				       "\n"
+				       " --------Error Detail:\n"
+				       "\n"
+				       " If no lookup tools are available to you, try the most explicit form of the name, e.g., if\n"
+				       " ann.b@dest.example.edu fails, try ann.c.b@dest.example.edu.\n";
+
 static const dx_record *lone(fixture *f, const char *msg, const char *rcpt)
 {
 	assert_int_equal(decode(f, msg), DX_DECODED);
@@ -1794,6 +1809,7 @@ static void test_recipient_forms(void **state)
 	assert_string_equal(rec_for(f, "screenname@mail.example.com")->reason, "filtered");
 	assert_string_equal(rec_for(f, "other.name@mail.example.com")->reason, "filtered");
 	assert_string_equal(lone(f, sendmail_local, "jdoe@host.example.edu")->reason, "userunknown");
+	lone(f, wrapped_sentence, "kim@dest.example.edu");
 	assert_int_equal(decode(f, bare_not_daemon), DX_UNDECODED);
 	assert_int_equal(f->c.n, 0);
 }
