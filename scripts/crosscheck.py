@@ -54,20 +54,30 @@ def bounceparser(dsnidx, corpus, sisimai_tsv):
     if sisimai_tsv and os.path.exists(sisimai_tsv):
         for line in open(sisimai_tsv, encoding="utf-8"):
             path, addrs = line.rstrip("\n").split("\t")
-            peer[os.path.basename(path)] = {a for a in addrs.split(",") if a}
+            peer[os.path.basename(path)] = dict(a.split("=", 1) for a in addrs.split(",") if a)
     names = sorted(n for n in os.listdir(corpus) if n.endswith(".msg"))
-    with_records = same = 0
+    with_records = same = both = same_reason = 0
     for name in names:
-        got = set(records(dsnidx, os.path.join(corpus, name)))
+        got = records(dsnidx, os.path.join(corpus, name))
         with_records += bool(got)
         if name in peer:
-            if got == peer[name]:
+            theirs = peer[name]
+            if set(got) == set(theirs):
                 same += 1
             else:
-                print(f"bounceparser {name}: dsnidx {sorted(got)}, sisimai {sorted(peer[name])}")
+                print(f"bounceparser {name}: dsnidx {sorted(got)}, sisimai {sorted(theirs)}")
+            for a in set(got) & set(theirs):
+                both += 1
+                if got[a]["reason"] == theirs[a]:
+                    same_reason += 1
+                else:
+                    print(f"bounceparser {name}: {a}: reason {got[a]['reason']}, sisimai {theirs[a]}"
+                          f" ({got[a]['diagnostic'][:100]})")
     line = f"BounceParser corpus: {len(names)} messages, {with_records} with failed recipients"
     if peer:
-        line += f"; the same recipients as Sisimai in {same} ({100.0 * same / max(len(names), 1):.1f}%)"
+        line += (f"; the same recipients as Sisimai in {same} ({100.0 * same / max(len(names), 1):.1f}%), "
+                 f"the same reason for {same_reason} of the {both} recipients both find "
+                 f"({100.0 * same_reason / max(both, 1):.1f}%)")
     print(line)
 
 

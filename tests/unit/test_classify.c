@@ -504,6 +504,28 @@ static void test_builtin(void **state)
 		{"4.4.1", "Persistent transient failure - routing/network: no answer from host", "networkerror"},
 		{"5.0.0", "L'adresse de messagerie indiquée n'existe pas.", "userunknown"},
 		{"5.7.1", "550 5.7.1 The message was rejected due to classification as Bulk mail.", "spamdetected"},
+		/* The address named, then said not to exist or not to be a
+		 * user; spam in other words; relaying in a sentence; getaddrinfo's
+		 * failure; quotas; a challenge-response service; "currently". */
+		{"5.0.0", "550 User [ann@dest.example.net] does not exist", "userunknown"},
+		{"5.0.0", "554 Rcpt <ann@dest.example.net> does not exist", "userunknown"},
+		{"5.0.0", "550 <ann@dest.example.net> is not a known user on this system", "userunknown"},
+		{"5.0.0", "550 ** No mail box available for this user **", "userunknown"},
+		{"5.0.0", "550 Recipient Rejected: No account by that name here", "userunknown"},
+		{"5.7.1", "550 5.7.1 No mailbox found", "userunknown"},
+		{"5.0.0", "550 BAD_RECIPIENT - see the web page", "userunknown"},
+		{"5.7.1", "554 5.7.1 Mail appears to be unsolicited - Score (59) over the limit", "spamdetected"},
+		{"5.7.1", "554 5.7.1 Your message failed several antispam checks and was rejected", "spamdetected"},
+		{"5.7.1", "550 5.7.1 You're using a mass mailer, therefore you're bounced.", "spamdetected"},
+		{"5.7.1", "550 5.7.1 Your email breaches local URIBL policy.", "spamdetected"},
+		{"5.0.0", "550 Spamming not allowed", "spamdetected"},
+		{"5.0.0", "553-you are trying to use me [mx.example.com] as a relay, but I have not been configured",
+		 "norelaying"},
+		{"5.0.0", "[dest.example.com]: Name or service not known", "hostunknown"},
+		{"5.0.0", "550 User has too many messages on the server.", "mailboxfull"},
+		{"5.0.0", "User mailbox exceeds allowed size: ann@dest.example.com", "mailboxfull"},
+		{"4.7.0", "Sender not pre-approved. Follow instructions in above notice", "filtered"},
+		{"5.1.1", "550 [SUSPEND] Mailbox currently suspended - Please contact correspondent directly", "suspend"},
 		{"5.0.0", "could not be delivered because they are not accepting mail with attachments", "filtered"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
