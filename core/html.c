@@ -72,8 +72,16 @@ int dx_html_text(dx_arena *a, const char *p, size_t n, dx_text *out)
 	if (!o)
 		return -1;
 	size_t k = 0;
+	/* A line end of the source right after a tag's break ("<BR>\n") is
+	 * the same break: in HTML a line end is only a space. Other line ends
+	 * are kept, for the HTML parts that are plain text in fact. */
+	int tag_break = 0;
 	for (size_t i = 0; i < n;) {
 		char c = p[i];
+		if ((c == '\n' || c == '\r') && tag_break) {
+			i++;
+			continue;
+		}
 		if (c == '<') {
 			const char *gt = memchr(p + i, '>', n - i);
 			if (!gt) {
@@ -89,11 +97,16 @@ int dx_html_text(dx_arena *a, const char *p, size_t n, dx_text *out)
 				i = end ? (size_t)(end - p) + 1 : n;
 				continue;
 			}
-			if (block_tag(t, tn) && k && o[k - 1] != '\n')
-				o[k++] = '\n';
+			if (block_tag(t, tn)) {
+				if (k && o[k - 1] != '\n')
+					o[k++] = '\n';
+				tag_break = 1;
+			}
 			i = (size_t)(gt - p) + 1;
 			continue;
 		}
+		if (c != ' ' && c != '\t')
+			tag_break = 0;
 		if (c == '&') {
 			char buf[4];
 			size_t bn;

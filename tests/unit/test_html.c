@@ -21,6 +21,12 @@ static void test_blocks_and_tags(void **state)
 			    "Delivery failed\nbob@example.org\n550 5.1.1 unknown\n");
 	assert_string_equal(text_of(&a, "<table><tr><td>a</td><td>b</td></tr></table>"), "a\nb\n");
 	assert_string_equal(text_of(&a, "  <div>\n\n\n   x  \n\n\n</div>  "), "x\n");
+	/* A source line end right after a break is that break, not a blank
+	 * line (Exchange 5.5's NDR: "recipient<BR>\n&nbsp; reason<BR>"); a
+	 * line end elsewhere stays, for HTML parts that are plain text. */
+	assert_string_equal(text_of(&a, "a@example.org on Thu<BR>\n&nbsp;&nbsp; Not recognized<BR>\n"),
+			    "a@example.org on Thu\nNot recognized\n");
+	assert_string_equal(text_of(&a, "one\n\ntwo\nthree"), "one\n\ntwo\nthree\n");
 	dx_arena_free(&a);
 }
 
