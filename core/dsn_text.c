@@ -312,6 +312,19 @@ static int reads_as_report(const dx_view *v, const char *t, size_t rn)
 			if (dx_startswith_ci(subj, n, reply_prefixes[k]))
 				return 0;
 	}
+	/* A newsletter about bounces has a bounce-like subject and the words
+	 * too; it comes from a list, which no report does, unless a daemon
+	 * sent it or its return path is null (a bounce passed on to a list's
+	 * owner keeps those). */
+	if (dx_header_get(v->hdr, "list-unsubscribe")) {
+		const char *from = dx_header_get(v->hdr, "from");
+		const char *rp = dx_header_get(v->hdr, "return-path");
+		size_t rn2 = rp ? strlen(rp) : 0;
+		const char *rpt = rp ? dx_trim(rp, &rn2) : NULL;
+		int null_rp = rpt && rn2 == 2 && rpt[0] == '<' && rpt[1] == '>';
+		if (!null_rp && !(from && dx_daemon_sender(from, strlen(from))))
+			return 0;
+	}
 	size_t n = rn < LOOK ? rn : LOOK;
 	for (size_t k = 0; k < sizeof failure_phrases / sizeof failure_phrases[0]; k++)
 		if (dx_memcasemem(t, n, failure_phrases[k]))

@@ -1603,6 +1603,17 @@ static const char person_no_words[] = "From: Dan <dan@example.org>\n"
 				      "\n"
 				      "for Saturday.\n";
 
+static const char newsletter_quoting[] = "From: \"Deliverability Weekly\" <news@lists.example.org>\n"
+					 "To: ann@example.net\n"
+					 "Subject: Why mail is undeliverable\n"
+					 "List-Unsubscribe: <mailto:unsubscribe@lists.example.org>\n"
+					 "\n"
+					 "A typical notice reads: your message could not be delivered to\n"
+					 "\n"
+					 "someone@example.com\n"
+					 "\n"
+					 "and the reason follows.\n";
+
 static void test_unsigned_reports(void **state)
 {
 	fixture *f = *state;
@@ -1624,6 +1635,8 @@ static void test_unsigned_reports(void **state)
 	assert_int_equal(decode(f, person_reply), DX_NOT_BOUNCE);
 	assert_int_equal(f->c.n, 0);
 	assert_int_equal(decode(f, person_no_words), DX_NOT_BOUNCE);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(decode(f, newsletter_quoting), DX_NOT_BOUNCE);
 	assert_int_equal(f->c.n, 0);
 }
 
