@@ -100,7 +100,7 @@ int dx_daemon_sender(const char *s, size_t n)
 	return s && any_phrase(s, n, daemon_names, sizeof daemon_names / sizeof daemon_names[0]);
 }
 
-static int null_return_path(const dx_header *h, const dx_text *from_line)
+int dx_null_sender(const dx_header *h, const dx_text *from_line)
 {
 	const char *rp = dx_header_get(h, "return-path");
 	if (rp) {
@@ -217,7 +217,7 @@ int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject,
 
 	int bounce_subject = subject && dx_bounce_subject(subject, strlen(subject));
 	int daemon = from && dx_daemon_sender(from, strlen(from));
-	int null_sender = null_return_path(h, from_line);
+	int null_sender = dx_null_sender(h, from_line);
 
 	if ((bounce_subject && (daemon || null_sender)) || (daemon && null_sender))
 		return DX_DETECT_STRONG;

@@ -28,6 +28,9 @@ int dx_bounce_subject(const char *s, size_t n);
 /* Whether an address or display name is a mail system's ("MAILER-DAEMON",
  * "postmaster", "Mail Delivery Subsystem"...). */
 int dx_daemon_sender(const char *s, size_t n);
+/* Whether the message came with a null or daemon envelope sender: its
+ * Return-Path, or the mbox From_ line (from_line may be NULL). */
+int dx_null_sender(const dx_header *h, const dx_text *from_line);
 /* Signs of an automatic reply (rfc3834.c): header fields (Auto-Submitted:
  * auto-replied, X-Autoreply, X-Autorespond, Precedence: auto_reply), and a
  * decoded subject that starts like an auto-reply's ("Automatic reply:"). */

@@ -318,11 +318,7 @@ static int reads_as_report(const dx_view *v, const char *t, size_t rn)
 	 * owner keeps those). */
 	if (dx_header_get(v->hdr, "list-unsubscribe")) {
 		const char *from = dx_header_get(v->hdr, "from");
-		const char *rp = dx_header_get(v->hdr, "return-path");
-		size_t rn2 = rp ? strlen(rp) : 0;
-		const char *rpt = rp ? dx_trim(rp, &rn2) : NULL;
-		int null_rp = rpt && rn2 == 2 && rpt[0] == '<' && rpt[1] == '>';
-		if (!null_rp && !(from && dx_daemon_sender(from, strlen(from))))
+		if (!dx_null_sender(v->hdr, &v->from_line) && !(from && dx_daemon_sender(from, strlen(from))))
 			return 0;
 	}
 	size_t n = rn < LOOK ? rn : LOOK;
@@ -1761,9 +1757,11 @@ static int bare_recipients(dx_arena *a, const dx_view *v, const char *t, size_t 
 		}
 		if (!token || l.p[0] == '-' || l.p[0] == '.')
 			break;
-		char buf[160];
-		snprintf(buf, sizeof buf, "%.*s%s", (int)l.n, l.p, dom);
-		char *addr = dx_addr_extract(a, buf, strlen(buf));
+		char buf[64 + 256 + 2]; /* a local part of at most 64, "@" and a domain */
+		int bn = snprintf(buf, sizeof buf, "%.*s%s", (int)l.n, l.p, dom);
+		if (bn < 0 || (size_t)bn >= sizeof buf)
+			break;
+		char *addr = dx_addr_extract(a, buf, (size_t)bn);
 		if (addr && find_found(s, addr) < 0 && add_found(a, s, addr, 0, max) == -2)
 			return -1;
 	}

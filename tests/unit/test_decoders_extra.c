@@ -1473,14 +1473,28 @@ static const char client_host[] =
 	"\n"
 	"Subject: hi\n";
 
-/* Decodes a one-recipient bounce and returns its record, whose remote
- * host must be `host` ("" for none). */
-static const dx_record *lone_remote(fixture *f, const char *msg, const char *host)
+/* Decodes a bounce that must give one record, and returns it. */
+static const dx_record *only_record(fixture *f, const char *msg)
 {
 	assert_int_equal(decode(f, msg), DX_DECODED);
 	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].remote_mta, host);
 	return &f->c.recs[0];
+}
+
+/* ...whose remote host must be `host` ("" for none). */
+static const dx_record *lone_remote(fixture *f, const char *msg, const char *host)
+{
+	const dx_record *r = only_record(f, msg);
+	assert_string_equal(r->remote_mta, host);
+	return r;
+}
+
+/* ...whose recipient must be `rcpt`. */
+static const dx_record *lone(fixture *f, const char *msg, const char *rcpt)
+{
+	const dx_record *r = only_record(f, msg);
+	assert_string_equal(r->recipient, rcpt);
+	return r;
 }
 
 static void test_remote_hosts_in_text(void **state)
@@ -1617,20 +1631,11 @@ static const char newsletter_quoting[] = "From: \"Deliverability Weekly\" <news@
 static void test_unsigned_reports(void **state)
 {
 	fixture *f = *state;
-	assert_int_equal(decode(f, gateway_signed), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].recipient, "ann@dest.example.com");
-	assert_string_equal(f->c.recs[0].action, "failed");
-	assert_int_equal(f->c.recs[0].reply_code, 550);
-
-	assert_int_equal(decode(f, scanner_delay), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].recipient, "bob@dest.example.net");
-	assert_string_equal(f->c.recs[0].action, "delayed");
-
-	assert_int_equal(decode(f, daemon_other_subject), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].recipient, "cat@dest.example.net");
+	const dx_record *r = lone(f, gateway_signed, "ann@dest.example.com");
+	assert_string_equal(r->action, "failed");
+	assert_int_equal(r->reply_code, 550);
+	assert_string_equal(lone(f, scanner_delay, "bob@dest.example.net")->action, "delayed");
+	lone(f, daemon_other_subject, "cat@dest.example.net");
 
 	assert_int_equal(decode(f, person_reply), DX_NOT_BOUNCE);
 	assert_int_equal(f->c.n, 0);
@@ -1794,14 +1799,6 @@ static const char wrapped_sentence[] = "From: MAILER-DAEMON@mx.example.edu\n"
 				       "\n"
 				       " If no lookup tools are available to you, try the most explicit form of the name, e.g., if\n"
 				       " ann.b@dest.example.edu fails, try ann.c.b@dest.example.edu.\n";
-
-static const dx_record *lone(fixture *f, const char *msg, const char *rcpt)
-{
-	assert_int_equal(decode(f, msg), DX_DECODED);
-	assert_int_equal(f->c.n, 1);
-	assert_string_equal(f->c.recs[0].recipient, rcpt);
-	return &f->c.recs[0];
-}
 
 static void test_recipient_forms(void **state)
 {
