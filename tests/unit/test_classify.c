@@ -526,6 +526,7 @@ static void test_builtin(void **state)
 		{"5.0.0", "User mailbox exceeds allowed size: ann@dest.example.com", "mailboxfull"},
 		{"4.7.0", "Sender not pre-approved. Follow instructions in above notice", "filtered"},
 		{"5.1.1", "550 [SUSPEND] Mailbox currently suspended - Please contact correspondent directly", "suspend"},
+		{"4.0.0", "host mx.dest.example.de[192.0.2.7]: connection to mail exchanger failed", "networkerror"},
 		{"5.0.0", "could not be delivered because they are not accepting mail with attachments", "filtered"},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
