@@ -338,6 +338,41 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 }
 
 
+/* A bounce attached whole to a message about it (a list manager's
+ * "Uncaught bounce notification", a gateway that returns the bounce it
+ * got): the first message/rfc822 part that is a bounce by its own header,
+ * decoded as the bounce. Not for a person's forward ("Fwd: ..."): that is
+ * mail about a bounce. Returns 1 with *inner set, 0, or -1 on memory. */
+static int attached_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_options *o)
+{
+	const char *subj = dx_header_get(v->hdr, "subject");
+	if (subj && dx_reply_subject(subj, strlen(subj)))
+		return 0;
+	for (dx_mime_part *m = dx_mime_find(v->root, "message", "rfc822", 0); m;) {
+		dx_mime_part *msg = m->child;
+		if (msg) {
+			const char *is = dx_header_get(&msg->hdr, "subject");
+			const char *ifrom = dx_header_get(&msg->hdr, "from");
+			if (dx_detect(&msg->hdr, NULL, is, ifrom) == DX_DETECT_STRONG) {
+				*inner = *v;
+				inner->hdr = &msg->hdr;
+				inner->text.p = m->body;
+				inner->text.n = m->body_len;
+				inner->from_line.p = NULL;
+				inner->from_line.n = 0;
+				inner->plain_state = 0;
+				inner->report_state = 0;
+				inner->report_command_state = 0;
+				inner->detected = DX_DETECT_STRONG;
+				inner->root = msg;
+				return run_decoders(inner, b, o);
+			}
+		}
+		break; /* only the first attached message: a bounce returns one */
+	}
+	return 0;
+}
+
 /* Where a line's SMTP reply begins: after indentation and a transcript's
  * "<<<", a 4xx or 5xx code standing alone; NULL when the line is none. */
 static const char *reply_start(const char *p, const char *e)
@@ -640,6 +675,11 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		/* A bounce forwarded as text (by a help desk, or a provider that
 		 * returns the bounce it received): decode the message inside. */
 		got = embedded_bounce(vp, &inner, &b, o);
+		if (got > 0)
+			vp = &inner;
+	}
+	if (!got) {
+		got = attached_bounce(vp, &inner, &b, o);
 		if (got > 0)
 			vp = &inner;
 	}

@@ -95,6 +95,21 @@ int dx_bounce_subject(const char *s, size_t n)
 	return s && any_phrase(s, n, subject_phrases, sizeof subject_phrases / sizeof subject_phrases[0]);
 }
 
+/* How the subject of a person's reply or forward starts, lower case: such
+ * a message quotes or carries a bounce, it is not one. */
+static const char *const reply_prefixes[] = {"re:", "aw:", "sv:", "vs:", "fw:", "fwd:", "wg:", "tr:", "rv:", "enc:"};
+
+int dx_reply_subject(const char *s, size_t n)
+{
+	if (!s)
+		return 0;
+	s = dx_trim(s, &n);
+	for (size_t k = 0; k < sizeof reply_prefixes / sizeof reply_prefixes[0]; k++)
+		if (dx_startswith_ci(s, n, reply_prefixes[k]))
+			return 1;
+	return 0;
+}
+
 int dx_daemon_sender(const char *s, size_t n)
 {
 	return s && any_phrase(s, n, daemon_names, sizeof daemon_names / sizeof daemon_names[0]);

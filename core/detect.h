@@ -25,6 +25,8 @@ int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject,
 /* Whether a subject reads like a bounce ("Undeliverable: ...",
  * "Returned mail: ...", "Delivery Status Notification (Failure)"...). */
 int dx_bounce_subject(const char *s, size_t n);
+/* Whether a subject is a person's reply or forward ("Re:", "Fwd:", "AW:"...). */
+int dx_reply_subject(const char *s, size_t n);
 /* Whether an address or display name is a mail system's ("MAILER-DAEMON",
  * "postmaster", "Mail Delivery Subsystem"...). */
 int dx_daemon_sender(const char *s, size_t n);

@@ -219,10 +219,6 @@ static const char *const failure_phrases[] = {
 	"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x81\xa7\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", /* ja: 配信できません */
 };
 
-/* How the subject of a person's reply or forward starts, lower case: such
- * a message quotes a bounce, it is not one. */
-static const char *const reply_prefixes[] = {"re:", "aw:", "sv:", "vs:", "fw:", "fwd:", "wg:", "tr:", "rv:", "enc:"};
-
 enum {
 	MAX_SHARED_TEXT = 2048,
 	MAX_BLOCK_LINES = 12,
@@ -305,13 +301,8 @@ static int reads_as_report(const dx_view *v, const char *t, size_t rn)
 {
 	enum { LOOK = 4096 };
 	const char *subj = dx_header_get(v->hdr, "subject");
-	if (subj) {
-		size_t n = strlen(subj);
-		subj = dx_trim(subj, &n);
-		for (size_t k = 0; k < sizeof reply_prefixes / sizeof reply_prefixes[0]; k++)
-			if (dx_startswith_ci(subj, n, reply_prefixes[k]))
-				return 0;
-	}
+	if (subj && dx_reply_subject(subj, strlen(subj)))
+		return 0;
 	/* A newsletter about bounces has a bounce-like subject and the words
 	 * too; it comes from a list, which no report does, unless a daemon
 	 * sent it or its return path is null (a bounce passed on to a list's

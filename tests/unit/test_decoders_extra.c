@@ -1628,6 +1628,50 @@ static const char newsletter_quoting[] = "From: \"Deliverability Weekly\" <news@
 					 "\n"
 					 "and the reason follows.\n";
 
+/* A bounce attached whole to a list manager's notice about it is read;
+ * the same bounce forwarded by a person is mail about a bounce. */
+#define ATTACHED_QMAIL_BOUNCE \
+	"--b1\n" \
+	"Content-Type: message/rfc822\n" \
+	"\n" \
+	"Return-Path: <>\n" \
+	"From: MAILER-DAEMON@mx.dest.example.com\n" \
+	"Subject: failure notice\n" \
+	"\n" \
+	"Hi. This is the qmail-send program at mx.dest.example.com.\n" \
+	"I'm afraid I wasn't able to deliver your message to the following addresses.\n" \
+	"This is a permanent error; I've given up. Sorry it didn't work out.\n" \
+	"\n" \
+	"<dan@dest.example.com>:\n" \
+	"Sorry, no mailbox here by that name. (#5.1.1)\n" \
+	"\n" \
+	"--- Below this line is a copy of the message.\n" \
+	"\n" \
+	"Subject: hello\n" \
+	"\n" \
+	"--b1--\n"
+static const char list_uncaught[] = "From: list-bounces@lists.example.org\n"
+				    "Subject: Uncaught bounce notification\n"
+				    "MIME-Version: 1.0\n"
+				    "Content-Type: multipart/mixed; boundary=\"b1\"\n"
+				    "\n"
+				    "--b1\n"
+				    "Content-Type: text/plain\n"
+				    "\n"
+				    "The attached message was received as a bounce, but its format was not\n"
+				    "recognized.\n"
+				    "\n" ATTACHED_QMAIL_BOUNCE;
+static const char person_forward[] = "From: Eve <eve@example.org>\n"
+				     "Subject: Fwd: failure notice\n"
+				     "MIME-Version: 1.0\n"
+				     "Content-Type: multipart/mixed; boundary=\"b1\"\n"
+				     "\n"
+				     "--b1\n"
+				     "Content-Type: text/plain\n"
+				     "\n"
+				     "Can you tell me what this means?\n"
+				     "\n" ATTACHED_QMAIL_BOUNCE;
+
 static void test_unsigned_reports(void **state)
 {
 	fixture *f = *state;
@@ -1642,6 +1686,11 @@ static void test_unsigned_reports(void **state)
 	assert_int_equal(decode(f, person_no_words), DX_NOT_BOUNCE);
 	assert_int_equal(f->c.n, 0);
 	assert_int_equal(decode(f, newsletter_quoting), DX_NOT_BOUNCE);
+	assert_int_equal(f->c.n, 0);
+	r = lone(f, list_uncaught, "dan@dest.example.com");
+	assert_string_equal(r->reason, "userunknown");
+	assert_string_equal(r->decoder, "qmail");
+	assert_int_equal(decode(f, person_forward), DX_NOT_BOUNCE);
 	assert_int_equal(f->c.n, 0);
 }
 
