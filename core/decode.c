@@ -348,29 +348,27 @@ static int attached_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 	const char *subj = dx_header_get(v->hdr, "subject");
 	if (subj && dx_reply_subject(subj, strlen(subj)))
 		return 0;
-	for (dx_mime_part *m = dx_mime_find(v->root, "message", "rfc822", 0); m;) {
-		dx_mime_part *msg = m->child;
-		if (msg) {
-			const char *is = dx_header_get(&msg->hdr, "subject");
-			const char *ifrom = dx_header_get(&msg->hdr, "from");
-			if (dx_detect(&msg->hdr, NULL, is, ifrom) == DX_DETECT_STRONG) {
-				*inner = *v;
-				inner->hdr = &msg->hdr;
-				inner->text.p = m->body;
-				inner->text.n = m->body_len;
-				inner->from_line.p = NULL;
-				inner->from_line.n = 0;
-				inner->plain_state = 0;
-				inner->report_state = 0;
-				inner->report_command_state = 0;
-				inner->detected = DX_DETECT_STRONG;
-				inner->root = msg;
-				return run_decoders(inner, b, o);
-			}
-		}
-		break; /* only the first attached message: a bounce returns one */
-	}
-	return 0;
+	/* Only the first attached message: a notice carries one bounce. */
+	dx_mime_part *m = dx_mime_find(v->root, "message", "rfc822", 0);
+	dx_mime_part *msg = m ? m->child : NULL;
+	if (!msg)
+		return 0;
+	const char *is = dx_header_get(&msg->hdr, "subject");
+	const char *ifrom = dx_header_get(&msg->hdr, "from");
+	if (dx_detect(&msg->hdr, NULL, is, ifrom) != DX_DETECT_STRONG)
+		return 0;
+	*inner = *v;
+	inner->hdr = &msg->hdr;
+	inner->text.p = m->body;
+	inner->text.n = m->body_len;
+	inner->from_line.p = NULL;
+	inner->from_line.n = 0;
+	inner->plain_state = 0;
+	inner->report_state = 0;
+	inner->report_command_state = 0;
+	inner->detected = DX_DETECT_STRONG;
+	inner->root = msg;
+	return run_decoders(inner, b, o);
 }
 
 /* Where a line's SMTP reply begins: after indentation and a transcript's
