@@ -654,14 +654,19 @@ static void verdict_from(dx_verdict *v, const dx_rule *rule, const char *matched
 	v->matched = matched;
 }
 
+/* Literal `bit` of rule `rule` is in the text. */
+static void mark_present(dx_matcher *m, size_t rule, unsigned bit)
+{
+	if (!m->present[rule])
+		m->touched[m->ntouched++] = rule;
+	m->present[rule] |= (uint64_t)1 << bit;
+}
+
 static int mark_literal(void *arg, size_t id, size_t end)
 {
 	(void)end;
 	dx_matcher *m = arg;
-	size_t rule = m->rules->lit_rule[id];
-	if (!m->present[rule])
-		m->touched[m->ntouched++] = rule;
-	m->present[rule] |= (uint64_t)1 << m->rules->lit_bit[id];
+	mark_present(m, m->rules->lit_rule[id], m->rules->lit_bit[id]);
 	return 0;
 }
 
@@ -722,12 +727,8 @@ static void candidates(dx_matcher *m, const char *s, size_t sn, unsigned char *c
 	m->ntouched = 0;
 	dx_phrases_scan(r->lits, s, sn, mark_literal, m);
 	if (r->nhigh && has_high_byte(s, sn))
-		for (size_t h = 0; h < r->nhigh; h++) {
-			size_t rule = r->high_rule[h];
-			if (!m->present[rule])
-				m->touched[m->ntouched++] = rule;
-			m->present[rule] |= (uint64_t)1 << r->high_bit[h];
-		}
+		for (size_t h = 0; h < r->nhigh; h++)
+			mark_present(m, r->high_rule[h], r->high_bit[h]);
 	for (size_t k = 0; k < m->ntouched; k++) {
 		size_t i = m->touched[k];
 		cand[i] = (unsigned char)dx_rxlit_possible(&r->v[i].lits, m->present[i]);

@@ -292,6 +292,21 @@ static int run_decoders(dx_view *v, dx_bounce *b, const dx_options *o)
 	return 0;
 }
 
+/* *inner: the view of a message inside v (header hdr, text p[0..n)),
+ * with nothing of v's cached views; the caller sets its MIME root. */
+static void inner_view(const dx_view *v, dx_view *inner, const dx_header *hdr, const char *p, size_t n)
+{
+	*inner = *v;
+	inner->hdr = hdr;
+	inner->text.p = p;
+	inner->text.n = n;
+	inner->from_line.p = NULL;
+	inner->from_line.n = 0;
+	inner->plain_state = 0;
+	inner->report_state = 0;
+	inner->report_command_state = 0;
+}
+
 /* Finds a whole message inside the bounce's text (a From_ line, or a
  * header block that starts with "Return-Path: <>"), and decodes it as a
  * bounce of its own. Returns 1 with *inner set, 0, or -1 on memory. */
@@ -322,15 +337,7 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 	size_t body;
 	if (dx_header_parse(v->arena, v->mime->kernel, t.p + start, t.n - start, &v->mime->header, hdr, &body) < 0)
 		return -1;
-	*inner = *v;
-	inner->hdr = hdr;
-	inner->text.p = t.p + start;
-	inner->text.n = t.n - start;
-	inner->from_line.p = NULL;
-	inner->from_line.n = 0;
-	inner->plain_state = 0;
-	inner->report_state = 0;
-	inner->report_command_state = 0;
+	inner_view(v, inner, hdr, t.p + start, t.n - start);
 	inner->root = dx_mime_parse(v->mime, inner->text.p, inner->text.n);
 	if (!inner->root)
 		return -1;
@@ -357,15 +364,7 @@ static int attached_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 	const char *ifrom = dx_header_get(&msg->hdr, "from");
 	if (dx_detect(&msg->hdr, NULL, is, ifrom) != DX_DETECT_STRONG)
 		return 0;
-	*inner = *v;
-	inner->hdr = &msg->hdr;
-	inner->text.p = m->body;
-	inner->text.n = m->body_len;
-	inner->from_line.p = NULL;
-	inner->from_line.n = 0;
-	inner->plain_state = 0;
-	inner->report_state = 0;
-	inner->report_command_state = 0;
+	inner_view(v, inner, &msg->hdr, m->body, m->body_len);
 	inner->detected = DX_DETECT_STRONG;
 	inner->root = msg;
 	return run_decoders(inner, b, o);

@@ -1769,7 +1769,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	size_t orig;
 	size_t rn = view_report_end(v, t, &orig);
 	const char *name = signature_of(v->lex, t.p, rn);
-	int bounce_worded = 0; /* unsigned, and a bounce by its words only */
+	int bounce_worded = 0; /* weak by its header, unsigned, a bounce by its words */
 	if (!name) {
 		/* Without a known signature, only a message that is a bounce by
 		 * its header is read, so that a person's mail about a bounce
@@ -1777,7 +1777,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		if (v->detected < 2 && !reads_as_report(v, t.p, rn))
 			return 0;
 		name = "text";
-		bounce_worded = 1;
+		bounce_worded = v->detected < 2;
 	}
 
 	/* Addresses of the report itself. */
@@ -1847,12 +1847,10 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 
 	int sessions = may_have_sessions(t.p, rn, s.n);
 	int delayed = 0, gave_up = 0;
-	for (size_t k = 0; k < sizeof delay_phrases / sizeof delay_phrases[0] && !delayed; k++)
-		delayed = dx_memcasemem(t.p, rn, delay_phrases[k]) != NULL;
 	for (size_t k = 0; k < sizeof gave_up_phrases / sizeof gave_up_phrases[0] && !gave_up; k++)
 		gave_up = dx_memcasemem(t.p, rn, gave_up_phrases[k]) != NULL;
-	if (gave_up)
-		delayed = 0;
+	for (size_t k = 0; k < sizeof delay_phrases / sizeof delay_phrases[0] && !delayed && !gave_up; k++)
+		delayed = dx_memcasemem(t.p, rn, delay_phrases[k]) != NULL;
 	const char *shared = NULL;
 	int shared_owner = -1; /* the recipient whose own text the shared text is, or -1 */
 

@@ -223,17 +223,20 @@ static int batch_reserve(batch *b, size_t extra)
 /* For an empty batch that will receive `lead` bytes and then reads from a
  * source at a page boundary: places the data so that those reads land on
  * a page boundary too (see chunk_buf_get: a copy 1 to 31 bytes off its
- * source's page offset is slow). */
-static void batch_place(batch *b, size_t lead)
+ * source's page offset is slow). A new batch gets its buffer here. */
+static int batch_place(batch *b, size_t lead)
 {
-	if (b->len || !b->alloc)
-		return;
+	if (b->len)
+		return 0;
+	if (!b->alloc && batch_reserve(b, lead + READ_CHUNK) < 0)
+		return -1;
 	size_t shift = (PAGE - lead % PAGE) % PAGE;
 	size_t total = b->cap + (size_t)(b->data - b->alloc);
 	if (shift + BATCH_TARGET > total)
 		shift = 0;
 	b->data = b->alloc + shift;
 	b->cap = total - shift;
+	return 0;
 }
 
 static int batch_add_segment(batch *b, source *src, uint64_t base, size_t start, size_t len, int kind, int truncated)
@@ -668,7 +671,7 @@ static char *chunk_buf_get(run *r)
 	 * the page cache, page-aligned: reading a log into such a buffer cost
 	 * 0.25 s per 394 MB instead of 0.04 s (measured with a read loop on
 	 * this machine; see bench/README.md). */
-	return buf ? buf : aligned_alloc(4096, READ_CHUNK);
+	return buf ? buf : aligned_alloc(PAGE, READ_CHUNK);
 }
 
 static void chunk_buf_put(run *r, char *buf)
@@ -1516,8 +1519,7 @@ static void split_source(splitter *sp, source *src)
 				free(carry);
 				break;
 			}
-			batch_place(sp->cur, tail);
-			if (batch_reserve(sp->cur, tail + READ_CHUNK) < 0) {
+			if (batch_place(sp->cur, tail) < 0 || batch_reserve(sp->cur, tail + READ_CHUNK) < 0) {
 				free(carry);
 				nomem(sp);
 				break;
