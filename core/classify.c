@@ -71,7 +71,13 @@ typedef struct dx_rule {
 	char *text;              /* the rule as written */
 	dx_rxlit lits;           /* one of these is in every text the pattern
 				  * matches; none: always try it */
+	/* The pattern's top-level alternatives compiled one by one (the
+	 * branches of lits), or none (nparts 0): see split_pattern. */
+	pcre2_code *part[DX_RXLIT_SETS];
+	size_t nparts;
 } dx_rule;
+
+_Static_assert(DX_RXLIT_SETS < 32, "a rule's branches are bits of a uint32_t");
 
 struct dx_rules {
 	dx_rule *v;
@@ -92,10 +98,16 @@ struct dx_rules {
 	int no_jit;              /* interpret patterns; see dx_rules_no_jit */
 };
 
+/* In a matcher's cand[]: every branch, or a rule not split. */
+#define ALL_BRANCHES UINT32_MAX
+
 struct dx_matcher {
 	const dx_rules *rules;
 	pcre2_match_data *md;
-	unsigned char *cand[2];  /* per rule: worth trying on the diagnostic, the summary */
+	/* Per rule, for the diagnostic and the summary: which of its
+	 * branches (dx_rxlit_branches) are worth trying; 0: none, the rule is
+	 * skipped; ALL_BRANCHES: the whole pattern. */
+	uint32_t *cand[2];
 	uint64_t *present;       /* per rule: which of its literals the text has */
 	size_t *touched;         /* rules with a literal present, each once */
 	size_t ntouched;
@@ -236,6 +248,8 @@ static dx_status add_rule(dx_rules *r, dx_rule *rule, dx_error *err)
 static void rule_clear(dx_rule *rule)
 {
 	pcre2_code_free(rule->re);
+	for (size_t b = 0; b < rule->nparts; b++)
+		pcre2_code_free(rule->part[b]);
 	dx_rxlit_clear(&rule->lits);
 	free(rule->action);
 	free(rule->command);
@@ -243,6 +257,71 @@ static void rule_clear(dx_rule *rule)
 	free(rule->rhost);
 	free(rule->text);
 	memset(rule, 0, sizeof *rule);
+}
+
+/* Whether each top-level alternative of pat[0..n) means alone what it
+ * means within the whole: nothing in it may refer to another branch or
+ * change options for the branches after it. So no inline option settings
+ * or conditions ("(?i)", "(?(1)"), no back references or recursion ("\1",
+ * "\g", "\k", "(?1)", "(?&name)", "(?P=name)"), no verbs ("(*...)"), no
+ * quoting ("\Q"); the groups "(?:", "(?=", "(?!", "(?<=", "(?<!", "(?>",
+ * "(?#" are fine. Conservative: a "(?" inside a character class also
+ * refuses. */
+static int splittable(const char *pat, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (pat[i] == '\\') {
+			if (i + 1 < n && strchr("123456789gkQ", pat[i + 1]))
+				return 0;
+			i++;
+			continue;
+		}
+		if (pat[i] != '(' || i + 1 >= n)
+			continue;
+		if (pat[i + 1] == '*')
+			return 0;
+		if (pat[i + 1] != '?')
+			continue;
+		char c = i + 2 < n ? pat[i + 2] : '\0';
+		if (c == ':' || c == '=' || c == '!' || c == '>' || c == '#')
+			continue;
+		if (c == '<' && i + 3 < n && (pat[i + 3] == '=' || pat[i + 3] == '!'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* Compiles each top-level alternative of a rule's pattern alone, so that
+ * only those whose literals a text holds are run: PCRE2 tries every
+ * alternative of /\bspam\b|\bphishing\b|.../ at every position a word
+ * starts, and a rule of sixteen alternatives cost ten times one of them
+ * (bench/README.md). A text matches the pattern exactly when it matches
+ * one of its alternatives. Nothing is split that splittable() refuses, and
+ * any failure leaves the rule whole (nparts 0): never a different answer. */
+static void split_pattern(dx_rule *rule, const char *pat, size_t n, uint32_t opts, int jit)
+{
+	const dx_rxlit *l = &rule->lits;
+	if (l->n == 0 || l->nbranches < 2 || !splittable(pat, n))
+		return;
+	for (size_t b = 0; b < l->nbranches; b++) {
+		int ec;
+		PCRE2_SIZE eo;
+		if (l->bend[b] > n || l->bstart[b] > l->bend[b])
+			break;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)(pat + l->bstart[b]), l->bend[b] - l->bstart[b], opts, &ec,
+					       &eo, NULL);
+		if (!re)
+			break;
+		if (jit)
+			pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+		rule->part[rule->nparts++] = re;
+	}
+	if (rule->nparts != l->nbranches) {
+		for (size_t b = 0; b < rule->nparts; b++)
+			pcre2_code_free(rule->part[b]);
+		rule->nparts = 0;
+	}
 }
 
 static char *dup_n(const char *s, size_t n)
@@ -345,6 +424,8 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 				rule_clear(rule);
 				return fail(err, DX_ERR_NOMEM, file, lineno, "%s", "out of memory");
 			}
+			if (rule->re)
+				split_pattern(rule, pat, k, opts, jit);
 			free(pat);
 			if (!rule->re) {
 				PCRE2_UCHAR msg[256];
@@ -354,7 +435,9 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 				rule_clear(rule);
 				return fail(err, DX_ERR_RULES, file, lineno, "%s", what);
 			}
-			if (jit)
+			/* A split rule is matched by its parts, each compiled by
+			 * split_pattern: the whole needs no JIT code of its own. */
+			if (jit && !rule->nparts)
 				pcre2_jit_compile(rule->re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
 			continue;
 		}
@@ -577,8 +660,8 @@ dx_matcher *dx_matcher_new(const dx_rules *r)
 		return NULL;
 	m->rules = r;
 	m->md = pcre2_match_data_create(1, NULL);
-	m->cand[0] = malloc(r->n ? r->n : 1);
-	m->cand[1] = malloc(r->n ? r->n : 1);
+	m->cand[0] = malloc((r->n ? r->n : 1) * sizeof *m->cand[0]);
+	m->cand[1] = malloc((r->n ? r->n : 1) * sizeof *m->cand[1]);
 	m->present = calloc(r->n ? r->n : 1, sizeof *m->present);
 	m->touched = malloc((r->n ? r->n : 1) * sizeof *m->touched);
 	if (!m->md || !m->cand[0] || !m->cand[1] || !m->present || !m->touched) {
@@ -712,18 +795,19 @@ static int has_high_byte(const char *s, size_t n)
  * match (rxlit.h), and those without literals. PCRE2's Unicode case folding lets 'k' and 's' match
  * U+212A and U+017F, which no ASCII literal finds: with either in the
  * text, every rule is tried. */
-static void candidates(dx_matcher *m, const char *s, size_t sn, unsigned char *cand)
+static void candidates(dx_matcher *m, const char *s, size_t sn, uint32_t *cand)
 {
 	const dx_rules *r = m->rules;
 	if (m->no_prefilter || !r->lits || fold_trap(s, sn)) {
-		memset(cand, 1, r->n);
+		for (size_t i = 0; i < r->n; i++)
+			cand[i] = ALL_BRANCHES;
 		return;
 	}
 	/* Rules without literals are always tried; of the others, only those
 	 * with a literal present are looked at (present[] is all zero between
 	 * calls: each touched entry is cleared after use). */
 	for (size_t i = 0; i < r->n; i++)
-		cand[i] = r->v[i].lits.n == 0;
+		cand[i] = r->v[i].lits.n == 0 ? ALL_BRANCHES : 0;
 	m->ntouched = 0;
 	dx_phrases_scan(r->lits, s, sn, mark_literal, m);
 	if (r->nhigh && has_high_byte(s, sn))
@@ -731,22 +815,40 @@ static void candidates(dx_matcher *m, const char *s, size_t sn, unsigned char *c
 			mark_present(m, r->high_rule[h], r->high_bit[h]);
 	for (size_t k = 0; k < m->ntouched; k++) {
 		size_t i = m->touched[k];
-		cand[i] = (unsigned char)dx_rxlit_possible(&r->v[i].lits, m->present[i]);
+		cand[i] = dx_rxlit_branches(&r->v[i].lits, m->present[i]);
 		m->present[i] = 0;
 	}
 }
 
 /* The first pattern rule (weak ones, or the others) that holds for f and
  * matches s[0..sn), among the candidates cand: 1 with v set, else 0. */
-static int match_text(dx_matcher *m, const dx_facts *f, const char *s, size_t sn, const unsigned char *cand,
-		      int weak, const char *name, dx_verdict *v)
+/* Whether rule's pattern matches s[0..sn), trying only the branches in
+ * `may` when the rule is split. Without the prefilter, the pattern as
+ * written (uncompiled by the JIT when split: slower, but the reference the
+ * tests hold the split parts to). */
+static int pattern_matches(dx_matcher *m, const dx_rule *rule, uint32_t may, const char *s, size_t sn)
+{
+	if (!rule->nparts || m->no_prefilter)
+		return pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0;
+	if (may == ALL_BRANCHES)
+		may = ((uint32_t)1 << rule->nparts) - 1;
+	for (; may; may &= may - 1) {
+		unsigned b = (unsigned)__builtin_ctz(may);
+		if (b < rule->nparts && pcre2_match(rule->part[b], (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int match_text(dx_matcher *m, const dx_facts *f, const char *s, size_t sn, const uint32_t *cand, int weak,
+		      const char *name, dx_verdict *v)
 {
 	const dx_rules *r = m->rules;
 	for (size_t i = 0; i < r->n; i++) {
 		const dx_rule *rule = &r->v[i];
 		if (!cand[i] || !rule->re || rule->weak != weak || !conditions_hold(rule, f))
 			continue;
-		if (pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0) {
+		if (pattern_matches(m, rule, cand[i], s, sn)) {
 			verdict_from(v, rule, name);
 			return 1;
 		}

@@ -50,8 +50,9 @@ size_t dx_rules_count(const dx_rules *r);
 dx_matcher *dx_matcher_new(const dx_rules *r);
 void dx_matcher_free(dx_matcher *m);
 /* Whether patterns are first screened by their literals (rxlit.h); on by
- * default. Off, every pattern is tried: the same verdicts, slower (the
- * tests check both agree). */
+ * default. On, only the top-level alternatives whose literals a text holds
+ * are run, each compiled alone. Off, every pattern is tried whole, as
+ * written: the same verdicts, slower (the tests check both agree). */
 void dx_matcher_set_prefilter(dx_matcher *m, int on);
 
 /* What classification looks at. Any pointer may be NULL. */

@@ -494,26 +494,32 @@ void dx_rxlit_clear(dx_rxlit *l)
 	l->nbranches = 0;
 }
 
-int dx_rxlit_possible(const dx_rxlit *l, uint64_t present)
+uint32_t dx_rxlit_branches(const dx_rxlit *l, uint64_t present)
 {
 	if (!l->n)
-		return 1;
+		return UINT32_MAX;
+	uint32_t may = 0;
 	for (size_t b = 0, s = 0; b < l->nbranches; b++) {
 		int all = 1;
 		for (; s < l->nsets && l->branch[s] == b; s++)
 			if (!(l->set[s] & present))
 				all = 0;
 		if (all)
-			return 1;
+			may |= (uint32_t)1 << b;
 	}
-	return 0;
+	return may;
+}
+
+int dx_rxlit_possible(const dx_rxlit *l, uint64_t present)
+{
+	return dx_rxlit_branches(l, present) != 0;
 }
 
 enum { MAX_BRANCHES = DX_RXLIT_SETS };
 
 /* Copies the chosen sets out; -1 when out of memory, 1 when they do not
  * fit (the caller tries fewer). */
-static int emit(const rx *r, const conj *br, size_t nb, dx_rxlit *out)
+static int emit(const rx *r, const conj *br, size_t nb, const uint32_t *span, dx_rxlit *out)
 {
 	size_t nlit = 0, nsets = 0;
 	for (size_t b = 0; b < nb; b++)
@@ -542,6 +548,10 @@ static int emit(const rx *r, const conj *br, size_t nb, dx_rxlit *out)
 			out->branch[out->nsets++] = (unsigned char)b;
 		}
 	out->nbranches = nb;
+	for (size_t b = 0; b < nb; b++) {
+		out->bstart[b] = span[2 * b];
+		out->bend[b] = span[2 * b + 1];
+	}
 	return 0;
 }
 
@@ -553,28 +563,33 @@ int dx_rxlit_find(const char *p, size_t n, dx_rxlit *out)
 	if (!r.pool)
 		return -1;
 	conj br[MAX_BRANCHES];
+	uint32_t span[2 * MAX_BRANCHES];
 	size_t nb = 0;
 	int none = 0;
 	for (;;) {
+		size_t from = r.i;
 		conj c = parse_seq(&r);
-		if (c.n == 0 || nb == MAX_BRANCHES)
+		if (c.n == 0 || nb == MAX_BRANCHES) {
 			none = 1;
-		else
+		} else {
+			span[2 * nb] = (uint32_t)from;
+			span[2 * nb + 1] = (uint32_t)r.i;
 			br[nb++] = c;
+		}
 		if (r.giveup || r.i >= n || p[r.i] != '|')
 			break;
 		r.i++;
 	}
 	int rc = 0;
 	if (!none && !r.giveup && r.i == n) {
-		rc = emit(&r, br, nb, out);
+		rc = emit(&r, br, nb, span, out);
 		if (rc == 1) {
 			/* Too many: each branch's best set alone. */
 			for (size_t b = 0; b < nb; b++) {
 				br[b].s[0] = best_of(&br[b]);
 				br[b].n = 1;
 			}
-			rc = emit(&r, br, nb, out);
+			rc = emit(&r, br, nb, span, out);
 			if (rc == 1)
 				rc = 0; /* still too many: none, always try */
 		}

@@ -43,11 +43,19 @@ typedef struct dx_rxlit {
 	uint64_t set[DX_RXLIT_SETS];   /* bit k: lit[k] belongs to the set */
 	unsigned char branch[DX_RXLIT_SETS]; /* the branch each set belongs to */
 	size_t nbranches;
+	/* Branch b is the pattern's bytes [bstart[b], bend[b]): a top-level
+	 * alternative, which the caller may compile alone (see classify.c). */
+	uint32_t bstart[DX_RXLIT_SETS], bend[DX_RXLIT_SETS];
 } dx_rxlit;
 
 /* Whether the literals present (bit k: lit[k] is in the text) allow a
  * match. */
 int dx_rxlit_possible(const dx_rxlit *l, uint64_t present);
+
+/* Which branches the literals present allow: bit b for branch b; 0 when
+ * none can match. Without literals (n == 0), every bit is set: nothing is
+ * known, every branch may match. */
+uint32_t dx_rxlit_branches(const dx_rxlit *l, uint64_t present);
 
 /* Fills out for pattern p[0..n); 0, or -1 when out of memory (out is then
  * empty). A pattern that is not valid PCRE2 gives some answer or none; the

@@ -151,10 +151,22 @@ static void test_rxlit_possible(void **state)
 	assert_true(dx_rxlit_possible(&l, quota | exceeded));
 	assert_false(dx_rxlit_possible(&l, mailbox | exceeded));
 	assert_false(dx_rxlit_possible(&l, full | quota));
+	/* Which branches: bit 0 the first, bit 1 the second. */
+	assert_int_equal(dx_rxlit_branches(&l, mailbox | full), 1);
+	assert_int_equal(dx_rxlit_branches(&l, quota | exceeded), 2);
+	assert_int_equal(dx_rxlit_branches(&l, mailbox | full | quota | exceeded), 3);
+	assert_int_equal(dx_rxlit_branches(&l, mailbox | quota), 0);
+	/* The branches' bytes in the pattern, for compiling each alone. */
+	assert_int_equal(l.nbranches, 2);
+	assert_int_equal(l.bstart[0], 0);
+	assert_int_equal(l.bend[0], strlen("mailbox\\s+(?:is\\s+)?full"));
+	assert_int_equal(l.bstart[1], l.bend[0] + 1);
+	assert_int_equal(l.bend[1], strlen(p));
 	dx_rxlit_clear(&l);
-	/* No literals: always possible. */
+	/* No literals: always possible, every branch. */
 	assert_int_equal(dx_rxlit_find(".*", 2, &l), 0);
 	assert_true(dx_rxlit_possible(&l, 0));
+	assert_int_equal(dx_rxlit_branches(&l, 0), UINT32_MAX);
 }
 
 /* ---- texts: lines and paragraphs of the sample mail ------------------------- */
@@ -474,6 +486,51 @@ static void test_classify_same(void **state)
 	free_texts(&t);
 }
 
+/* A rule's top-level alternatives are run one by one, only those whose
+ * literals are present (classify.c split_pattern): the verdict must be the
+ * whole pattern's, whichever alternative matches, and where an alternative
+ * alone would mean something else (a back reference counts the groups of
+ * the alternatives before it: alone, \2 would name another group). */
+static void test_split_same(void **state)
+{
+	(void)state;
+	static const char rules[] = "filtered /\\b(alpha)x\\b|\\b(beta)(gamma)\\2\\b/\n"
+				    "blocked  /\\bdelta\\b|\\bepsilon\\b|\\bzeta\\s+eta\\b/i\n"
+				    "expired  /\\bxyzzy\\b|\\bfoo(?i:bar)\\b|\\bquux\\b/\n";
+	static const struct {
+		const char *text, *reason; /* NULL: no rule matches */
+	} cases[] = {
+		{"it said betagammabeta", "filtered"}, /* \2 is (beta) */
+		{"it said betagammagamma", NULL},
+		{"alphax", "filtered"},
+		{"Zeta  Eta was here", "blocked"},
+		{"deltas", NULL},
+		{"an epsilon b", "blocked"},
+		{"fooBAR", "expired"},
+		{"FOObar", NULL},
+		{"Quux", NULL},
+		{"xyzzy", "expired"},
+	};
+	dx_rules *r = dx_rules_new();
+	dx_error err;
+	assert_int_equal(dx_rules_add(r, "split", rules, strlen(rules), &err), DX_OK);
+	dx_matcher *with = dx_matcher_new(r), *without = dx_matcher_new(r);
+	dx_matcher_set_prefilter(without, 0);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		dx_facts f = {.action = "failed", .diagnostic = cases[i].text};
+		dx_verdict a, b;
+		dx_classify(with, &f, &a);
+		dx_classify(without, &f, &b);
+		const char *want = cases[i].reason ? cases[i].reason : "undefined";
+		if (strcmp(a.reason, want) != 0 || strcmp(b.reason, want) != 0)
+			fail_msg("'%s': with the prefilter %s, without %s, expected %s", cases[i].text, a.reason,
+				 b.reason, want);
+	}
+	dx_matcher_free(with);
+	dx_matcher_free(without);
+	dx_rules_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_phrase_differential),
 		cmocka_unit_test(test_phrase_large),
 		cmocka_unit_test(test_classify_same),
+		cmocka_unit_test(test_split_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
