@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,10 @@ typedef struct dx_rule {
 	 * branches of lits), or none (nparts 0): see split_pattern. */
 	pcre2_code *part[DX_RXLIT_SETS];
 	size_t nparts;
+	/* Whether the JIT has compiled each code: [0] the whole pattern,
+	 * [1 + b] part b; NULL when patterns are interpreted (see
+	 * jit_ready). */
+	atomic_uchar *jitted;
 } dx_rule;
 
 _Static_assert(DX_RXLIT_SETS < 32, "a rule's branches are bits of a uint32_t");
@@ -96,6 +102,9 @@ struct dx_rules {
 	unsigned char *high_bit;
 	size_t nhigh;
 	int no_jit;              /* interpret patterns; see dx_rules_no_jit */
+	/* Taken to JIT-compile a pattern on its first use (jit_ready); a
+	 * pointer, so that matchers holding the rules as const may take it. */
+	pthread_mutex_t *jit_mu;
 };
 
 /* In a matcher's cand[]: every branch, or a rule not split. */
@@ -116,7 +125,16 @@ struct dx_matcher {
 
 dx_rules *dx_rules_new(void)
 {
-	return calloc(1, sizeof(dx_rules));
+	dx_rules *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->jit_mu = malloc(sizeof *r->jit_mu);
+	if (!r->jit_mu || pthread_mutex_init(r->jit_mu, NULL) != 0) {
+		free(r->jit_mu);
+		free(r);
+		return NULL;
+	}
+	return r;
 }
 
 void dx_rules_no_jit(dx_rules *r)
@@ -141,6 +159,8 @@ void dx_rules_free(dx_rules *r)
 	free(r->lit_bit);
 	free(r->high_rule);
 	free(r->high_bit);
+	pthread_mutex_destroy(r->jit_mu);
+	free(r->jit_mu);
 	free(r);
 }
 
@@ -250,6 +270,7 @@ static void rule_clear(dx_rule *rule)
 	pcre2_code_free(rule->re);
 	for (size_t b = 0; b < rule->nparts; b++)
 		pcre2_code_free(rule->part[b]);
+	free(rule->jitted);
 	dx_rxlit_clear(&rule->lits);
 	free(rule->action);
 	free(rule->command);
@@ -299,7 +320,7 @@ static int splittable(const char *pat, size_t n)
  * (bench/README.md). A text matches the pattern exactly when it matches
  * one of its alternatives. Nothing is split that splittable() refuses, and
  * any failure leaves the rule whole (nparts 0): never a different answer. */
-static void split_pattern(dx_rule *rule, const char *pat, size_t n, uint32_t opts, int jit)
+static void split_pattern(dx_rule *rule, const char *pat, size_t n, uint32_t opts)
 {
 	const dx_rxlit *l = &rule->lits;
 	if (l->n == 0 || l->nbranches < 2 || !splittable(pat, n))
@@ -313,8 +334,6 @@ static void split_pattern(dx_rule *rule, const char *pat, size_t n, uint32_t opt
 					       &eo, NULL);
 		if (!re)
 			break;
-		if (jit)
-			pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		rule->part[rule->nparts++] = re;
 	}
 	if (rule->nparts != l->nbranches) {
@@ -425,7 +444,7 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 				return fail(err, DX_ERR_NOMEM, file, lineno, "%s", "out of memory");
 			}
 			if (rule->re)
-				split_pattern(rule, pat, k, opts, jit);
+				split_pattern(rule, pat, k, opts);
 			free(pat);
 			if (!rule->re) {
 				PCRE2_UCHAR msg[256];
@@ -435,10 +454,17 @@ static dx_status parse_line(const char *file, unsigned lineno, const char *p, si
 				rule_clear(rule);
 				return fail(err, DX_ERR_RULES, file, lineno, "%s", what);
 			}
-			/* A split rule is matched by its parts, each compiled by
-			 * split_pattern: the whole needs no JIT code of its own. */
-			if (jit && !rule->nparts)
-				pcre2_jit_compile(rule->re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+			/* The JIT compiles a pattern when it is first tried
+			 * (jit_ready): of some three hundred codes a run tries a
+			 * few dozen, and compiling them all was three quarters of
+			 * the start-up. */
+			if (jit) {
+				rule->jitted = calloc(1 + rule->nparts, sizeof *rule->jitted);
+				if (!rule->jitted) {
+					rule_clear(rule);
+					return fail(err, DX_ERR_NOMEM, file, lineno, "%s", "out of memory");
+				}
+			}
 			continue;
 		}
 		size_t ks = i;
@@ -822,19 +848,37 @@ static void candidates(dx_matcher *m, const char *s, size_t sn, uint32_t *cand)
 
 /* The first pattern rule (weak ones, or the others) that holds for f and
  * matches s[0..sn), among the candidates cand: 1 with v set, else 0. */
+/* Code k of rule (0: the whole pattern, 1 + b: part b), compiled by the
+ * JIT first if it is not yet: once, by whichever matcher needs it first,
+ * under the rules' lock; the others wait for it, so that no thread matches
+ * a code while another compiles it. A code the JIT cannot compile is
+ * interpreted by pcre2_match. */
+static const pcre2_code *jit_ready(const dx_rules *r, const dx_rule *rule, size_t k, const pcre2_code *re)
+{
+	if (!rule->jitted || atomic_load_explicit(&rule->jitted[k], memory_order_acquire))
+		return re;
+	pthread_mutex_lock(r->jit_mu);
+	if (!atomic_load_explicit(&rule->jitted[k], memory_order_relaxed)) {
+		pcre2_jit_compile((pcre2_code *)re, PCRE2_JIT_COMPLETE);
+		atomic_store_explicit(&rule->jitted[k], 1, memory_order_release);
+	}
+	pthread_mutex_unlock(r->jit_mu);
+	return re;
+}
+
 /* Whether rule's pattern matches s[0..sn), trying only the branches in
  * `may` when the rule is split. Without the prefilter, the pattern as
- * written (uncompiled by the JIT when split: slower, but the reference the
- * tests hold the split parts to). */
+ * written: the reference the tests hold the split parts to. */
 static int pattern_matches(dx_matcher *m, const dx_rule *rule, uint32_t may, const char *s, size_t sn)
 {
 	if (!rule->nparts || m->no_prefilter)
-		return pcre2_match(rule->re, (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0;
+		return pcre2_match(jit_ready(m->rules, rule, 0, rule->re), (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0;
 	if (may == ALL_BRANCHES)
 		may = ((uint32_t)1 << rule->nparts) - 1;
 	for (; may; may &= may - 1) {
 		unsigned b = (unsigned)__builtin_ctz(may);
-		if (b < rule->nparts && pcre2_match(rule->part[b], (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0)
+		if (b < rule->nparts &&
+		    pcre2_match(jit_ready(m->rules, rule, 1 + b, rule->part[b]), (PCRE2_SPTR)s, sn, 0, 0, m->md, NULL) >= 0)
 			return 1;
 	}
 	return 0;
