@@ -525,6 +525,10 @@ static void test_builtin(void **state)
 		{"5.0.0", "550 User has too many messages on the server.", "mailboxfull"},
 		{"5.0.0", "User mailbox exceeds allowed size: ann@dest.example.com", "mailboxfull"},
 		{"4.7.0", "Sender not pre-approved. Follow instructions in above notice", "filtered"},
+		/* A filter's spam wording beside "blocked", and a spam signature. */
+		{"5.0.0", "553 Blocked using spam pattern, your message may contain the spam contents", "spamdetected"},
+		{"5.0.0", "554 email rejected due to security policies - MCSpamSignature.sa.5.6", "spamdetected"},
+		{"5.0.0", "550 x@example.net is not an active address at this host", "userunknown"},
 		{"5.1.1", "550 [SUSPEND] Mailbox currently suspended - Please contact correspondent directly", "suspend"},
 		{"4.0.0", "host mx.dest.example.de[192.0.2.7]: connection to mail exchanger failed", "networkerror"},
 		{"5.0.0", "could not be delivered because they are not accepting mail with attachments", "filtered"},
