@@ -37,6 +37,13 @@ struct dx_dctx {
 	int64_t ref_time;        /* the last reference time of a log line... */
 	int ref_year;            /* ...and its year; 0: none yet */
 	uint64_t decoder_key[4];   /* by dx_log_family: its decoder name's text key; 0: not yet made */
+	/* The syslog host of the last delivery line, as written and as
+	 * counted (host_text in logdecode.c), with its text key: one log is
+	 * one server's, so the next line's is most often the same. */
+	char log_host_raw[256];
+	size_t log_host_raw_n;     /* 0: none kept */
+	char log_host_text[256];
+	uint64_t log_host_key;
 };
 
 /* Classifies every recipient of b and hands out its record: base holds

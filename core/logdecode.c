@@ -213,6 +213,28 @@ static const char *host_text(dx_arena *a, dx_logspan raw, uint64_t *text_key)
 	return text;
 }
 
+/* host_text of the line's syslog host, kept in d from one line to the
+ * next (see dx_dctx.log_host_raw): the text lives in d until another host
+ * is seen. A name that does not fit is made in the arena every time. */
+static const char *logging_host(dx_dctx *d, dx_logspan raw, uint64_t *text_key)
+{
+	if (raw.n && raw.n == d->log_host_raw_n && memcmp(raw.p, d->log_host_raw, raw.n) == 0) {
+		*text_key = d->log_host_key;
+		return d->log_host_text;
+	}
+	const char *text = host_text(&d->arena, raw, text_key);
+	size_t tn = strlen(text);
+	if (raw.n && raw.n < sizeof d->log_host_raw && tn < sizeof d->log_host_text) {
+		memcpy(d->log_host_raw, raw.p, raw.n);
+		d->log_host_raw_n = raw.n;
+		memcpy(d->log_host_text, text, tn + 1);
+		d->log_host_key = *text_key;
+	} else {
+		d->log_host_raw_n = 0;
+	}
+	return text;
+}
+
 /* Passes a fact for each recipient of a successful delivery; returns how
  * many. */
 static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline *l, int64_t ref_time, uint64_t qkey,
@@ -226,7 +248,7 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 	    (relay.n == 7 && memcmp(relay.p, "virtual", 7) == 0))
 		relay.n = 0;
 	const char *remote = host_text(a, relay, &keys[2]);
-	const char *host = host_text(a, l->host, &keys[1]);
+	const char *host = logging_host(d, l->host, &keys[1]);
 	const char *decoder = family_decoder(l->family);
 	if (!d->decoder_key[l->family])
 		d->decoder_key[l->family] = dx_tally_text_key(decoder);
