@@ -143,9 +143,17 @@ uint64_t dx_hash64(const void *data, size_t n, uint64_t seed)
 		p += 8;
 		n -= 8;
 	}
+	/* The last 0-7 bytes as a little-endian word. When the text is eight
+	 * bytes or more, in one load of its last eight, shifted: the same
+	 * value, without a loop over bytes that cost a quarter of the hash of
+	 * a short text. (The value must not change: queue and delivery keys
+	 * made with it are kept in indexes.) */
 	uint64_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w |= (uint64_t)p[i] << (8 * i);
+	if (n && p - (const unsigned char *)data >= 8)
+		w = read_le64(p + n - 8) >> (64 - 8 * n);
+	else
+		for (size_t i = 0; i < n; i++)
+			w |= (uint64_t)p[i] << (8 * i);
 	w *= 0x87C37B91114253D5ull;
 	w = (w << 31 | w >> 33) * 0x4CF5AD432745937Full;
 	h ^= w;
