@@ -6,7 +6,10 @@
  * X-Autoreply or X-Autorespond, Precedence: auto_reply, or a subject that
  * starts the way auto-replies do ("Automatic reply:", "Auto:", "Out of
  * Office", "Abwesenheitsnotiz:", "Réponse automatique :", "自動返信"...,
- * compared ignoring ASCII case, after RFC 2047 decoding).
+ * compared ignoring ASCII case, after RFC 2047 decoding); or, from a null
+ * sender (Return-Path <>), a subject that acknowledges the message ("Thank
+ * you for your e-mail", "Thanks for contacting us"): people thank with
+ * those words too, but never with an empty envelope sender.
  *
  * Delivery reports carry Auto-Submitted: auto-replied too, so the decoder
  * steps aside (returns 0) for any message that is a multipart/report or
@@ -67,6 +70,30 @@ static int list_robot(const char *addr)
 	return 0;
 }
 
+/* Whether a subject starts by acknowledging a message, as automatic
+ * acknowledgements do; s decoded, any case. */
+static int ack_subject(const char *s)
+{
+	size_t n = strlen(s);
+	s = dx_trim(s, &n);
+	static const char *const starts[] = {"thank you for your", "thanks for your", "thank you for contacting",
+					     "thanks for contacting", "we have received your"};
+	static const char *const what[] = {"e-mail", "email", "mail", "message", "enquiry", "inquiry", "request"};
+	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+		size_t k = strlen(starts[i]);
+		if (!dx_startswith_ci(s, n, starts[i]))
+			continue;
+		if (i == 2 || i == 3)
+			return 1; /* "... contacting us", "... contacting Example Ltd" */
+		while (k < n && dx_is_wsp(s[k]))
+			k++;
+		for (size_t j = 0; j < sizeof what / sizeof what[0]; j++)
+			if (dx_startswith_ci(s + k, n - k, what[j]))
+				return 1;
+	}
+	return 0;
+}
+
 int dx_decode_rfc3834(dx_view *v, dx_bounce *b)
 {
 	const dx_header *h = v->hdr;
@@ -84,7 +111,8 @@ int dx_decode_rfc3834(dx_view *v, dx_bounce *b)
 		if (dx_bounce_subject(raw, strlen(raw)) || dx_bounce_subject(subject, strlen(subject)))
 			return 0;
 	}
-	if (!dx_autoreply_header(h) && !(subject && dx_autoreply_subject(subject, strlen(subject))))
+	if (!dx_autoreply_header(h) && !(subject && dx_autoreply_subject(subject, strlen(subject))) &&
+	    !(subject && ack_subject(subject) && dx_null_sender(h, &v->from_line)))
 		return 0;
 
 	char *addr = dx_addr_extract(v->arena, from, strlen(from));

@@ -733,6 +733,12 @@ static void test_vacation_signs(void **state)
 		 "Jane Roe is out of the office."},
 		{"From: k@example.org\nAuto-Submitted: Auto-Replied; owner-email=\"k@example.org\"\n\nAway.\n",
 		 "k@example.org", ""},
+		/* An acknowledgement from a null sender. */
+		{"Return-Path: <>\nFrom: John Smith <l@example.org>\nSubject: Thank you for your e-mail\n"
+		 "Precedence: bulk\n\nI will reply as soon as possible.\n",
+		 "l@example.org", "Thank you for your e-mail"},
+		{"Return-Path: <>\nFrom: m@example.org\nSubject: Thanks for contacting Example Ltd\n\nTicket 7.\n",
+		 "m@example.org", "Thanks for contacting Example Ltd"},
 	};
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		if (decode(f, cases[i].msg) != DX_DECODED || f->c.n != 1)
@@ -764,6 +770,12 @@ static void test_not_vacation(void **state)
 		"Auto-Submitted: auto-replied\n\nHi.\n",
 		"From: owner-news@lists.example.org\nSubject: Auto: confirm\nX-Autoreply: yes\n\nHi.\n",
 		"From: news-request@lists.example.org\nSubject: Automatic reply: subscribe\nAuto-Submitted: auto-replied\n\nHi.\n",
+		/* a person's thanks: a sender of their own */
+		"Return-Path: <ann@example.org>\nFrom: ann@example.org\nSubject: Thank you for your e-mail\n\nHi.\n",
+		"From: ann@example.org\nSubject: Thanks for your message\n\nHi.\n",
+		/* a null sender, but no acknowledgement */
+		"Return-Path: <>\nFrom: ann@example.org\nSubject: Thank you\n\nHi.\n",
+		"Return-Path: <>\nFrom: ann@example.org\nSubject: Thanks for your help with the budget\n\nHi.\n",
 	};
 	for (size_t i = 0; i < NELEM(plain); i++) {
 		if (decode(f, plain[i]) != DX_NOT_BOUNCE || f->c.n != 0)
