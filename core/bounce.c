@@ -415,11 +415,6 @@ char *dx_squeeze(dx_arena *a, const char *p, size_t n)
 	return o;
 }
 
-/* The bytes that end a host name: whitespace, closing brackets, ';' and ','. */
-static const unsigned char host_stop[256] = {
-	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1,
-	[']'] = 1, ['>'] = 1, [')'] = 1, [';'] = 1, [','] = 1,
-};
 
 char *dx_host(dx_arena *a, const char *p, size_t n)
 {
@@ -431,9 +426,7 @@ char *dx_host(dx_arena *a, const char *p, size_t n)
 	/* A host is one token: stop at whitespace or a bracket. Copied in
 	 * lower case in the same pass: host names are short and many (one or
 	 * two on every delivery line of a log). */
-	size_t k = 0;
-	while (k < n && !host_stop[(unsigned char)p[k]])
-		k++;
+	size_t k = dx_host_end(p, 0, n);
 	while (k && p[k - 1] == '.')
 		k--;
 	if (!k)
@@ -441,8 +434,7 @@ char *dx_host(dx_arena *a, const char *p, size_t n)
 	char *h = dx_arena_alloc(a, k + 1);
 	if (!h)
 		return NULL;
-	for (size_t i = 0; i < k; i++)
-		h[i] = dx_lower(p[i]);
+	dx_lower_copy(h, p, k);
 	h[k] = '\0';
 	return h;
 }

@@ -271,10 +271,11 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 	dx_logspan addr;
 	unsigned n = 0;
 	while (dx_logline_rcpt(l, &pos, &addr)) {
-		char *lower = dx_arena_strndup(a, addr.p, addr.n);
+		char *lower = dx_arena_alloc(a, addr.n + 1);
 		if (!lower)
 			break;
-		dx_ascii_lower(lower);
+		dx_lower_copy(lower, addr.p, addr.n);
+		lower[addr.n] = '\0';
 		f.key = qkey ? outcome_key(qkey, lower) : 0;
 		f.domain = dx_clean_text(a, dx_addr_domain(lower), 255);
 		if (!f.domain)
@@ -364,10 +365,11 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 	size_t pos = 0;
 	dx_logspan addr;
 	while (dx_logline_rcpt(lp, &pos, &addr)) {
-		char *lower = dx_arena_strndup(a, addr.p, addr.n);
+		char *lower = dx_arena_alloc(a, addr.n + 1);
 		if (!lower)
 			return DX_NOT_BOUNCE;
-		dx_ascii_lower(lower);
+		dx_lower_copy(lower, addr.p, addr.n);
+		lower[addr.n] = '\0';
 		dx_rcpt *r = dx_bounce_add(&b, a, lower);
 		if (!r) {
 			if (b.dropped_rcpts)

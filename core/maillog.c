@@ -33,57 +33,13 @@ static int digits(const char *p, size_t n, size_t *i, size_t k)
 	return v;
 }
 
-/* ---- eight bytes at a time ----------------------------------------------------------
-
- * Every log line goes through the syslog header, so its few scans read
- * a word at a time ("SWAR"): the bytes of a little-endian word, and the
- * bytes of a word equal to c. The lowest flagged byte is exact; bytes
- * above a flagged one may be flagged falsely, so only the lowest is used. */
+/* The eight bytes at p as a little-endian word (one load where the
+ * compiler sees it is one). */
 static inline uint64_t load_le64(const char *p)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
 	       (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
-}
-
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-static inline uint64_t bytes_equal(uint64_t w, unsigned char c)
-{
-	uint64_t x = w ^ (ONES * c);
-	return (x - ONES) & ~x & HIGHS;
-}
-
-/* The first j in [from, n) where p[j] is c, or n. */
-static inline size_t find1(const char *p, size_t from, size_t n, unsigned char c)
-{
-	size_t j = from;
-	for (; n - j >= 8; j += 8) {
-		uint64_t m = bytes_equal(load_le64(p + j), c);
-		if (m)
-			return j + (size_t)(__builtin_ctzll(m) >> 3);
-	}
-	for (; j < n; j++)
-		if (p[j] == (char)c)
-			break;
-	return j;
-}
-
-/* The first j in [from, n) where p[j] is a or b or c, or n. */
-static inline size_t find3(const char *p, size_t from, size_t n, unsigned char a, unsigned char b, unsigned char c)
-{
-	size_t j = from;
-	for (; n - j >= 8; j += 8) {
-		uint64_t w = load_le64(p + j);
-		uint64_t m = bytes_equal(w, a) | bytes_equal(w, b) | bytes_equal(w, c);
-		if (m)
-			return j + (size_t)(__builtin_ctzll(m) >> 3);
-	}
-	for (; j < n; j++)
-		if (p[j] == (char)a || p[j] == (char)b || p[j] == (char)c)
-			break;
-	return j;
 }
 
 static int expect(const char *p, size_t n, size_t *i, char c)
@@ -211,7 +167,7 @@ static int iso_time(const char *p, size_t n, size_t *i, dx_logline *l, char sep)
 /* A token up to the next space: its span, and *i after the space. */
 static int token(const char *p, size_t n, size_t *i, dx_logspan *t)
 {
-	size_t j = *i < n ? find1(p, *i, n, ' ') : n;
+	size_t j = *i < n ? dx_find3(p, *i, n, ' ', ' ', ' ') : n;
 	if (j == *i || j == n)
 		return 0;
 	t->p = p + *i;
@@ -220,8 +176,6 @@ static int token(const char *p, size_t n, size_t *i, dx_logspan *t)
 	return 1;
 }
 
-/* The bytes that end a syslog program name, and a relay's host name. */
-static const unsigned char program_stop[256] = {['['] = 1, [':'] = 1, [' '] = 1};
 
 /* After a syslog timestamp: "host program[pid]: " (the pid optional). */
 static int host_program(const char *p, size_t n, size_t *i, dx_logline *l)
@@ -230,13 +184,13 @@ static int host_program(const char *p, size_t n, size_t *i, dx_logline *l)
 	if (!token(p, n, &j, &l->host))
 		return 0;
 	size_t s = j;
-	j = find3(p, j, n, '[', ':', ' ');
+	j = dx_find3(p, j, n, '[', ':', ' ');
 	if (j == s || j == n)
 		return 0;
 	l->program.p = p + s;
 	l->program.n = j - s;
 	if (p[j] == '[') {
-		j = find1(p, j, n, ']');
+		j = dx_find3(p, j, n, ']', ']', ']');
 		if (j == n)
 			return 0;
 		j++;
@@ -367,24 +321,12 @@ static int bracketed(const char *p, size_t n, size_t *i, dx_logspan *out)
 	return 1;
 }
 
-/* Letters and digits, by byte: a queue id mixes them at random, which a
- * test of ranges would turn into a mispredicted branch at every byte. */
-static const unsigned char alnum_byte[256] = {
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
-	['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
-	['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
-	['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
-	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1,
-};
 
 /* A queue id: letters and digits, then ": ". */
 static int queue_id(const char *p, size_t n, size_t *i, dx_logspan *q)
 {
 	size_t j = *i;
-	while (j < n && alnum_byte[(unsigned char)p[j]])
-		j++;
+	j = dx_alnum_end(p, j, n);
 	if (j == *i || j - *i > 64 || j + 1 >= n || p[j] != ':' || p[j + 1] != ' ')
 		return 0;
 	q->p = p + *i;
@@ -546,8 +488,7 @@ static int exim_id(const char *p, size_t n, size_t *i, dx_logspan *q)
 	size_t j = *i, parts[3], k = 0;
 	while (k < 3) {
 		size_t s = j;
-		while (j < n && alnum_byte[(unsigned char)p[j]])
-			j++;
+		j = dx_alnum_end(p, j, n);
 		parts[k++] = j - s;
 		if (k < 3 && !expect(p, n, &j, '-'))
 			return 0;
@@ -870,11 +811,9 @@ dx_logspan dx_logline_relay_host(const dx_logline *l)
 	dx_logspan h = l->relay;
 	size_t k = 0;
 	if (l->family == DX_LOGF_POSTFIX)
-		while (k < h.n && !program_stop[(unsigned char)h.p[k]])
-			k++;
+		k = dx_find3(h.p, 0, h.n, '[', ':', ' ');
 	else
-		while (k < h.n && h.p[k] != '[' && h.p[k] != ' ')
-			k++;
+		k = dx_find3(h.p, 0, h.n, '[', ' ', ' ');
 	h.n = k;
 	while (h.n && h.p[h.n - 1] == '.')
 		h.n--;

@@ -166,3 +166,39 @@ size_t dx_line_end(const char *p, size_t n, size_t pos)
 	const char *e = memchr(p + pos, '\n', n - pos);
 	return e ? (size_t)(e - p) : n;
 }
+
+/* ---- the scans' scalar twins (text.h) --------------------------------------- */
+
+size_t dx_find3_scalar(const char *p, size_t from, size_t n, char a, char b, char c)
+{
+	size_t j = from;
+	while (j < n && p[j] != a && p[j] != b && p[j] != c)
+		j++;
+	return j;
+}
+
+size_t dx_alnum_end_scalar(const char *p, size_t from, size_t n)
+{
+	size_t j = from;
+	while (j < n && ((p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' && p[j] <= 'Z') || (p[j] >= '0' && p[j] <= '9')))
+		j++;
+	return j;
+}
+
+size_t dx_host_end_scalar(const char *p, size_t from, size_t n)
+{
+	static const unsigned char stop[256] = {
+		[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1,
+		[']'] = 1, ['>'] = 1, [')'] = 1, [';'] = 1, [','] = 1,
+	};
+	size_t j = from;
+	while (j < n && !stop[(unsigned char)p[j]])
+		j++;
+	return j;
+}
+
+void dx_lower_copy_scalar(char *dst, const char *src, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		dst[j] = (src[j] >= 'A' && src[j] <= 'Z') ? (char)(src[j] + 32) : src[j];
+}

@@ -394,6 +394,62 @@ static void test_memcasemem_differential(void **state)
 	assert_ptr_equal(dx_memcasemem(t, strlen(t), "permanently"), t + strlen(t) - 11);
 }
 
+/* The scans of log fields (text.h: sixteen bytes at a time with SSE2)
+ * against their scalar twins, on random text over the bytes at the edges
+ * of their classes (the whitespace range 9-13 and its neighbours, the
+ * letters' and digits' neighbours, bytes from 0x80 up), at every start
+ * and length up to more than two blocks; and dx_lower_copy against its
+ * twin. Each text is a copy of its own on the heap, so that a read past
+ * its end is caught under ASan. */
+static void test_field_scans_differential(void **state)
+{
+	(void)state;
+	static const char alphabet[] = " \t\n\v\f\r\b\x0e][>);,:/@`{aAzZ09-.\x80\xff";
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	char text[48], low_want[48], low_got[48];
+	size_t stopped = 0, ran_out = 0;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n = (size_t)(xorshift64(&rng) % sizeof text);
+		/* Runs of one class, so that fields are long enough to cross a block. */
+		int plain = (int)(xorshift64(&rng) % 3);
+		for (size_t i = 0; i < n; i++) {
+			if (plain && xorshift64(&rng) % 8)
+				text[i] = "abcXYZ0189"[xorshift64(&rng) % 10];
+			else
+				text[i] = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		}
+		char *p = heap_copy(text, n);
+		size_t from = n ? (size_t)(xorshift64(&rng) % (n + 1)) : 0;
+		char a = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		char b = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		char c = alphabet[xorshift64(&rng) % (sizeof alphabet - 1)];
+		size_t want = dx_find3_scalar(p, from, n, a, b, c);
+		assert_int_equal(dx_find3(p, from, n, a, b, c), want);
+		want = dx_alnum_end_scalar(p, from, n);
+		assert_int_equal(dx_alnum_end(p, from, n), want);
+		want = dx_host_end_scalar(p, from, n);
+		assert_int_equal(dx_host_end(p, from, n), want);
+		if (want < n)
+			stopped++;
+		else
+			ran_out++;
+		dx_lower_copy_scalar(low_want, p, n);
+		dx_lower_copy(low_got, p, n);
+		assert_memory_equal(low_got, low_want, n);
+		free(p);
+	}
+	assert_true(stopped > 2000 && ran_out > 2000);
+	/* Known answers. */
+	const char *line = "Dec  7 10:00:01 mta1 postfix/smtp[1234]: 4Bk2xQ1234ABCDEFG: to=<a@b.c>";
+	size_t n = strlen(line);
+	assert_int_equal(dx_find3(line, 21, n, '[', ':', ' '), 33);
+	assert_int_equal(dx_alnum_end(line, 41, n), 58);
+	assert_int_equal(dx_host_end("mx.example.org]:25", 0, 18), 14);
+	char low[32];
+	dx_lower_copy(low, "MX1.Example.ORG[192.0.2.1]:25 @Z", 32);
+	assert_memory_equal(low, "mx1.example.org[192.0.2.1]:25 @z", 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_header_fields_blank_positions),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_memcasemem_differential),
+		cmocka_unit_test(test_field_scans_differential),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
