@@ -53,32 +53,59 @@ const char *dx_memcasemem_scalar(const char *p, size_t n, const char *needle)
  * each position where both agree is then compared in full. Searching for
  * the last byte too makes candidates rare in text where the first byte is
  * common (a space, an 'e'). */
-static const char *memcasemem_sse2(const char *p, size_t n, const char *needle, size_t k)
+/* The candidates of one block: bit b for position at + b where the
+ * folded first and last bytes agree. */
+static inline unsigned casemem_block(const char *at, size_t k, __m128i first, __m128i last)
 {
 	const __m128i fold = _mm_set1_epi8(0x20);
+	__m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)at), fold);
+	__m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(at + k - 1)), fold);
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+}
+
+/* The first candidate in m (positions from `base`) that matches in full. */
+static inline const char *casemem_verify(const char *base, unsigned m, const char *needle, size_t k)
+{
+	while (m) {
+		const char *c = base + __builtin_ctz(m);
+		size_t j = 0;
+		while (j < k && dx_lower(c[j]) == needle[j])
+			j++;
+		if (j == k)
+			return c;
+		m &= m - 1;
+	}
+	return NULL;
+}
+
+static const char *memcasemem_sse2(const char *p, size_t n, const char *needle, size_t k)
+{
 	const __m128i first = _mm_set1_epi8((char)(needle[0] | 0x20));
 	const __m128i last = _mm_set1_epi8((char)(needle[k - 1] | 0x20));
-	size_t i = 0;
-	for (; i + k - 1 + 16 <= n; i += 16) {
-		__m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), fold);
-		__m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i + k - 1)), fold);
-		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
-		while (m) {
-			unsigned bit = (unsigned)__builtin_ctz(m);
-			const char *c = p + i + bit;
-			size_t j = 0;
-			while (j < k && dx_lower(c[j]) == needle[j])
-				j++;
-			if (j == k)
-				return c;
-			m &= m - 1;
-		}
+	size_t npos = n - k + 1; /* candidate positions: 0 .. npos - 1 */
+	if (npos < 16) {
+		/* Fewer than a block (most header values): the text copied
+		 * into a block of its own, padded, and only the real positions
+		 * kept; candidates are checked in the text itself. */
+		if (n > 48)
+			return dx_memcasemem_scalar(p, n, needle);
+		char pad[64] = {0};
+		memcpy(pad, p, n);
+		unsigned m = casemem_block(pad, k, first, last) & ((1u << npos) - 1);
+		return casemem_verify(p, m, needle, k);
 	}
-	/* The last positions, fewer than 16. */
-	if (i + k <= n) {
-		const char *r = dx_memcasemem_scalar(p + i, n - i, needle);
-		return r;
+	size_t i = 0;
+	for (; i + 16 <= npos; i += 16) {
+		const char *r = casemem_verify(p + i, casemem_block(p + i, k, first, last), needle, k);
+		if (r)
+			return r;
+	}
+	if (i < npos) {
+		/* The last positions, fewer than 16: the block that ends at the
+		 * last position, less those already looked at. */
+		size_t at = npos - 16;
+		unsigned m = casemem_block(p + at, k, first, last) & ~((1u << (i - at)) - 1);
+		return casemem_verify(p + at, m, needle, k);
 	}
 	return NULL;
 }
