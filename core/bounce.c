@@ -415,7 +415,6 @@ char *dx_squeeze(dx_arena *a, const char *p, size_t n)
 	return o;
 }
 
-
 char *dx_host(dx_arena *a, const char *p, size_t n)
 {
 	p = dx_trim(p, &n);

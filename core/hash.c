@@ -145,9 +145,8 @@ uint64_t dx_hash64(const void *data, size_t n, uint64_t seed)
 	}
 	/* The last 0-7 bytes as a little-endian word. When the text is eight
 	 * bytes or more, in one load of its last eight, shifted: the same
-	 * value, without a loop over bytes that cost a quarter of the hash of
-	 * a short text. (The value must not change: queue and delivery keys
-	 * made with it are kept in indexes.) */
+	 * value, without a loop over the bytes. (The value must not change:
+	 * queue and delivery keys made with it are kept in indexes.) */
 	uint64_t w = 0;
 	if (n && p - (const unsigned char *)data >= 8)
 		w = read_le64(p + n - 8) >> (64 - 8 * n);

@@ -213,6 +213,17 @@ static const char *host_text(dx_arena *a, dx_logspan raw, uint64_t *text_key)
 	return text;
 }
 
+/* An address in lower case, in the arena; NULL when it is full. */
+static char *lower_dup(dx_arena *a, dx_logspan addr)
+{
+	char *lower = dx_arena_alloc(a, addr.n + 1);
+	if (lower) {
+		dx_lower_copy(lower, addr.p, addr.n);
+		lower[addr.n] = '\0';
+	}
+	return lower;
+}
+
 /* host_text of the line's syslog host, kept in d from one line to the
  * next (see dx_dctx.log_host_raw): the text lives in d until another host
  * is seen. A name that does not fit is made in the arena every time. */
@@ -271,11 +282,9 @@ static unsigned sent_facts(dx_dctx *d, const dx_message *line, const dx_logline 
 	dx_logspan addr;
 	unsigned n = 0;
 	while (dx_logline_rcpt(l, &pos, &addr)) {
-		char *lower = dx_arena_alloc(a, addr.n + 1);
+		char *lower = lower_dup(a, addr);
 		if (!lower)
 			break;
-		dx_lower_copy(lower, addr.p, addr.n);
-		lower[addr.n] = '\0';
 		f.key = qkey ? outcome_key(qkey, lower) : 0;
 		f.domain = dx_clean_text(a, dx_addr_domain(lower), 255);
 		if (!f.domain)
@@ -365,11 +374,9 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 	size_t pos = 0;
 	dx_logspan addr;
 	while (dx_logline_rcpt(lp, &pos, &addr)) {
-		char *lower = dx_arena_alloc(a, addr.n + 1);
+		char *lower = lower_dup(a, addr);
 		if (!lower)
 			return DX_NOT_BOUNCE;
-		dx_lower_copy(lower, addr.p, addr.n);
-		lower[addr.n] = '\0';
 		dx_rcpt *r = dx_bounce_add(&b, a, lower);
 		if (!r) {
 			if (b.dropped_rcpts)

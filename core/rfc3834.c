@@ -76,15 +76,23 @@ static int ack_subject(const char *s)
 {
 	size_t n = strlen(s);
 	s = dx_trim(s, &n);
-	static const char *const starts[] = {"thank you for your", "thanks for your", "thank you for contacting",
-					     "thanks for contacting", "we have received your"};
+	/* object: the words must go on with what was received ("Thank you
+	 * for your e-mail", not "... for your help"); "contacting" says it
+	 * alone ("... contacting us", "... contacting Example Ltd"). */
+	static const struct {
+		const char *start;
+		int object;
+	} starts[] = {
+		{"thank you for your", 1}, {"thanks for your", 1}, {"we have received your", 1},
+		{"thank you for contacting", 0}, {"thanks for contacting", 0},
+	};
 	static const char *const what[] = {"e-mail", "email", "mail", "message", "enquiry", "inquiry", "request"};
 	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
-		size_t k = strlen(starts[i]);
-		if (!dx_startswith_ci(s, n, starts[i]))
+		size_t k = strlen(starts[i].start);
+		if (!dx_startswith_ci(s, n, starts[i].start))
 			continue;
-		if (i == 2 || i == 3)
-			return 1; /* "... contacting us", "... contacting Example Ltd" */
+		if (!starts[i].object)
+			return 1;
 		while (k < n && dx_is_wsp(s[k]))
 			k++;
 		for (size_t j = 0; j < sizeof what / sizeof what[0]; j++)
