@@ -164,6 +164,14 @@ void dx_rules_free(dx_rules *r)
 	free(r);
 }
 
+size_t dx_rules_split_count(const dx_rules *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += r->v[i].nparts > 0;
+	return n;
+}
+
 size_t dx_rules_count(const dx_rules *r)
 {
 	return r->n;

@@ -45,6 +45,10 @@ dx_status dx_rules_add_file(dx_rules *r, const char *path, dx_error *err);
 /* The built-in rules (core/rules/reasons.rules, compiled into the library). */
 dx_status dx_rules_add_builtin(dx_rules *r, dx_error *err);
 size_t dx_rules_count(const dx_rules *r);
+/* How many rules are matched alternative by alternative (classify.c
+ * split_pattern): for the tests, which hold the split rules to the whole
+ * patterns and must know there are some. */
+size_t dx_rules_split_count(const dx_rules *r);
 
 /* A matcher for the rules as they are now (add no rules after this). */
 dx_matcher *dx_matcher_new(const dx_rules *r);
