@@ -338,7 +338,7 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
 	if (dx_header_parse(v->arena, v->mime->kernel, t.p + start, t.n - start, &v->mime->header, hdr, &body) < 0)
 		return -1;
 	inner_view(v, inner, hdr, t.p + start, t.n - start);
-	inner->root = dx_mime_parse(v->mime, inner->text.p, inner->text.n);
+	inner->root = dx_mime_parse_under(v->mime, inner->text.p, inner->text.n, hdr, body);
 	if (!inner->root)
 		return -1;
 	return run_decoders(inner, b, o);
@@ -654,7 +654,7 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 	};
 	dx_view view = {.arena = a, .mime = &mime, .hdr = &hdr, .text = text, .from_line = from_line,
 			.detected = detected, .max_recipients = o->limits.max_recipients, .lex = d->engine->lex};
-	view.root = dx_mime_parse(&mime, text.p, text.n);
+	view.root = dx_mime_parse_under(&mime, text.p, text.n, &hdr, body);
 	if (!view.root)
 		goto nomem;
 	if (mime.limits_hit)

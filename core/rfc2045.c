@@ -380,8 +380,10 @@ static int mime_preamble(const char *p, size_t n)
 	return (e - i > 2 && p[i] == '-' && p[i + 1] == '-') || dx_memcasemem(p + i, e - i, "mime");
 }
 
-static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigned depth,
-				const dx_mime_part *parent)
+/* A part of p[0..n); its header already indexed when hdr is given (the
+ * root, whose header the caller has read: body is then its offset). */
+static dx_mime_part *parse_part_with(dx_mime_ctx *c, const char *p, size_t n, unsigned depth,
+				     const dx_mime_part *parent, const dx_header *hdr, size_t body)
 {
 	dx_mime_part *m = dx_arena_alloc(c->arena, sizeof *m);
 	if (!m)
@@ -389,8 +391,9 @@ static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigne
 	memset(m, 0, sizeof *m);
 	m->depth = depth;
 	c->parts++;
-	size_t body;
-	if (dx_header_parse(c->arena, c->kernel, p, n, &c->header, &m->hdr, &body) < 0)
+	if (hdr)
+		m->hdr = *hdr;
+	else if (dx_header_parse(c->arena, c->kernel, p, n, &c->header, &m->hdr, &body) < 0)
 		return NULL;
 	c->fields_truncated += m->hdr.truncated;
 	/* A part that starts with a blank line has no header at all. */
@@ -455,11 +458,24 @@ static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigne
 	return m;
 }
 
+static dx_mime_part *parse_part(dx_mime_ctx *c, const char *p, size_t n, unsigned depth,
+				const dx_mime_part *parent)
+{
+	return parse_part_with(c, p, n, depth, parent, NULL, 0);
+}
+
 dx_mime_part *dx_mime_parse(dx_mime_ctx *c, const char *p, size_t n)
 {
 	c->parts = 0;
 	c->limits_hit = 0;
 	return parse_part(c, p, n, 0, NULL);
+}
+
+dx_mime_part *dx_mime_parse_under(dx_mime_ctx *c, const char *p, size_t n, const dx_header *hdr, size_t body)
+{
+	c->parts = 0;
+	c->limits_hit = 0;
+	return parse_part_with(c, p, n, 0, NULL, hdr, body);
 }
 
 dx_mime_part *dx_mime_find(dx_mime_part *m, const char *type, const char *subtype, int into_messages)

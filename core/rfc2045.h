@@ -55,6 +55,10 @@ typedef struct dx_mime_ctx {
 /* Parses the message p[0..n) (LF line endings). Returns the root part, or
  * NULL when the arena is exhausted. */
 dx_mime_part *dx_mime_parse(dx_mime_ctx *c, const char *p, size_t n);
+/* The same, for a message whose header block the caller has indexed with
+ * dx_header_parse and c's limits (*hdr, the body at offset body): the
+ * root part takes a copy of *hdr instead of indexing it again. */
+dx_mime_part *dx_mime_parse_under(dx_mime_ctx *c, const char *p, size_t n, const dx_header *hdr, size_t body);
 
 /* Whether the part is type/subtype (lower case). */
 int dx_mime_is(const dx_mime_part *m, const char *type, const char *subtype);
