@@ -30,6 +30,9 @@ enum { DX_PHRASES_EXACT = 0, DX_PHRASES_LOOSE = 1 };
 dx_phrases *dx_phrases_new(const char *const *phrases, const size_t *lens, size_t n, unsigned flags);
 void dx_phrases_free(dx_phrases *ps);
 size_t dx_phrases_count(const dx_phrases *ps);
+/* Whether some phrase holds the byte c (or what c stands for: the other
+ * case of a letter, loosely another digit). */
+int dx_phrases_has_byte(const dx_phrases *ps, unsigned char c);
 
 /* Called for each occurrence, in order of where it ends (end = offset just
  * past it); non-zero stops the scan. */
