@@ -386,6 +386,58 @@ static void test_exchange(void **state)
 	assert_string_equal(r->decoder, "exchange");
 }
 
+/* A plain-text report longer than the block the report's end is looked
+ * for in (dsn_text.c's REPORT_BLOCK): wherever the marker of the returned
+ * message falls, before, across or after a block's end, the addresses
+ * that follow it (a bounce of its own, quoted) are not recipients. */
+static void test_long_report_end(void **state)
+{
+	fixture *f = *state;
+	static const char head[] = "Return-Path: <>\n"
+				   "Date: Mon, 2 Jun 2025 10:11:14 GMT\n"
+				   "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.com>\n"
+				   "To: jon@example.com\n"
+				   "Subject: Returned mail: User unknown\n"
+				   "\n"
+				   "   ----- The following addresses had permanent fatal errors -----\n"
+				   "<sam@example.org>\n"
+				   "\n"
+				   "   ----- Transcript of session follows -----\n"
+				   "... while talking to mail.example.org.:\n"
+				   ">>> RCPT To:<sam@example.org>\n"
+				   "<<< 550 <sam@example.org>... User unknown\n"
+				   "550 <sam@example.org>... User unknown\n";
+	static const char filler[] = "   (the session above was the last attempt made for this message)\n";
+	static const char tail[] = "\n   ----- Original message follows -----\n"
+				   "\n"
+				   "From: Jon Ames <jon@example.com>\n"
+				   "To: list@example.com\n"
+				   "Subject: fwd: returned mail\n"
+				   "\n"
+				   "   ----- The following addresses had permanent fatal errors -----\n"
+				   "<carl@example.net>\n"
+				   "550 <carl@example.net>... User unknown\n";
+	static char msg[8192];
+	/* From the marker before the first block's end to well after it. */
+	for (unsigned lines = 0; lines <= 60; lines += 3) {
+		size_t n = 0;
+		memcpy(msg + n, head, sizeof head - 1);
+		n += sizeof head - 1;
+		for (unsigned i = 0; i < lines; i++) {
+			memcpy(msg + n, filler, sizeof filler - 1);
+			n += sizeof filler - 1;
+		}
+		memcpy(msg + n, tail, sizeof tail - 1);
+		n += sizeof tail - 1;
+		collected_free(&f->c);
+		unsigned got = 99;
+		assert_int_equal(decode(f, msg, n, &got), DX_DECODED);
+		assert_int_equal(got, 1);
+		assert_string_equal(f->c.recs[0].recipient, "sam@example.org");
+		assert_string_equal(f->c.recs[0].reason, "userunknown");
+	}
+}
+
 static void test_not_bounce(void **state)
 {
 	fixture *f = *state;
@@ -596,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rfc3464_from_mbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc3464_from_mbox_bare_cr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exchange, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_report_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_bounce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undecoded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generic_status_refined, setup, teardown),
