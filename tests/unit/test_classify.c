@@ -441,6 +441,12 @@ static void test_builtin(void **state)
 		{"5.7.1", "554 5.7.1 Rejected by SpamAssassin", "spamdetected"},
 		{"5.7.1", "554 5.7.1 Your message was rejected because the DKIM signature is invalid", "authfailure"},
 		{"5.7.1", "550 5.7.1 SPF: 192.0.2.1 is not allowed to send mail from example.com", "authfailure"},
+		{"5.7.26", "550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail "
+			   "users, and has been blocked. The sender must authenticate with at least one of SPF or DKIM.",
+		 "authfailure"},
+		{"5.7.26", "550 5.7.26 This message does not pass authentication checks (SPF and DKIM both do not pass).",
+		 "authfailure"},
+		{"5.7.0", "530 5.7.0 You must authenticate before sending mail", "securityerror"},
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
