@@ -447,6 +447,10 @@ static void test_builtin(void **state)
 		{"5.7.26", "550 5.7.26 This message does not pass authentication checks (SPF and DKIM both do not pass).",
 		 "authfailure"},
 		{"5.7.0", "530 5.7.0 You must authenticate before sending mail", "securityerror"},
+		{"5.7.1", "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using b.barracudacentral.org; "
+			  "http://www.barracudanetworks.com/reputation/?pr=1&ip=192.0.2.1", "blocked"},
+		{"5.0.0", "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation.",
+		 "badreputation"},
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
