@@ -451,6 +451,8 @@ static void test_builtin(void **state)
 			  "http://www.barracudanetworks.com/reputation/?pr=1&ip=192.0.2.1", "blocked"},
 		{"5.0.0", "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation.",
 		 "badreputation"},
+		{"4.0.0", "421 Too many messages from 192.0.2.1 this hour", "speeding"},
+		{"4.0.0", "452 Insufficient system resources", "systemfull"},
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
