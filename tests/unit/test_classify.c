@@ -453,6 +453,11 @@ static void test_builtin(void **state)
 		 "badreputation"},
 		{"4.0.0", "421 Too many messages from 192.0.2.1 this hour", "speeding"},
 		{"4.0.0", "452 Insufficient system resources", "systemfull"},
+		{"5.0.0", "550 Mailbox existiert nicht", "userunknown"},
+		{"5.0.0", "550 Adresse destinataire inconnue", "userunknown"},
+		{"5.0.0", "550 \xd0\x9d\xd0\xb5\xd1\x82 \xd1\x82\xd0\xb0\xd0\xba\xd0\xbe\xd0\xb3\xd0\xbe "
+			  "\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f",
+		 "userunknown"}, /* ru: Нет такого пользователя */
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
