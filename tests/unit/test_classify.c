@@ -458,6 +458,11 @@ static void test_builtin(void **state)
 		{"5.0.0", "550 \xd0\x9d\xd0\xb5\xd1\x82 \xd1\x82\xd0\xb0\xd0\xba\xd0\xbe\xd0\xb3\xd0\xbe "
 			  "\xd0\xbf\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xb7\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8f",
 		 "userunknown"}, /* ru: Нет такого пользователя */
+		{"5.7.124", "550 5.7.124 Sender not in allowed-senders list", "filtered"},
+		{"5.7.129", "550 5.7.129 RESOLVER.RST.RestrictedToRecipientsPermission; you don't have permission to send "
+			    "to this recipient", "filtered"},
+		{"5.4.310", "550 5.4.310 DNS domain example.com does not exist", "hostunknown"},
+		{"5.7.1", "550 5.7.1 Message rejected by policy", "policyviolation"},
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
