@@ -477,6 +477,7 @@ static void test_builtin(void **state)
 		{"5.7.1", "550 5.7.1 Message does not conform to RFC 5322", "notcompliantrfc"},
 		{"5.6.0", "554 5.6.0 Missing required header field: Date", "notcompliantrfc"},
 		{"4.2.1", "450 4.2.1 You have exceeded your messaging limits", "speeding"},
+		{"5.0.0", "550 Mailbox quota usage exceeded", "mailboxfull"},
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
