@@ -580,6 +580,11 @@ static void test_builtin(void **state)
 			fail_msg("\"%s\": %s, not %s", words[i].text, v.reason, words[i].reason);
 	}
 
+	/* A deferral's own words beat the convention that a delay naming no
+	 * cause is expiring delivery (Postfix's loop wording). */
+	f = (dx_facts){.status = "4.4.6", .action = "delayed", .diagnostic = "mail forwarding loop for x@example.com"};
+	assert_string_equal(classify(r, &f).reason, "networkerror");
+
 	/* X.3.0 names no reason: with no words deciding, onhold. */
 	f = (dx_facts){.status = "4.3.0", .reply_code = 451,
 		       .diagnostic = "451 4.3.0 This message could not be delivered. Please try again later."};
