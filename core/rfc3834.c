@@ -5,7 +5,7 @@
  * auto-generated, which delivery reports and other machine mail carry),
  * X-Autoreply or X-Autorespond, Precedence: auto_reply, or a subject that
  * starts the way auto-replies do ("Automatic reply:", "Auto:", "Out of
- * Office", "Abwesenheitsnotiz:", "Réponse automatique :", "自動返信"...,
+ * Office", "Abwesenheitsnotiz:", "Réponse automatique :", "Автоответ:", "自動返信"...,
  * compared ignoring ASCII case, after RFC 2047 decoding); or, from a null
  * sender (Return-Path <>), a subject that acknowledges the message ("Thank
  * you for your e-mail", "Thanks for contacting us"): people thank with

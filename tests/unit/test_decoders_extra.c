@@ -729,6 +729,10 @@ static void test_vacation_signs(void **state)
 		{"From: h@example.org\nSubject: =?utf-8?B?6Ieq5YuV6L+U5L+hOiDjgYrnn6XjgonjgZs=?=\n\nAway.\n",
 		 "h@example.org", "\xe8\x87\xaa\xe5\x8b\x95\xe8\xbf\x94\xe4\xbf\xa1: \xe3\x81\x8a\xe7\x9f\xa5\xe3\x82\x89\xe3\x81\x9b"},
 		{"From: i@example.org\nSubject: Auto: Budget\n\nAway.\n", "i@example.org", "Auto: Budget"},
+		{"From: n@example.org\nSubject: =?utf-8?B?0JDQstGC0L7QvtGC0LLQtdGCOiBNZWV0aW5n?=\n\nAway.\n", "n@example.org",
+		 "\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82: Meeting"}, /* ru: Автоответ */
+		{"From: o@example.org\nSubject: =?utf-8?Q?Odpowied=C5=BA_automatyczna:_Spotkanie?=\n\nAway.\n", "o@example.org",
+		 "Odpowied\xc5\xba automatyczna: Spotkanie"},
 		{"From: j@example.org\nSubject: Jane Roe is out of the office.\n\nAway.\n", "j@example.org",
 		 "Jane Roe is out of the office."},
 		{"From: k@example.org\nAuto-Submitted: Auto-Replied; owner-email=\"k@example.org\"\n\nAway.\n",
