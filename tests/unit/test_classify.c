@@ -481,6 +481,9 @@ static void test_builtin(void **state)
 		{"5.0.0", "Command died with signal 9: \"/usr/lib/dovecot/deliver\"", "mailererror"},
 		{"5.7.1", "550 5.7.1 Recipient rejects mail from this sender", "filtered"},
 		{"5.7.1", "550 5.7.1 Sender blocked by recipient", "filtered"},
+		{"5.0.0", "user@example.edu Does not have a final email delivery point, please contact this person by "
+			  "alternate means.", "userunknown"},
+		{"5.0.0", "but this email address is wrong or no longer valid.", "userunknown"},
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
