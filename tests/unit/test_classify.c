@@ -484,6 +484,13 @@ static void test_builtin(void **state)
 		{"5.0.0", "user@example.edu Does not have a final email delivery point, please contact this person by "
 			  "alternate means.", "userunknown"},
 		{"5.0.0", "but this email address is wrong or no longer valid.", "userunknown"},
+		{"5.0.0", "550 Gebruiker onbekend", "userunknown"},
+		{"5.0.0", "550 U\xc5\xbcytkownik nie istnieje", "userunknown"},                  /* pl */
+		{"5.0.0", "550 Al\xc4\xb1" "c\xc4\xb1 bulunamad\xc4\xb1", "userunknown"},           /* tr */
+		{"5.0.0", "550 \xec\xa1\xb4\xec\x9e\xac\xed\x95\x98\xec\xa7\x80 \xec\x95\x8a\xeb\x8a\x94 "
+			  "\xec\x82\xac\xec\x9a\xa9\xec\x9e\x90\xec\x9e\x85\xeb\x8b\x88\xeb\x8b\xa4", "userunknown"}, /* ko */
+		{"5.0.0", "554 \xe6\x82\xa8\xe7\x9a\x84IP\xe5\xb7\xb2\xe8\xa2\xab\xe5\x88\x97\xe5\x85\xa5"
+			  "\xe9\xbb\x91\xe5\x90\x8d\xe5\x8d\x95", "blocked"},                                  /* zh */
 		{"5.7.1", "550 5.7.1 Sender IP reverse lookup rejected", "requireptr"},
 		{"4.7.1", "452 4.7.1 Too many recipients received this hour", "speeding"},
 		{"5.0.0", "550 Recipient is over the limit of messages per hour", "speeding"},
