@@ -485,6 +485,10 @@ static void test_builtin(void **state)
 			  "alternate means.", "userunknown"},
 		{"5.0.0", "but this email address is wrong or no longer valid.", "userunknown"},
 		{"5.0.0", "550 Gebruiker onbekend", "userunknown"},
+		{"5.7.1", "550 5.7.1 Message rejected because of unacceptable content. For help, please quote incident ID "
+			  "22492290.", "spamdetected"},
+		{"5.0.0", "550 OU-001 (SNT004-MC1F43) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your "
+			  "Internet service provider.", "blocked"},
 		{"5.0.0", "550 U\xc5\xbcytkownik nie istnieje", "userunknown"},                  /* pl */
 		{"5.0.0", "550 Al\xc4\xb1" "c\xc4\xb1 bulunamad\xc4\xb1", "userunknown"},           /* tr */
 		{"5.0.0", "550 \xec\xa1\xb4\xec\x9e\xac\xed\x95\x98\xec\xa7\x80 \xec\x95\x8a\xeb\x8a\x94 "
