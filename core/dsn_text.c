@@ -441,28 +441,23 @@ static size_t report_end(const dx_lexicon *lx, const char *t, size_t tn, size_t 
 	tline l;
 	*orig = tn;
 	const dx_phrases *markers = dx_lexicon_get(lx, DX_LEX_ORIGINAL);
-	/* Markers have no line breaks, so a line break ends any match: lines
-	 * are searched a block at a time (a call per line cost more than the
-	 * search), and the first line that holds the end of the first match
-	 * is the first that holds a marker. Blocks go a little past the line
-	 * that ends the report, and what follows (most often the whole
-	 * returned message) is not read. */
-	int by_block = !dx_phrases_has_byte(markers, '\n');
+	/* Markers hold no line break (test_markers_one_line), so a match
+	 * never spans lines: lines are searched a block at a time (it was a
+	 * call per line, 62,054 calls on the first 10 MB of bounces.mbox), and
+	 * the first line that holds the end of the first match is the first
+	 * that holds a marker. Blocks go a little past the line that ends the
+	 * report, and what follows (most often the whole returned message) is
+	 * not read. */
 	size_t searched = 0, mark = SIZE_MAX; /* mark: last byte of the first marker in t[..searched) */
 	while (start = pos, next_line(t, tn, &pos, &l)) {
-		int marked;
-		if (by_block) {
-			if (start >= searched && mark == SIZE_MAX) {
-				size_t to = tn - start > REPORT_BLOCK ? dx_line_end(t, tn, start + REPORT_BLOCK) : tn;
-				size_t end;
-				if (dx_phrases_any(markers, t + start, to - start, NULL, &end))
-					mark = start + end - 1;
-				searched = to;
-			}
-			marked = mark < pos;
-		} else {
-			marked = dx_phrases_any(markers, t + start, pos - start, NULL, NULL);
+		if (start >= searched && mark == SIZE_MAX) {
+			size_t to = tn - start > REPORT_BLOCK ? dx_line_end(t, tn, start + REPORT_BLOCK) : tn;
+			size_t end;
+			if (dx_phrases_any(markers, t + start, to - start, NULL, &end))
+				mark = start + end - 1;
+			searched = to;
 		}
+		int marked = mark < pos;
 		if (marked) {
 			/* The header block follows the marker, after blank lines or a
 			 * line of dashes. */

@@ -15,6 +15,7 @@
 #include <pcre2.h>
 
 #include "classify.h"
+#include "lexicon.h"
 #include "phrase.h"
 #include "rxlit.h"
 #include "text.h"
@@ -454,6 +455,20 @@ static void test_phrase_large(void **state)
 	dx_phrases_free(ps);
 }
 
+/* dsn_text.c's report_end searches blocks of lines at once, which is right
+ * only while no marker of the returned message holds a line break. */
+static void test_markers_one_line(void **state)
+{
+	(void)state;
+	dx_lexicon *lx = dx_lexicon_new();
+	assert_non_null(lx);
+	const dx_phrases *markers = dx_lexicon_get(lx, DX_LEX_ORIGINAL);
+	assert_true(dx_phrases_count(markers) > 0);
+	assert_false(dx_phrases_has_byte(markers, '\n'));
+	assert_true(dx_phrases_has_byte(markers, 'M')); /* "... message ..." */
+	dx_lexicon_free(lx);
+}
+
 /* ---- classify with and without ------------------------------------------------ */
 
 static void test_classify_same(void **state)
@@ -544,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_rxlit_sound),
 		cmocka_unit_test(test_phrase_differential),
 		cmocka_unit_test(test_phrase_large),
+		cmocka_unit_test(test_markers_one_line),
 		cmocka_unit_test(test_classify_same),
 		cmocka_unit_test(test_split_same),
 	};
