@@ -276,30 +276,6 @@ static size_t value_end(const char *p, size_t n, size_t from)
 	return n;
 }
 
-/* The value of "key" in p[from..n): after ", key" (key includes its '=')
- * up to the next ", " (or the end). */
-static dx_logspan field(const char *p, size_t n, size_t from, const char *key)
-{
-	dx_logspan v = {NULL, 0};
-	size_t k = strlen(key);
-	for (size_t j = from; j + 2 + k <= n; j++) {
-		const char *c = dx_memmem(p + j, n - j, key, k);
-		if (!c)
-			break;
-		size_t at = (size_t)(c - p);
-		if (at >= from + 2 && p[at - 2] == ',' && p[at - 1] == ' ') {
-			size_t s = at + k, e = value_end(p, n, s);
-			v.p = p + s;
-			v.n = e - s;
-			return v;
-		}
-		j = at;
-	}
-	return v;
-}
-
-/* "<addr>" at p[*i] (after "to=" or "from="): the address between the
- * brackets, up to the first ">" followed by ',' or the end. */
 static int bracketed(const char *p, size_t n, size_t *i, dx_logspan *out)
 {
 	size_t j = *i;
@@ -459,10 +435,29 @@ static void postfix(const char *p, size_t n, size_t i, dx_logline *l)
 		size_t j = i + 5;
 		if (!bracketed(p, n, &j, &l->sender))
 			return;
-		dx_logspan st = field(p, n, j, "status=");
+		/* One pass over the ", key=value" list (a search of the line
+		 * for each key cost twice as much): the status, if any, comes
+		 * first; nrcpt= says the queue manager took the message. */
+		dx_logspan st = {NULL, 0};
+		int nrcpt = -1; /* the first nrcpt= has a value: 1 */
+		for (size_t k = j; k + 2 < n && !st.p;) {
+			const char *c = memchr(p + k, ',', n - k);
+			if (!c)
+				break;
+			k = (size_t)(c - p) + 1;
+			if (k + 1 >= n || p[k] != ' ')
+				continue;
+			k++;
+			if (starts(p, n, k, "status=")) {
+				st.p = p + k + 7;
+				st.n = value_end(p, n, k + 7) - (k + 7);
+			} else if (nrcpt < 0 && starts(p, n, k, "nrcpt=")) {
+				nrcpt = value_end(p, n, k + 6) > k + 6;
+			}
+		}
 		if (st.n >= 7 && memcmp(st.p, "expired", 7) == 0)
 			l->kind = DX_LOGL_EXPIRED;
-		else if (field(p, n, j, "nrcpt=").n)
+		else if (nrcpt > 0)
 			l->kind = DX_LOGL_SENDER;
 		return;
 	}

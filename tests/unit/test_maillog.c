@@ -99,6 +99,12 @@ static void test_postfix_queue_lines(void **state)
 		  "returned to sender");
 	assert_int_equal(l.kind, DX_LOGL_EXPIRED);
 	assert_span(l.queue_id, "4ABCD");
+	/* Without a count of recipients (or with an empty one) the queue
+	 * manager has not taken the message: no sender to keep. */
+	l = parse("Nov 27 10:00:00 mx1 postfix/qmgr[99]: 4ABCD: from=<s@example.org>, size=1234");
+	assert_int_equal(l.kind, DX_LOGL_OTHER);
+	l = parse("Nov 27 10:00:00 mx1 postfix/qmgr[99]: 4ABCD: from=<s@example.org>, nrcpt=, size=1");
+	assert_int_equal(l.kind, DX_LOGL_OTHER);
 	l = parse("Nov 27 10:00:00 mx1 postfix/cleanup[98]: 4ABCD: message-id=<abc@example.org>");
 	assert_int_equal(l.kind, DX_LOGL_MESSAGE_ID);
 	assert_span(l.message_id, "<abc@example.org>");
