@@ -86,8 +86,8 @@ static const char help_recipients[] =
 static const char help_check[] =
 	"Usage: dsnidx check [OPTION]...\n"
 	"Check the index: SQLite's integrity check, the report counts against the\n"
-	"records, every record's source. Prints 'FILE: ok' and exits 0, or names each\n"
-	"problem on stderr and exits 1.\n"
+	"records (combination by combination), every record's source. Prints\n"
+	"'FILE: ok' and exits 0, or names each problem on stderr and exits 1.\n"
 	"\n"
 	"  -d, --db FILE            the index (default $DSNIDX_DB, else ./dsnidx.db)\n"
 	"  -h, --help               show this help\n";

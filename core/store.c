@@ -33,10 +33,16 @@ enum {
 	SCHEMA_VERSION = 3,
 	COMMIT_EVERY = 100000,     /* records per transaction, by default */
 	COMMIT_SECONDS = 5,        /* and at most this long a transaction stays open */
-	/* and at most this many aggregate combinations wait in memory: a
-	 * log's transaction holds few records but many counts, and writing
+	/* and at most this many aggregate combinations wait to be written:
+	 * a log's transaction holds few records but many counts, and writing
 	 * them while the workers still decode is cheaper than all at the end */
 	COMMIT_COMBOS = 16384,
+	/* counts of hours that are over are written (not committed) when
+	 * this many combinations wait (write_past_hours) */
+	WRITE_PAST_COMBOS = 2048,
+	/* and at most this many combinations are held in memory, written or
+	 * not (their entries stay until the commit) */
+	HELD_COMBOS = 65536,
 };
 
 /* WAL bytes between automatic checkpoints (see dx_store_open). */
@@ -147,6 +153,7 @@ typedef struct agg_entry {
 typedef struct agg_map {
 	agg_entry *slots;
 	size_t cap, n;
+	size_t untaken;            /* entries whose count is not 0 */
 } agg_map;
 
 static void agg_clear(agg_map *m)
@@ -155,7 +162,7 @@ static void agg_clear(agg_map *m)
 		free(m->slots[i].key);
 	free(m->slots);
 	m->slots = NULL;
-	m->cap = m->n = 0;
+	m->cap = m->n = m->untaken = 0;
 }
 
 /* Empties the map for the next transaction but keeps its table: a fresh
@@ -167,7 +174,7 @@ static void agg_empty(agg_map *m)
 		free(m->slots[i].key);
 	if (m->slots)
 		memset(m->slots, 0, m->cap * sizeof *m->slots);
-	m->n = 0;
+	m->n = m->untaken = 0;
 }
 
 static int agg_grow(agg_map *m)
@@ -204,7 +211,10 @@ static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int
 	while (m->slots[j].key) {
 		agg_entry *e = &m->slots[j];
 		if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
+			int64_t was = e->count;
 			e->count += delta;
+			m->untaken += !was && e->count;
+			m->untaken -= was && !e->count;
 			if (kept)
 				*kept = e->key;
 			return 0;
@@ -218,6 +228,7 @@ static int agg_add(agg_map *m, const char *key, size_t keylen, int64_t hour, int
 	k[keylen] = '\0';
 	m->slots[j] = (agg_entry){k, keylen, h, hour, reply_code, delta};
 	m->n++;
+	m->untaken += delta != 0;
 	if (kept)
 		*kept = k;
 	return 0;
@@ -486,6 +497,9 @@ struct dx_store {
 	prov_map prov;             /* its provisional deferrals by queue key */
 	int pending_loaded;
 	int negatives;             /* some agg count went down in this transaction */
+	/* The latest hour counted, and the hour before which the counts are
+	 * written (write_past_hours). */
+	int64_t newest_hour, written_before;
 	/* Log facts taken since the last mark: counts that reading the same
 	 * lines again would add again, so no commit may separate them from
 	 * the mark that says those lines are done. */
@@ -699,6 +713,7 @@ dx_status dx_store_open(const char *path, int flags, dx_store **out, dx_error *e
 	}
 	dx_buf_init(&s->key);
 	s->commit_every = COMMIT_EVERY;
+	s->newest_hour = s->written_before = INT64_MIN;
 	int create = flags & DX_STORE_CREATE;
 	int oflags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -902,6 +917,8 @@ static int agg_record(dx_store *s, const dx_record *r, int64_t delta, recent_fin
 	dx_buf *k = &s->key;
 	dx_buf_clear(k);
 	int64_t hour = hour_of(r->timestamp);
+	if (delta > 0 && r->timestamp != DX_NO_TIME && hour > s->newest_hour)
+		s->newest_hour = hour;
 	/* The key holds every agg column, in binary: the hour and reply code,
 	 * then each text after its length, so that no byte inside one can be
 	 * mistaken for a boundary. (The writer does this for every record:
@@ -963,7 +980,7 @@ static int text_cmp(const char *a, int an, const char *b, int bn)
 
 /* An aggregate entry with its fields found, for sorting. */
 typedef struct agg_row {
-	const agg_entry *e;
+	agg_entry *e;
 	const char *f[6];
 	int len[6];
 } agg_row;
@@ -986,7 +1003,10 @@ static int agg_order(const void *x, const void *y)
 	return 0;
 }
 
-static int flush_agg(dx_store *s)
+/* Writes the counts of the combinations of hours before `before` that
+ * have one, and takes them (their entries stay: recent_final points at
+ * their keys). */
+static int write_agg(dx_store *s, int64_t before)
 {
 	/* In the table's key order: each upsert lands next to the last, in
 	 * pages already at hand, rather than anywhere in the b-tree. */
@@ -995,8 +1015,8 @@ static int flush_agg(dx_store *s)
 		return -1;
 	size_t n = 0;
 	for (size_t i = 0; i < s->agg.cap; i++) {
-		const agg_entry *e = &s->agg.slots[i];
-		if (!e->key || !e->count)
+		agg_entry *e = &s->agg.slots[i];
+		if (!e->key || !e->count || e->hour >= before)
 			continue;
 		rows[n].e = e;
 		key_fields(e->key, 6, rows[n].f, rows[n].len);
@@ -1018,16 +1038,53 @@ static int flush_agg(dx_store *s)
 			free(rows);
 			return -1;
 		}
+		/* Taking back a count already written may leave a row at 0,
+		 * which the commit deletes. */
+		if (w->e->count < 0)
+			s->negatives = 1;
+		w->e->count = 0;
+		s->agg.untaken--;
 	}
 	free(rows);
+	return 0;
+}
+
+/* Writes the counts (aggregates and deliveries) of hours before
+ * `before`, in the open transaction. */
+static int write_counts(dx_store *s, int64_t before)
+{
+	if (write_agg(s, before) < 0)
+		return -1;
+	return s->delivered && dx_tally_take(s->delivered, before, upsert_delivered, s) != 0 ? -1 : 0;
+}
+
+/* A log is read in the order of its time: once an hour has begun, the
+ * counts of the hours before it are complete, or nearly. Writing them then
+ * (in the open transaction), rather than all at a commit that falls in
+ * the middle of an hour, writes most combinations once where they were
+ * written twice: on the bench log, 41,601 upserts of deliveries became
+ * 32,770 for 31,094 rows. Only with 2,048 combinations waiting or more, so
+ * that the walk over the maps pays for itself, and once per hour that
+ * begins. A line out of order only writes its combination again (the
+ * upserts add up), and a time far ahead stops this until the commit. */
+static int write_past_hours(dx_store *s)
+{
+	if (s->newest_hour <= s->written_before ||
+	    s->agg.untaken + dx_tally_untaken(s->delivered) < WRITE_PAST_COMBOS)
+		return 0;
+	s->written_before = s->newest_hour;
+	return write_counts(s, s->newest_hour);
+}
+
+static int flush_agg(dx_store *s)
+{
+	if (write_counts(s, INT64_MAX) < 0)
+		return -1;
 	agg_empty(&s->agg);
 	recent_empty(&s->recent); /* its keys were the agg map's */
 	prov_empty(&s->prov);
-	if (s->delivered) {
-		if (dx_tally_each(s->delivered, upsert_delivered, s) != 0)
-			return -1;
+	if (s->delivered)
 		dx_tally_reset(s->delivered);
-	}
 	/* Superseded records may leave combinations counted zero times. */
 	if (s->negatives && exec(s, "DELETE FROM agg WHERE count = 0") < 0)
 		return -1;
@@ -1078,7 +1135,8 @@ static dx_status commit_if_due(dx_store *s, int check_clock, dx_error *err)
 {
 	if (s->facts_since_mark || !s->in_tx)
 		return DX_OK;
-	if (s->pending >= s->commit_every || s->agg.n + dx_tally_size(s->delivered) >= COMMIT_COMBOS ||
+	if (s->pending >= s->commit_every || s->agg.untaken + dx_tally_untaken(s->delivered) >= COMMIT_COMBOS ||
+	    s->agg.n + dx_tally_size(s->delivered) >= HELD_COMBOS ||
 	    ((check_clock || s->pending % 1024 == 0) && time(NULL) - s->tx_started >= COMMIT_SECONDS))
 		return dx_store_commit(s, err);
 	return DX_OK;
@@ -1197,6 +1255,8 @@ dx_status dx_store_source_put(dx_store *s, const char *path, const dx_source_sta
 	if (rc != SQLITE_DONE)
 		return db_fail(s, err, "cannot record a source's state");
 	s->facts_since_mark = 0;
+	if (write_past_hours(s) < 0)
+		return db_fail(s, err, "cannot update the aggregates");
 	return commit_if_due(s, 1, err);
 }
 
@@ -1374,7 +1434,9 @@ static int settle_recent(dx_store *s, recent_final *rf, int64_t ts, int64_t id, 
 	int newer = ts == DX_NO_TIME || (rf->ts != DX_NO_TIME && rf->ts <= ts);
 	if (newer) {
 		/* The combination was counted in this transaction: it cannot go
-		 * below what the index holds (no `negatives`). */
+		 * below what the index holds (no `negatives`), but its count may
+		 * have been written already (write_past_hours), and then what is
+		 * taken back is written as a negative count (write_agg). */
 		if ((!rf->provisional && set_final(s, rf->id, 0) < 0) ||
 		    agg_add(&s->agg, rf->aggkey, rf->aggkeylen, rf->hour, rf->reply_code, -1, NULL) < 0)
 			return -1;
@@ -1434,7 +1496,10 @@ static int count_delivered(dx_store *s, const dx_logfact *f)
 	if (!s->delivered && !(s->delivered = dx_tally_new()))
 		return -1;
 	const uint64_t *key = f->count_key[0] || f->count_key[1] ? f->count_key : NULL;
-	return dx_tally_add(s->delivered, hour_of(f->timestamp), key, f->decoder, f->reporting_mta, f->remote_mta,
+	int64_t hour = hour_of(f->timestamp);
+	if (f->timestamp != DX_NO_TIME && hour > s->newest_hour)
+		s->newest_hour = hour;
+	return dx_tally_add(s->delivered, hour, key, f->decoder, f->reporting_mta, f->remote_mta,
 			    f->domain, 1);
 }
 
@@ -1737,6 +1802,28 @@ dx_status dx_store_check(dx_store *s, void (*problem)(void *arg, const char *wha
 		char m[160];
 		snprintf(m, sizeof m, "the aggregates count %lld records, the record table holds %lld final ones",
 			 (long long)counted, (long long)records);
+		bad++;
+		if (problem)
+			problem(arg, m);
+	}
+	/* And combination by combination: a count written to the wrong hour or
+	 * twice for one combination and missing from another adds up all the
+	 * same. (Records without a time count in the unknown hour; a record
+	 * without a reply code in code 0, as agg_record() counts them.) */
+	int64_t differ = query_int(
+		s, "SELECT count(*) FROM (SELECT sum(n) AS d FROM ("
+		   "SELECT CASE WHEN ts IS NULL THEN " DX_UNKNOWN_HOUR_SQL " WHEN ts >= 0 THEN ts / 3600"
+		   " ELSE -((-ts + 3599) / 3600) END AS h, status, coalesce(reply_code, 0) AS rc, reason, action,"
+		   " reporting_mta, remote_mta, domain, 1 AS n FROM record WHERE final = 1"
+		   " UNION ALL SELECT hour, status, reply_code, reason, action, reporting_mta, remote_mta, domain,"
+		   " -count FROM agg)"
+		   " GROUP BY h, status, rc, reason, action, reporting_mta, remote_mta, domain HAVING d != 0)");
+	if (differ < 0)
+		return db_fail(s, err, "cannot check the database");
+	if (differ > 0) {
+		char m[160];
+		snprintf(m, sizeof m, "%lld combinations of the aggregates count other than their records",
+			 (long long)differ);
 		bad++;
 		if (problem)
 			problem(arg, m);

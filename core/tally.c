@@ -27,6 +27,7 @@ struct dx_tally {
 	size_t tcap;
 	count_slot *cslots;
 	size_t ccap, ncounts;
+	size_t nuntaken;           /* combinations whose n is not 0 */
 };
 
 dx_tally *dx_tally_new(void)
@@ -44,11 +45,17 @@ void dx_tally_reset(dx_tally *t)
 	if (t->cslots)
 		memset(t->cslots, 0, t->ccap * sizeof *t->cslots);
 	t->ncounts = 0;
+	t->nuntaken = 0;
 }
 
 size_t dx_tally_size(const dx_tally *t)
 {
 	return t ? t->ncounts : 0;
+}
+
+size_t dx_tally_untaken(const dx_tally *t)
+{
+	return t ? t->nuntaken : 0;
 }
 
 void dx_tally_free(dx_tally *t)
@@ -180,6 +187,8 @@ int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *d
 	for (; t->cslots[j].ids[0]; j = (j + 1) & (t->ccap - 1)) {
 		count_slot *c = &t->cslots[j];
 		if (c->hour == hour && c->key[0] == key[0] && c->key[1] == key[1]) {
+			if (!c->n && n)
+				t->nuntaken++;
 			c->n += n;
 			return 0;
 		}
@@ -196,6 +205,8 @@ int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *d
 	memcpy(c->ids, ids, sizeof ids);
 	c->n = n;
 	t->ncounts++;
+	if (n)
+		t->nuntaken++;
 	return 0;
 }
 
@@ -204,6 +215,7 @@ typedef struct combo {
 	int64_t hour;
 	const char *text[4];       /* decoder, reporting_mta, remote_mta, domain */
 	uint64_t n;
+	count_slot *slot;
 } combo;
 
 /* Orders combinations as the delivered table's key: hour, domain,
@@ -223,36 +235,60 @@ static int order_combos(const void *x, const void *y)
 	return 0;
 }
 
-int dx_tally_each(const dx_tally *t,
-		  int (*fn)(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
-			    const char *remote_mta, const char *domain, uint64_t n),
-		  void *arg)
+/* Calls fn for the combinations of hours before `before` with a count,
+ * in the delivered table's key order; with `take`, zeroes each count
+ * once fn has had it. */
+static int walk(dx_tally *t, int64_t before, int take, dx_tally_fn fn, void *arg)
 {
 	/* In the order of the table the counts go to, so that each insert
 	 * lands next to the last; without the memory to sort, in any order. */
-	combo *order = t->ncounts ? malloc(t->ncounts * sizeof *order) : NULL;
+	size_t want = t->ncounts;
+	combo *order = want ? malloc(want * sizeof *order) : NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < t->ccap; i++) {
-		const count_slot *c = &t->cslots[i];
-		if (!c->ids[0] || !c->n)
+		count_slot *c = &t->cslots[i];
+		if (!c->ids[0] || !c->n || c->hour >= before)
 			continue;
 		combo k = {c->hour,
 			   {t->texts[c->ids[0] - 1], t->texts[c->ids[1] - 1], t->texts[c->ids[2] - 1], t->texts[c->ids[3] - 1]},
-			   c->n};
-		if (order) {
+			   c->n, c};
+		if (order && n < want) {
 			order[n++] = k;
 			continue;
 		}
 		int r = fn(arg, k.hour, k.text[0], k.text[1], k.text[2], k.text[3], k.n);
-		if (r)
+		if (r) {
+			free(order);
 			return r;
+		}
+		if (take) {
+			c->n = 0;
+			t->nuntaken--;
+		}
 	}
 	if (!order)
 		return 0;
 	qsort(order, n, sizeof *order, order_combos);
 	int r = 0;
-	for (size_t i = 0; i < n && !r; i++)
-		r = fn(arg, order[i].hour, order[i].text[0], order[i].text[1], order[i].text[2], order[i].text[3], order[i].n);
+	for (size_t i = 0; i < n && !r; i++) {
+		r = fn(arg, order[i].hour, order[i].text[0], order[i].text[1], order[i].text[2], order[i].text[3],
+		       order[i].n);
+		if (!r && take) {
+			order[i].slot->n = 0;
+			t->nuntaken--;
+		}
+	}
 	free(order);
 	return r;
+}
+
+int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg)
+{
+	/* walk() changes nothing without `take`. */
+	return walk((dx_tally *)t, INT64_MAX, 0, fn, arg);
+}
+
+int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg)
+{
+	return walk(t, before, 1, fn, arg);
 }

@@ -44,15 +44,27 @@ void dx_tally_key_of(const uint64_t text_keys[4], uint64_t key[2]);
 int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *decoder, const char *reporting_mta,
 		 const char *remote_mta, const char *domain, uint64_t n);
 
-/* Calls fn for each combination counted since the last reset; stops at
- * (and returns) fn's first non-zero. */
-int dx_tally_each(const dx_tally *t,
-		  int (*fn)(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
-			    const char *remote_mta, const char *domain, uint64_t n),
-		  void *arg);
+typedef int (*dx_tally_fn)(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
+			   const char *remote_mta, const char *domain, uint64_t n);
 
-/* How many combinations are counted. */
+/* Calls fn for each combination counted since the last reset, in the
+ * order of the delivered table's key (hour, domain, logging host, relay,
+ * decoder); stops at (and returns) fn's first non-zero. */
+int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg);
+
+/* The same for the combinations of hours before `before` with a count
+ * not yet taken, and takes their counts: they are 0 afterwards (their
+ * combinations stay, with their texts, until the reset). So a log's
+ * hours that are over can be written out while the counts of the hour in
+ * progress go on growing. Stops at fn's first non-zero, with the counts
+ * it has not yet called fn for untouched. */
+int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg);
+
+/* How many combinations are held (taken or not): the memory in use. */
 size_t dx_tally_size(const dx_tally *t);
+
+/* How many of them have a count not yet taken. */
+size_t dx_tally_untaken(const dx_tally *t);
 
 /* Forgets every count and text. */
 void dx_tally_reset(dx_tally *t);

@@ -1,7 +1,8 @@
 /* test_store.c: the SQLite index (dx_store_* in core/dsnidx.h): creating,
  * adding with duplicate detection, reopening read-only, exporting in
- * insertion order, reports by one and two keys with `top`, and the
- * errors for a missing file and a foreign schema. */
+ * insertion order, reports by one and two keys with `top`, the errors for
+ * a missing file and a foreign schema, delivery counts (tally.h) and the
+ * counts of a log's past hours written before the commit, and check. */
 #include "helpers.h"
 
 #include "tally.h"
@@ -752,6 +753,238 @@ static void test_tally(void **state)
 	dx_tally_free(t);
 }
 
+/* Counts of hours that are over can be taken (written) while the hour in
+ * progress goes on: a take hands over the counts of the earlier hours in
+ * the delivered table's key order, exactly once, and what is added to a
+ * taken combination later is handed over by the next take, alone. */
+typedef struct taken {
+	int n;
+	int64_t hour[8];
+	char domain[8][32];
+	uint64_t count[8];
+	int stop_at;               /* fn returns 1 at this call (1-based), 0: never */
+} taken;
+
+static int take_collect(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
+			const char *remote_mta, const char *domain, uint64_t n)
+{
+	taken *t = arg;
+	(void)decoder, (void)reporting_mta, (void)remote_mta;
+	if (t->stop_at && t->n + 1 == t->stop_at)
+		return 1;
+	assert_true(t->n < 8);
+	t->hour[t->n] = hour;
+	snprintf(t->domain[t->n], sizeof t->domain[t->n], "%s", domain);
+	t->count[t->n] = n;
+	t->n++;
+	return 0;
+}
+
+static void add_sent(dx_tally *t, int64_t hour, const char *domain, uint64_t n)
+{
+	assert_int_equal(dx_tally_add(t, hour, NULL, "postfix-log", "mx1", "relay.example", domain, n), 0);
+}
+
+static void test_tally_take(void **state)
+{
+	(void)state;
+	dx_tally *t = dx_tally_new();
+	assert_non_null(t);
+	add_sent(t, 11, "b.example", 2);
+	add_sent(t, 10, "c.example", 1);
+	add_sent(t, 12, "a.example", 4);
+	add_sent(t, 10, "a.example", 3);
+	assert_int_equal(dx_tally_untaken(t), 4);
+	taken got = {0};
+	assert_int_equal(dx_tally_take(t, 12, take_collect, &got), 0);
+	/* Hours before 12 only, by hour then domain. */
+	assert_int_equal(got.n, 3);
+	assert_int_equal(got.hour[0], 10);
+	assert_string_equal(got.domain[0], "a.example");
+	assert_int_equal(got.count[0], 3);
+	assert_int_equal(got.hour[1], 10);
+	assert_string_equal(got.domain[1], "c.example");
+	assert_int_equal(got.count[1], 1);
+	assert_int_equal(got.hour[2], 11);
+	assert_string_equal(got.domain[2], "b.example");
+	assert_int_equal(got.count[2], 2);
+	assert_int_equal(dx_tally_untaken(t), 1);
+	assert_int_equal(dx_tally_size(t), 4); /* held until the reset */
+	/* Taken again: nothing more of those hours. */
+	memset(&got, 0, sizeof got);
+	assert_int_equal(dx_tally_take(t, 12, take_collect, &got), 0);
+	assert_int_equal(got.n, 0);
+	/* A late line of hour 10: only what came since. */
+	add_sent(t, 10, "a.example", 5);
+	assert_int_equal(dx_tally_untaken(t), 2);
+	memset(&got, 0, sizeof got);
+	assert_int_equal(dx_tally_each(t, take_collect, &got), 0);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.hour[0], 10);
+	assert_int_equal(got.count[0], 5);
+	assert_int_equal(got.hour[1], 12);
+	assert_int_equal(got.count[1], 4);
+	/* A take that fn stops keeps what fn did not take. */
+	memset(&got, 0, sizeof got);
+	got.stop_at = 2;
+	assert_int_equal(dx_tally_take(t, INT64_MAX, take_collect, &got), 1);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(dx_tally_untaken(t), 1);
+	memset(&got, 0, sizeof got);
+	assert_int_equal(dx_tally_take(t, INT64_MAX, take_collect, &got), 0);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.hour[0], 12);
+	assert_string_equal(got.domain[0], "a.example");
+	assert_int_equal(got.count[0], 4);
+	assert_int_equal(dx_tally_untaken(t), 0);
+	dx_tally_free(t);
+}
+
+/* Per hour: deliveries to each domain (one delivery each, so more
+ * combinations than write_past_hours waits for), and failures and
+ * deferrals of the same domains. A deferral is superseded by a delivery
+ * in the next hour, after its hour's counts were written out: the count
+ * taken back must reach the index. What the index holds at the end must
+ * be exactly what was counted, combination by combination. */
+enum { HOURS = 4, DOMAINS = 3000 };
+
+static void check_ok(dx_store *s)
+{
+	dx_error err = {0};
+	int problems = 0;
+	if (dx_store_check(s, no_problem, &problems, &err) != DX_OK)
+		fail_msg("dx_store_check: %s", err.message);
+}
+
+static int64_t query1(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_hours_written_early(void **state)
+{
+	tmpdb *t = *state;
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, DX_STORE_CREATE, &s, &err), DX_OK);
+	const int64_t t0 = 1800000000 / 3600 * 3600;
+	dx_source_state m;
+	memset(&m, 0, sizeof m);
+	m.known = 1;
+	char dom[DOMAINS][32], rcpt[DOMAINS][48];
+	for (int d = 0; d < DOMAINS; d++) {
+		snprintf(dom[d], sizeof dom[d], "d%d.example", d);
+		snprintf(rcpt[d], sizeof rcpt[d], "u@d%d.example", d);
+	}
+	for (int h = 0; h < HOURS; h++) {
+		int64_t ts = t0 + h * 3600;
+		for (int d = 0; d < DOMAINS; d++) {
+			dx_logfact f;
+			memset(&f, 0, sizeof f);
+			f.kind = DX_LOGFACT_SENT;
+			f.timestamp = ts + d % 3000;
+			f.source = "maillog";
+			f.domain = dom[d];
+			f.reporting_mta = "mx1";
+			f.remote_mta = "relay.example";
+			f.decoder = "postfix-log";
+			assert_int_equal(dx_store_logfact(s, &f, &err), DX_OK);
+		}
+		m.done = (uint64_t)h * 3 + 1;
+		assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
+		/* The deferrals of the hour before, now written out, are
+		 * superseded by deliveries of this hour. */
+		if (h > 0)
+			for (int d = 0; d < DOMAINS; d += 3) {
+				dx_logfact f;
+				memset(&f, 0, sizeof f);
+				f.kind = DX_LOGFACT_SENT;
+				f.timestamp = ts + 1000;
+				f.source = "maillog";
+				f.key = (uint64_t)(h - 1) << 32 | (uint64_t)d | 1u << 31;
+				f.domain = dom[d];
+				f.reporting_mta = "mx1";
+				f.remote_mta = "relay.example";
+				f.decoder = "postfix-log";
+				assert_int_equal(dx_store_logfact(s, &f, &err), DX_OK);
+			}
+		m.done = (uint64_t)h * 3 + 2;
+		assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
+		for (int d = 0; d < DOMAINS; d++) {
+			int deferred = d % 3 == 0;
+			dx_record r = make("maillog", (uint64_t)h * 10000 + (uint64_t)d, 1, ts + 2000, rcpt[d], dom[d],
+					   deferred ? "4.4.1" : "5.1.1", deferred ? 451 : 550,
+					   deferred ? "expired" : "userunknown", !deferred);
+			r.action = deferred ? "delayed" : "failed";
+			r.decoder = "postfix-log";
+			r.queue_id = "Q";
+			r.outcome_key = (uint64_t)h << 32 | (uint64_t)d | 1u << 31;
+			r.queue_key = (uint64_t)h << 32 | (uint64_t)d | 1u << 30;
+			add(s, &r, 1);
+		}
+		m.done = (uint64_t)h * 3 + 3;
+		assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
+	}
+	assert_int_equal(dx_store_close(s, &err), DX_OK);
+	/* Every delivery, once, in its hour. */
+	assert_int_equal(delivered_sum(t->path), HOURS * DOMAINS + (HOURS - 1) * DOMAINS / 3);
+	char sql[200];
+	for (int h = 0; h < HOURS; h++) {
+		snprintf(sql, sizeof sql, "SELECT coalesce(sum(count), 0) FROM delivered WHERE hour = %lld",
+			 (long long)(t0 / 3600 + h));
+		assert_int_equal(query1(t->path, sql), DOMAINS + (h ? DOMAINS / 3 : 0));
+	}
+	/* The deferrals of the last hour are final; the others superseded. */
+	assert_int_equal(query1(t->path, "SELECT coalesce(sum(count), 0) FROM agg WHERE action = 'delayed'"),
+			 DOMAINS / 3);
+	assert_int_equal(query1(t->path, "SELECT coalesce(sum(count), 0) FROM agg WHERE action = 'failed'"),
+			 HOURS * (DOMAINS - DOMAINS / 3));
+	assert_int_equal(query1(t->path, "SELECT count(*) FROM agg WHERE count = 0"), 0);
+	assert_int_equal(dx_store_open(t->path, 0, &s, &err), DX_OK);
+	check_ok(s);
+	dx_store_close(s, NULL);
+}
+
+/* check compares the aggregates with the records combination by
+ * combination: a count moved to another combination leaves the total
+ * right and is found all the same. */
+static void collect_problem(void *arg, const char *what)
+{
+	char *buf = arg;
+	snprintf(buf, 200, "%s", what);
+}
+
+static void test_check_by_combination(void **state)
+{
+	tmpdb *t = *state;
+	fill(t->path);
+	dx_store *s = NULL;
+	dx_error err = {0};
+	assert_int_equal(dx_store_open(t->path, 0, &s, &err), DX_OK);
+	check_ok(s);
+	dx_store_close(s, NULL);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE agg SET domain = 'moved.example' WHERE domain = 'example.com'", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	assert_int_equal(dx_store_open(t->path, 0, &s, &err), DX_OK);
+	char what[200] = "";
+	assert_int_equal(dx_store_check(s, collect_problem, what, &err), DX_ERR_DB);
+	assert_string_equal(what, "2 combinations of the aggregates count other than their records");
+	dx_store_close(s, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +1002,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report_unit_separator, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_close_stopped, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_tally),
+		cmocka_unit_test(test_tally_take),
+		cmocka_unit_test_setup_teardown(test_hours_written_early, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_check_by_combination, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
