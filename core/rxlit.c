@@ -498,15 +498,12 @@ uint32_t dx_rxlit_branches(const dx_rxlit *l, uint64_t present)
 {
 	if (!l->n)
 		return UINT32_MAX;
-	uint32_t may = 0;
-	for (size_t b = 0, s = 0; b < l->nbranches; b++) {
-		int all = 1;
-		for (; s < l->nsets && l->branch[s] == b; s++)
-			if (!(l->set[s] & present))
-				all = 0;
-		if (all)
-			may |= (uint32_t)1 << b;
-	}
+	/* Every branch, less each one a set of which has no literal present:
+	 * one pass over the sets, without a branch per set (this runs for
+	 * every rule a text has a literal of, most of them to say no). */
+	uint32_t may = l->nbranches >= 32 ? UINT32_MAX : ((uint32_t)1 << l->nbranches) - 1;
+	for (size_t s = 0; s < l->nsets; s++)
+		may &= ~((uint32_t)((l->set[s] & present) == 0) << l->branch[s]);
 	return may;
 }
 
