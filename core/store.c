@@ -40,8 +40,9 @@ enum {
 	/* counts of hours that are over are written (not committed) when
 	 * this many combinations wait (write_past_hours) */
 	WRITE_PAST_COMBOS = 2048,
-	/* and at most this many combinations are held in memory, written or
-	 * not (their entries stay until the commit) */
+	/* and at most this many combinations and texts are held in memory,
+	 * written or not (aggregate entries stay until the commit, and the
+	 * texts of delivery counts) */
 	HELD_COMBOS = 65536,
 };
 
@@ -1136,7 +1137,7 @@ static dx_status commit_if_due(dx_store *s, int check_clock, dx_error *err)
 	if (s->facts_since_mark || !s->in_tx)
 		return DX_OK;
 	if (s->pending >= s->commit_every || s->agg.untaken + dx_tally_untaken(s->delivered) >= COMMIT_COMBOS ||
-	    s->agg.n + dx_tally_size(s->delivered) >= HELD_COMBOS ||
+	    s->agg.n + dx_tally_size(s->delivered) + dx_tally_texts(s->delivered) >= HELD_COMBOS ||
 	    ((check_clock || s->pending % 1024 == 0) && time(NULL) - s->tx_started >= COMMIT_SECONDS))
 		return dx_store_commit(s, err);
 	return DX_OK;

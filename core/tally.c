@@ -58,6 +58,11 @@ size_t dx_tally_untaken(const dx_tally *t)
 	return t ? t->nuntaken : 0;
 }
 
+size_t dx_tally_texts(const dx_tally *t)
+{
+	return t ? t->ntexts : 0;
+}
+
 void dx_tally_free(dx_tally *t)
 {
 	if (!t)
@@ -288,7 +293,37 @@ int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg)
 	return walk((dx_tally *)t, INT64_MAX, 0, fn, arg);
 }
 
+/* Drops the combinations whose counts were taken, keeping the table (a
+ * fresh one would be mapped anew: see store.c, agg_empty): the table then
+ * holds the hour in progress, and stays small enough for the caches. Their
+ * texts stay interned until the reset. */
+static int drop_taken(dx_tally *t)
+{
+	if (t->ncounts == t->nuntaken)
+		return 0;
+	count_slot *live = t->nuntaken ? malloc(t->nuntaken * sizeof *live) : NULL;
+	if (t->nuntaken && !live)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < t->ccap; i++)
+		if (t->cslots[i].ids[0] && t->cslots[i].n && n < t->nuntaken)
+			live[n++] = t->cslots[i];
+	memset(t->cslots, 0, t->ccap * sizeof *t->cslots);
+	for (size_t k = 0; k < n; k++) {
+		size_t j = count_hash(live[k].hour, live[k].key) & (t->ccap - 1);
+		while (t->cslots[j].ids[0])
+			j = (j + 1) & (t->ccap - 1);
+		t->cslots[j] = live[k];
+	}
+	t->ncounts = n;
+	free(live);
+	return 0;
+}
+
 int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg)
 {
-	return walk(t, before, 1, fn, arg);
+	int r = walk(t, before, 1, fn, arg);
+	if (!r && drop_taken(t) < 0)
+		return -1;
+	return r;
 }

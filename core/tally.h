@@ -53,18 +53,23 @@ typedef int (*dx_tally_fn)(void *arg, int64_t hour, const char *decoder, const c
 int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg);
 
 /* The same for the combinations of hours before `before` with a count
- * not yet taken, and takes their counts: they are 0 afterwards (their
- * combinations stay, with their texts, until the reset). So a log's
- * hours that are over can be written out while the counts of the hour in
- * progress go on growing. Stops at fn's first non-zero, with the counts
- * it has not yet called fn for untouched. */
+ * not yet taken, and takes their counts: those combinations are
+ * forgotten (a later delivery of one of them counts anew), their texts
+ * kept until the reset. So a log's hours that are over can be written out
+ * while the counts of the hour in progress go on growing. Stops at (and
+ * returns) fn's first non-zero, with the counts it has not yet called fn
+ * for untouched; -1 when memory runs out. */
 int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg);
 
-/* How many combinations are held (taken or not): the memory in use. */
+/* How many combinations are held. */
 size_t dx_tally_size(const dx_tally *t);
 
-/* How many of them have a count not yet taken. */
+/* How many of them have a count not yet taken (after a take that fn
+ * stopped, fewer than those held). */
 size_t dx_tally_untaken(const dx_tally *t);
+
+/* How many texts are interned (kept until the reset). */
+size_t dx_tally_texts(const dx_tally *t);
 
 /* Forgets every count and text. */
 void dx_tally_reset(dx_tally *t);

@@ -755,8 +755,9 @@ static void test_tally(void **state)
 
 /* Counts of hours that are over can be taken (written) while the hour in
  * progress goes on: a take hands over the counts of the earlier hours in
- * the delivered table's key order, exactly once, and what is added to a
- * taken combination later is handed over by the next take, alone. */
+ * the delivered table's key order, exactly once, and forgets them; what
+ * is added to a taken combination later is handed over by the next take,
+ * alone. */
 typedef struct taken {
 	int n;
 	int64_t hour[8];
@@ -809,7 +810,8 @@ static void test_tally_take(void **state)
 	assert_string_equal(got.domain[2], "b.example");
 	assert_int_equal(got.count[2], 2);
 	assert_int_equal(dx_tally_untaken(t), 1);
-	assert_int_equal(dx_tally_size(t), 4); /* held until the reset */
+	assert_int_equal(dx_tally_size(t), 1); /* the taken ones are dropped */
+	assert_int_equal(dx_tally_texts(t), 6); /* their texts kept */
 	/* Taken again: nothing more of those hours. */
 	memset(&got, 0, sizeof got);
 	assert_int_equal(dx_tally_take(t, 12, take_collect, &got), 0);
