@@ -110,13 +110,23 @@ struct dx_rules {
 /* In a matcher's cand[]: every branch, or a rule not split. */
 #define ALL_BRANCHES UINT32_MAX
 
+/* The rules worth trying on a text: bit i of `on` for rule i, and its
+ * may[i]: which of its branches (dx_rxlit_branches), ALL_BRANCHES for the
+ * whole pattern (may[] is read only where the bit is set). A text has a
+ * literal of a few dozen of the hundreds of rules: the matcher walks the
+ * bits, not every rule. */
+typedef struct cand_set {
+	uint32_t *may;
+	uint64_t *on;
+} cand_set;
+
 struct dx_matcher {
 	const dx_rules *rules;
 	pcre2_match_data *md;
-	/* Per rule, for the diagnostic and the summary: which of its
-	 * branches (dx_rxlit_branches) are worth trying; 0: none, the rule is
-	 * skipped; ALL_BRANCHES: the whole pattern. */
-	uint32_t *cand[2];
+	/* The candidates for the diagnostic and the summary. */
+	cand_set cand[2];
+	size_t nwords;           /* of a cand_set's bits */
+	uint64_t *always;        /* bit i: rule i has no literals, always tried */
 	uint64_t *present;       /* per rule: which of its literals the text has */
 	size_t *touched;         /* rules with a literal present, each once */
 	size_t ntouched;
@@ -696,19 +706,25 @@ dx_matcher *dx_matcher_new(const dx_rules *r)
 		return NULL;
 	m->rules = r;
 	m->md = pcre2_match_data_create(1, NULL);
-	m->cand[0] = malloc((r->n ? r->n : 1) * sizeof *m->cand[0]);
-	m->cand[1] = malloc((r->n ? r->n : 1) * sizeof *m->cand[1]);
+	m->nwords = (r->n + 63) / 64 + 1;
+	int ok = m->md != NULL;
+	for (int t = 0; t < 2; t++) {
+		m->cand[t].may = calloc(r->n ? r->n : 1, sizeof *m->cand[t].may);
+		m->cand[t].on = calloc(m->nwords, sizeof *m->cand[t].on);
+		ok = ok && m->cand[t].may && m->cand[t].on;
+	}
+	m->always = calloc(m->nwords, sizeof *m->always);
 	m->present = calloc(r->n ? r->n : 1, sizeof *m->present);
 	m->touched = malloc((r->n ? r->n : 1) * sizeof *m->touched);
-	if (!m->md || !m->cand[0] || !m->cand[1] || !m->present || !m->touched) {
-		pcre2_match_data_free(m->md);
-		free(m->cand[0]);
-		free(m->cand[1]);
-		free(m->present);
-		free(m->touched);
-		free(m);
+	if (!ok || !m->always || !m->present || !m->touched) {
+		dx_matcher_free(m);
 		return NULL;
 	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].lits.n == 0) {
+			m->always[i / 64] |= (uint64_t)1 << (i % 64);
+			m->cand[0].may[i] = m->cand[1].may[i] = ALL_BRANCHES;
+		}
 	return m;
 }
 
@@ -722,8 +738,11 @@ void dx_matcher_free(dx_matcher *m)
 	if (!m)
 		return;
 	pcre2_match_data_free(m->md);
-	free(m->cand[0]);
-	free(m->cand[1]);
+	for (int t = 0; t < 2; t++) {
+		free(m->cand[t].may);
+		free(m->cand[t].on);
+	}
+	free(m->always);
 	free(m->present);
 	free(m->touched);
 	free(m);
@@ -831,19 +850,22 @@ static int has_high_byte(const char *s, size_t n)
  * match (rxlit.h), and those without literals. PCRE2's Unicode case folding lets 'k' and 's' match
  * U+212A and U+017F, which no ASCII literal finds: with either in the
  * text, every rule is tried. */
-static void candidates(dx_matcher *m, const char *s, size_t sn, uint32_t *cand)
+static void candidates(dx_matcher *m, const char *s, size_t sn, cand_set *c)
 {
 	const dx_rules *r = m->rules;
 	if (m->no_prefilter || !r->lits || fold_trap(s, sn)) {
-		for (size_t i = 0; i < r->n; i++)
-			cand[i] = ALL_BRANCHES;
+		memset(c->on, 0, m->nwords * sizeof *c->on);
+		for (size_t i = 0; i < r->n; i++) {
+			c->may[i] = ALL_BRANCHES;
+			c->on[i / 64] |= (uint64_t)1 << (i % 64);
+		}
 		return;
 	}
-	/* Rules without literals are always tried; of the others, only those
-	 * with a literal present are looked at (present[] is all zero between
+	/* Rules without literals are always tried (their may[] is set once,
+	 * and no literal touches them); of the others, only those with a
+	 * literal present are looked at (present[] is all zero between
 	 * calls: each touched entry is cleared after use). */
-	for (size_t i = 0; i < r->n; i++)
-		cand[i] = r->v[i].lits.n == 0 ? ALL_BRANCHES : 0;
+	memcpy(c->on, m->always, m->nwords * sizeof *c->on);
 	m->ntouched = 0;
 	dx_phrases_scan(r->lits, s, sn, mark_literal, m);
 	if (r->nhigh && has_high_byte(s, sn))
@@ -851,8 +873,12 @@ static void candidates(dx_matcher *m, const char *s, size_t sn, uint32_t *cand)
 			mark_present(m, r->high_rule[h], r->high_bit[h]);
 	for (size_t k = 0; k < m->ntouched; k++) {
 		size_t i = m->touched[k];
-		cand[i] = dx_rxlit_branches(&r->v[i].lits, m->present[i]);
+		uint32_t may = dx_rxlit_branches(&r->v[i].lits, m->present[i]);
 		m->present[i] = 0;
+		if (may) {
+			c->may[i] = may;
+			c->on[i / 64] |= (uint64_t)1 << (i % 64);
+		}
 	}
 }
 
@@ -894,19 +920,22 @@ static int pattern_matches(dx_matcher *m, const dx_rule *rule, uint32_t may, con
 
 /* The first pattern rule (weak ones, or the others) that holds for f and
  * matches s[0..sn), among the candidates cand: 1 with v set, else 0. */
-static int match_text(dx_matcher *m, const dx_facts *f, const char *s, size_t sn, const uint32_t *cand, int weak,
+static int match_text(dx_matcher *m, const dx_facts *f, const char *s, size_t sn, const cand_set *c, int weak,
 		      const char *name, dx_verdict *v)
 {
 	const dx_rules *r = m->rules;
-	for (size_t i = 0; i < r->n; i++) {
-		const dx_rule *rule = &r->v[i];
-		if (!cand[i] || !rule->re || rule->weak != weak || !conditions_hold(rule, f))
-			continue;
-		if (pattern_matches(m, rule, cand[i], s, sn)) {
-			verdict_from(v, rule, name);
-			return 1;
+	/* The candidates in the rules' order: the bits, word by word. */
+	for (size_t w = 0; w < m->nwords; w++)
+		for (uint64_t bits = c->on[w]; bits; bits &= bits - 1) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+			const dx_rule *rule = &r->v[i];
+			if (!rule->re || rule->weak != weak || !conditions_hold(rule, f))
+				continue;
+			if (pattern_matches(m, rule, c->may[i], s, sn)) {
+				verdict_from(v, rule, name);
+				return 1;
+			}
 		}
-	}
 	return 0;
 }
 
@@ -945,10 +974,10 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 				continue;
 			if (!screened[t]) {
 				lens[t] = strlen(s);
-				candidates(m, s, lens[t], m->cand[t]);
+				candidates(m, s, lens[t], &m->cand[t]);
 				screened[t] = 1;
 			}
-			if (match_text(m, f, s, lens[t], m->cand[t], weak, names[t], v))
+			if (match_text(m, f, s, lens[t], &m->cand[t], weak, names[t], v))
 				return;
 		}
 	}
@@ -969,9 +998,9 @@ void dx_classify(dx_matcher *m, const dx_facts *f, dx_verdict *v)
 		if (!ef.command)
 			ef.command = f->evidence_command;
 		size_t en = strlen(f->evidence);
-		candidates(m, f->evidence, en, m->cand[0]);
+		candidates(m, f->evidence, en, &m->cand[0]);
 		for (int weak = 0; weak < 2; weak++)
-			if (match_text(m, &ef, f->evidence, en, m->cand[0], weak, "returned message", v))
+			if (match_text(m, &ef, f->evidence, en, &m->cand[0], weak, "returned message", v))
 				return;
 	}
 	v->reason = coded ? "onhold" : "undefined";
