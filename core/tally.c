@@ -247,8 +247,7 @@ static int walk(dx_tally *t, int64_t before, int take, dx_tally_fn fn, void *arg
 {
 	/* In the order of the table the counts go to, so that each insert
 	 * lands next to the last; without the memory to sort, in any order. */
-	size_t want = t->ncounts;
-	combo *order = want ? malloc(want * sizeof *order) : NULL;
+	combo *order = t->ncounts ? malloc(t->ncounts * sizeof *order) : NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < t->ccap; i++) {
 		count_slot *c = &t->cslots[i];
@@ -257,7 +256,7 @@ static int walk(dx_tally *t, int64_t before, int take, dx_tally_fn fn, void *arg
 		combo k = {c->hour,
 			   {t->texts[c->ids[0] - 1], t->texts[c->ids[1] - 1], t->texts[c->ids[2] - 1], t->texts[c->ids[3] - 1]},
 			   c->n, c};
-		if (order && n < want) {
+		if (order) {
 			order[n++] = k;
 			continue;
 		}
@@ -296,14 +295,15 @@ int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg)
 /* Drops the combinations whose counts were taken, keeping the table (a
  * fresh one would be mapped anew: see store.c, agg_empty): the table then
  * holds the hour in progress, and stays small enough for the caches. Their
- * texts stay interned until the reset. */
-static int drop_taken(dx_tally *t)
+ * texts stay interned until the reset. Without the memory to do it, they
+ * stay, at zero, as harmless as before. */
+static void drop_taken(dx_tally *t)
 {
 	if (t->ncounts == t->nuntaken)
-		return 0;
+		return;
 	count_slot *live = t->nuntaken ? malloc(t->nuntaken * sizeof *live) : NULL;
 	if (t->nuntaken && !live)
-		return -1;
+		return;
 	size_t n = 0;
 	for (size_t i = 0; i < t->ccap; i++)
 		if (t->cslots[i].ids[0] && t->cslots[i].n && n < t->nuntaken)
@@ -317,13 +317,12 @@ static int drop_taken(dx_tally *t)
 	}
 	t->ncounts = n;
 	free(live);
-	return 0;
 }
 
 int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg)
 {
 	int r = walk(t, before, 1, fn, arg);
-	if (!r && drop_taken(t) < 0)
-		return -1;
+	if (!r)
+		drop_taken(t);
 	return r;
 }

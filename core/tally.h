@@ -58,7 +58,7 @@ int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg);
  * kept until the reset. So a log's hours that are over can be written out
  * while the counts of the hour in progress go on growing. Stops at (and
  * returns) fn's first non-zero, with the counts it has not yet called fn
- * for untouched; -1 when memory runs out. */
+ * for untouched. */
 int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg);
 
 /* How many combinations are held. */
