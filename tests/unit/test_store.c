@@ -640,21 +640,29 @@ static uint64_t delivered_sum(const char *path)
 	return n;
 }
 
-/* count deliveries of one combination at ts. */
-static void sent(dx_store *s, int64_t ts, uint64_t count)
+/* A delivery to domain at ts by relay; okey: the outcome it settles (0:
+ * none). */
+static void sent_to(dx_store *s, int64_t ts, const char *domain, const char *relay, uint64_t okey)
 {
 	dx_logfact f;
 	memset(&f, 0, sizeof f);
 	f.kind = DX_LOGFACT_SENT;
 	f.timestamp = ts;
 	f.source = "maillog";
-	f.domain = "example.com";
+	f.key = okey;
+	f.domain = domain;
 	f.reporting_mta = "mx1";
-	f.remote_mta = "mx.example.com";
+	f.remote_mta = relay;
 	f.decoder = "postfix-log";
 	dx_error err = {0};
+	assert_int_equal(dx_store_logfact(s, &f, &err), DX_OK);
+}
+
+/* count deliveries of one combination at ts. */
+static void sent(dx_store *s, int64_t ts, uint64_t count)
+{
 	for (uint64_t i = 0; i < count; i++)
-		assert_int_equal(dx_store_logfact(s, &f, &err), DX_OK);
+		sent_to(s, ts, "example.com", "mx.example.com", 0);
 }
 
 static void test_close_stopped(void **state)
@@ -888,36 +896,16 @@ static void test_hours_written_early(void **state)
 	}
 	for (int h = 0; h < HOURS; h++) {
 		int64_t ts = t0 + h * 3600;
-		for (int d = 0; d < DOMAINS; d++) {
-			dx_logfact f;
-			memset(&f, 0, sizeof f);
-			f.kind = DX_LOGFACT_SENT;
-			f.timestamp = ts + d % 3000;
-			f.source = "maillog";
-			f.domain = dom[d];
-			f.reporting_mta = "mx1";
-			f.remote_mta = "relay.example";
-			f.decoder = "postfix-log";
-			assert_int_equal(dx_store_logfact(s, &f, &err), DX_OK);
-		}
+		for (int d = 0; d < DOMAINS; d++)
+			sent_to(s, ts + d % 3000, dom[d], "relay.example", 0);
 		m.done = (uint64_t)h * 3 + 1;
 		assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
 		/* The deferrals of the hour before, now written out, are
 		 * superseded by deliveries of this hour. */
 		if (h > 0)
-			for (int d = 0; d < DOMAINS; d += 3) {
-				dx_logfact f;
-				memset(&f, 0, sizeof f);
-				f.kind = DX_LOGFACT_SENT;
-				f.timestamp = ts + 1000;
-				f.source = "maillog";
-				f.key = (uint64_t)(h - 1) << 32 | (uint64_t)d | 1u << 31;
-				f.domain = dom[d];
-				f.reporting_mta = "mx1";
-				f.remote_mta = "relay.example";
-				f.decoder = "postfix-log";
-				assert_int_equal(dx_store_logfact(s, &f, &err), DX_OK);
-			}
+			for (int d = 0; d < DOMAINS; d += 3)
+				sent_to(s, ts + 1000, dom[d], "relay.example",
+					(uint64_t)(h - 1) << 32 | (uint64_t)d | 1u << 31);
 		m.done = (uint64_t)h * 3 + 2;
 		assert_int_equal(dx_store_source_put(s, "maillog", &m, &err), DX_OK);
 		for (int d = 0; d < DOMAINS; d++) {
