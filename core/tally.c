@@ -241,9 +241,9 @@ static int order_combos(const void *x, const void *y)
 }
 
 /* Calls fn for the combinations of hours before `before` with a count,
- * in the delivered table's key order; with `take`, zeroes each count
- * once fn has had it. */
-static int walk(dx_tally *t, int64_t before, int take, dx_tally_fn fn, void *arg)
+ * in the delivered table's key order, and zeroes each count once fn has
+ * had it. */
+static int walk(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg)
 {
 	/* In the order of the table the counts go to, so that each insert
 	 * lands next to the last; without the memory to sort, in any order. */
@@ -261,14 +261,10 @@ static int walk(dx_tally *t, int64_t before, int take, dx_tally_fn fn, void *arg
 			continue;
 		}
 		int r = fn(arg, k.hour, k.text[0], k.text[1], k.text[2], k.text[3], k.n);
-		if (r) {
-			free(order);
+		if (r)
 			return r;
-		}
-		if (take) {
-			c->n = 0;
-			t->nuntaken--;
-		}
+		c->n = 0;
+		t->nuntaken--;
 	}
 	if (!order)
 		return 0;
@@ -277,19 +273,13 @@ static int walk(dx_tally *t, int64_t before, int take, dx_tally_fn fn, void *arg
 	for (size_t i = 0; i < n && !r; i++) {
 		r = fn(arg, order[i].hour, order[i].text[0], order[i].text[1], order[i].text[2], order[i].text[3],
 		       order[i].n);
-		if (!r && take) {
+		if (!r) {
 			order[i].slot->n = 0;
 			t->nuntaken--;
 		}
 	}
 	free(order);
 	return r;
-}
-
-int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg)
-{
-	/* walk() changes nothing without `take`. */
-	return walk((dx_tally *)t, INT64_MAX, 0, fn, arg);
 }
 
 /* Drops the combinations whose counts were taken, keeping the table (a
@@ -321,7 +311,7 @@ static void drop_taken(dx_tally *t)
 
 int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg)
 {
-	int r = walk(t, before, 1, fn, arg);
+	int r = walk(t, before, fn, arg);
 	if (!r)
 		drop_taken(t);
 	return r;

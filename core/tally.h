@@ -47,18 +47,14 @@ int dx_tally_add(dx_tally *t, int64_t hour, const uint64_t key[2], const char *d
 typedef int (*dx_tally_fn)(void *arg, int64_t hour, const char *decoder, const char *reporting_mta,
 			   const char *remote_mta, const char *domain, uint64_t n);
 
-/* Calls fn for each combination counted since the last reset, in the
- * order of the delivered table's key (hour, domain, logging host, relay,
- * decoder); stops at (and returns) fn's first non-zero. */
-int dx_tally_each(const dx_tally *t, dx_tally_fn fn, void *arg);
-
-/* The same for the combinations of hours before `before` with a count
- * not yet taken, and takes their counts: those combinations are
- * forgotten (a later delivery of one of them counts anew), their texts
- * kept until the reset. So a log's hours that are over can be written out
- * while the counts of the hour in progress go on growing. Stops at (and
- * returns) fn's first non-zero, with the counts it has not yet called fn
- * for untouched. */
+/* Calls fn for each combination of an hour before `before` with a count
+ * not yet taken, in the order of the delivered table's key (hour, domain,
+ * logging host, relay, decoder), and takes their counts: those
+ * combinations are forgotten (a later delivery of one of them counts
+ * anew), their texts kept until the reset. So a log's hours that are over
+ * can be written out while the counts of the hour in progress go on
+ * growing; INT64_MAX takes every count. Stops at (and returns) fn's first
+ * non-zero, with the counts it has not yet called fn for untouched. */
 int dx_tally_take(dx_tally *t, int64_t before, dx_tally_fn fn, void *arg);
 
 /* How many combinations are held. */
