@@ -37,8 +37,17 @@ static int convert(dx_arena *a, const char *p, size_t n, int unescape, dx_text *
 		}
 		bol = 0;
 		if (c == '\r') {
-			if (i + 1 < n && p[i + 1] == '\n')
+			/* CRLF is one line end, and so is CR CR LF: a CRLF
+			 * file converted to CRLF once more, which would
+			 * otherwise put a blank line after every line and end
+			 * the header at its first field. */
+			size_t j = i + 1;
+			while (j < n && p[j] == '\r')
+				j++;
+			if (j < n && p[j] == '\n') {
+				i = j - 1;
 				continue; /* the '\n' comes next */
+			}
 			c = '\n';
 		}
 		o[k++] = c;
@@ -56,12 +65,16 @@ int dx_normalise(dx_arena *a, const char *raw, size_t n, int from_mbox, dx_text 
 	from_line->p = NULL;
 	from_line->n = 0;
 	if (from_mbox && n >= 5 && memcmp(raw, "From ", 5) == 0) {
-		/* The From_ line ends at LF, CRLF or a bare CR. */
+		/* The From_ line ends at LF, CRLF (or CR CR LF, as in
+		 * convert) or a bare CR. */
 		size_t len = 0;
 		while (len < n && raw[len] != '\n' && raw[len] != '\r')
 			len++;
-		if (len < n && raw[len] == '\r' && len + 1 < n && raw[len + 1] == '\n')
-			len++;
+		size_t crs = len;
+		while (crs < n && raw[crs] == '\r')
+			crs++;
+		if (crs > len && crs < n && raw[crs] == '\n')
+			len = crs;
 		if (len < n)
 			len++;
 		size_t flen = len;

@@ -1,6 +1,7 @@
 /* normalise.h: raw message bytes to the text the parsers read.
  *
- * Mail arrives with LF, CRLF or bare CR line endings, and from an mbox with
+ * Mail arrives with LF, CRLF or bare CR line endings (or CR CR LF, a CRLF
+ * file converted to CRLF again: one line end too), and from an mbox with
  * a leading From_ line and ">From " escapes. Every parser after this one
  * sees LF endings only, so that "a message saved with CRLF gives the same
  * records as with LF" holds by construction rather than by care in each

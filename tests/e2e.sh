@@ -72,11 +72,13 @@ else
 fi
 if [ "$(tr -cd '\r' < "$tmp/seed.csv" | wc -c)" -eq 2 ]; then ok "CSV rows end in CRLF (RFC 4180)"; else not_ok "CSV rows end in CRLF (RFC 4180)"; fi
 
-# ---- line endings: CRLF and bare CR give the same records -----------------------
-mkdir -p "$tmp/crlf/mail" "$tmp/cr/mail"
+# ---- line endings: CRLF, bare CR and CR CR LF give the same records ---------------
+mkdir -p "$tmp/crlf/mail" "$tmp/cr/mail" "$tmp/crcrlf/mail"
 for f in mail/*.eml mail/*.mbox; do
 	tr -d '\r' < "$f" | sed 's/$/\r/' > "$tmp/crlf/$f"
 	tr -d '\r' < "$f" | tr '\n' '\r' > "$tmp/cr/$f"
+	# A CRLF file converted to CRLF again, as some Windows tools do.
+	tr -d '\r' < "$f" | sed 's/$/\r\r/' > "$tmp/crcrlf/$f"
 done
 for f in mail/*.eml mail/*.mbox; do
 	"$DSNIDX" parse --format jsonl "$f" | cut -d, -f1,3- > "$tmp/lf.jsonl"
@@ -87,6 +89,11 @@ for f in mail/*.eml mail/*.mbox; do
 	"$DSNIDX" parse --format jsonl "$f" | cut -d, -f1,3- > "$tmp/lf.jsonl"
 	(cd "$tmp/cr" && "$DSNIDX" parse --format jsonl "$f") | cut -d, -f1,3- > "$tmp/cr.jsonl"
 	same "bare-CR copy of $f gives the same records (but offsets)" "$tmp/lf.jsonl" "$tmp/cr.jsonl"
+done
+for f in mail/*.eml mail/*.mbox; do
+	"$DSNIDX" parse --format jsonl "$f" | cut -d, -f1,3- > "$tmp/lf.jsonl"
+	(cd "$tmp/crcrlf" && "$DSNIDX" parse --format jsonl "$f") | cut -d, -f1,3- > "$tmp/crcrlf.jsonl"
+	same "CR CR LF copy of $f gives the same records (but offsets)" "$tmp/lf.jsonl" "$tmp/crcrlf.jsonl"
 done
 
 # ---- mbox offsets point at the From_ line of the message ----------------------------

@@ -607,6 +607,13 @@ static void test_normalise_eol(void **state)
 	assert_int_equal(dx_normalise(a, mixed, sizeof mixed - 1, 0, &out, &from), 0);
 	assert_text(&out, "a\n\nb\n\n");
 
+	/* A CRLF file converted once more (CR CR LF): one line end each,
+	 * not a blank line after every line; CRs not before an LF stay
+	 * bare-CR line ends. */
+	static const char crcrlf[] = "A: 1\r\r\nB: 2\r\r\n\r\r\nbody\r\r\r\nx\r\ry";
+	assert_int_equal(dx_normalise(a, crcrlf, sizeof crcrlf - 1, 0, &out, &from), 0);
+	assert_text(&out, "A: 1\nB: 2\n\nbody\nx\n\ny");
+
 	assert_int_equal(dx_normalise_eol(a, lf, sizeof lf - 1, &out), 0);
 	assert_ptr_equal(out.p, lf);
 	assert_int_equal(dx_normalise_eol(a, "x\r\ny\rz", 6, &out), 0);
@@ -630,6 +637,13 @@ static void test_normalise_mbox(void **state)
 
 	static const char m2[] = "From a@b Thu Sep 18 17:54:04 2008\r\nA: 1\r\n";
 	assert_int_equal(dx_normalise(a, m2, sizeof m2 - 1, 1, &out, &from), 0);
+	assert_int_equal(from.n, 33);
+	assert_text(&out, "A: 1\n");
+
+	/* The From_ line of a CR CR LF mbox ends at its LF, not at its
+	 * first CR (which would leave an empty header). */
+	static const char m2b[] = "From a@b Thu Sep 18 17:54:04 2008\r\r\nA: 1\r\r\n";
+	assert_int_equal(dx_normalise(a, m2b, sizeof m2b - 1, 1, &out, &from), 0);
 	assert_int_equal(from.n, 33);
 	assert_text(&out, "A: 1\n");
 
