@@ -13,6 +13,8 @@
  * header fields, arena size) is a warning through the diag callback, and
  * decoding goes on with what was read.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +238,13 @@ static const char *strip_angles(dx_arena *a, const char *s)
 			return dx_arena_strndup(a, s + 1, (size_t)(e - s - 1));
 	}
 	return dx_arena_strndup(a, s, n);
+}
+
+/* Whether host is an IPv4 or IPv6 address rather than a name. */
+static int is_address_literal(const char *host)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
 /* A bounce without an enhanced status code still gets one, so that every
@@ -745,9 +754,10 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		const char *by = last ? dx_memcasemem(last->value, last->value_len, "by ") : NULL;
 		if (by && (by == last->value || by[-1] == ' ' || by[-1] == ')' || by[-1] == '\t'))
 			b.reporting_mta = dx_host(a, by + 3, last->value_len - (size_t)(by + 3 - last->value));
-		/* An address literal names no server; the From domain does better. */
-		if (b.reporting_mta && strspn(b.reporting_mta, "0123456789.:abcdef") == strlen(b.reporting_mta) &&
-		    strchr(b.reporting_mta, '.') && !strpbrk(b.reporting_mta, "ghijklmnopqrstuvwxyz"))
+		/* An address literal names no server (Google stamps its own
+		 * with an IPv6 address that differs from one bounce to the
+		 * next); the From domain does better. */
+		if (b.reporting_mta && is_address_literal(b.reporting_mta))
 			b.reporting_mta = NULL;
 	}
 	/* Else the domain of the mail system's own address
