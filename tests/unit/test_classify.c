@@ -629,6 +629,47 @@ static void test_builtin(void **state)
 	f = (dx_facts){.status = "5.1.1", .action = "failed", .diagnostic = "552 Mailbox is full"};
 	assert_string_equal(classify(r, &f).reason, "mailboxfull");
 
+	/* A list or group refusing a post from this sender is rejected, in
+	 * list managers' wordings and by x.7.2 (mailing list expansion
+	 * prohibited) alone. */
+	static const char *const list_refusals[] = {
+		"Sorry, only subscribers may post. (#5.7.2)",
+		"Only members can post to this list.",
+		"You are not authorized to send messages to this mailing list",
+		"you are not permitted to post to the group",
+	};
+	for (size_t i = 0; i < sizeof list_refusals / sizeof list_refusals[0]; i++) {
+		f = (dx_facts){.status = "5.0.0", .diagnostic = list_refusals[i]};
+		assert_string_equal(classify(r, &f).reason, "rejected");
+	}
+	f = (dx_facts){.status = "5.7.2", .reply_code = 550};
+	v = classify(r, &f);
+	assert_string_equal(v.reason, "rejected");
+	assert_string_equal(v.matched, "status");
+
+	/* "blocked using <list>" is a block list, whatever the list is
+	 * called; "blocked using spam patterns" is about the content. */
+	f = (dx_facts){.status = "5.7.1",
+		       .diagnostic = "554 5.7.1 Service unavailable; Client host [192.0.2.8] blocked using Barracuda "
+				     "Reputation; http://www.barracudanetworks.com/reputation/?pr=1&ip=192.0.2.8"};
+	assert_string_equal(classify(r, &f).reason, "blocked");
+	f = (dx_facts){.diagnostic = "554 Blocked using spam pattern, your message may contain the spam contents"};
+	assert_string_equal(classify(r, &f).reason, "spamdetected");
+	f = (dx_facts){.diagnostic = "550 5.7.1 The IP address has a poor reputation"};
+	assert_string_equal(classify(r, &f).reason, "badreputation");
+
+	/* A list of blocked senders kept by the recipient or its organisation
+	 * is the recipient's choice. */
+	static const char *const blocked_senders[] = {
+		"550 Rejected by header based Blocked Senders - https://community.example.com/docs#550",
+		"550 Envelope blocked - User Domain Entry",
+		"550 5.7.1 The sender is on the recipient's Blocked Senders list",
+	};
+	for (size_t i = 0; i < sizeof blocked_senders / sizeof blocked_senders[0]; i++) {
+		f = (dx_facts){.status = "5.0.0", .diagnostic = blocked_senders[i]};
+		assert_string_equal(classify(r, &f).reason, "filtered");
+	}
+
 	f = (dx_facts){.status = "2.0.0", .action = "delivered"};
 	assert_string_equal(classify(r, &f).reason, "delivered");
 	dx_rules_free(r);
