@@ -135,6 +135,9 @@ static const char *const stage_phrases[] = {
 	"does not like recipient",
 	"does not like sender",
 	"connect to ",
+	/* Postfix: "conversation with mx.example.org[192.0.2.2] timed out
+	 * while receiving the initial server greeting" */
+	"initial server greeting",
 	/* GMX, web.de: "SMTP error from remote server for RCPT TO command" */
 	"for rcpt to command",
 	"for mail from command",
@@ -188,6 +191,7 @@ static const char *const stage_commands[] = {
 	"DATA",
 	"RCPT",
 	"MAIL",
+	"CONN",
 	"CONN",
 	"RCPT",
 	"MAIL",

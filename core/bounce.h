@@ -164,6 +164,11 @@ typedef struct dx_text_finding {
  * memory exhaustion. */
 int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *n);
 
+/* The remote host a server's text names by a phrase that can only be
+ * about the remote ("remote host X", "[LastAttemptedServerName=X]"...,
+ * dsn_text.c), as a lowercase host in the arena; NULL if none. */
+const char *dx_text_remote_host(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n);
+
 /* The decoders, tried in order by decode.c. */
 int dx_decode_rfc3464(dx_view *v, dx_bounce *b);
 int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b);

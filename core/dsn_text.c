@@ -764,8 +764,12 @@ static const char *const remote_leads[] = {
 	/* qmail: "Connected to 192.0.2.1 but ...", "Giving up on 192.0.2.1." */
 	"connected to ", "giving up on ",
 	/* Postfix, a host that did not answer: "connect to mx.example.org[192.0.2.7]:25:
-	 * Connection timed out" */
-	"connect to ",
+	 * Connection timed out", "conversation with mx.example.org[192.0.2.7]
+	 * timed out while ...", "lost connection with mx.example.org[192.0.2.7]
+	 * while ..."; Sendmail: "Connection refused by mx.example.org." */
+	"connect to ", "conversation with ", "lost connection with ", "connection refused by ",
+	/* Exchange Online's expiry: "... [LastAttemptedServerName=mx.example.net]" */
+	"lastattemptedservername=",
 	/* Gmail: "rejected by the server for the recipient domain example.jp
 	 * by mx.example.jp. [192.0.2.153]" */
 	"for the recipient domain ",
@@ -796,7 +800,8 @@ static const unsigned char remote_lead_kinds[] = {
 	AFTER | STRONG, AFTER, AFTER, AFTER, AFTER, AFTER, AFTER | STRONG,
 	AFTER | STRONG, AFTER | STRONG, AFTER | STRONG, AFTER | STRONG, AFTER,
 	AFTER, AFTER,
-	AFTER,
+	AFTER, AFTER, AFTER, AFTER,
+	AFTER | STRONG,
 	AFTER_DOMAIN_BY | STRONG,
 	AFTER_NUMBER | STRONG,
 	AFTER | STRONG, AFTER | STRONG, AFTER | STRONG,
@@ -918,6 +923,11 @@ static const char *remote_named(const dx_lexicon *lx, dx_arena *a, const char *p
 static const char *remote_in(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n)
 {
 	return remote_named(lx, a, p, n, 0);
+}
+
+const char *dx_text_remote_host(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n)
+{
+	return remote_named(lx, a, p, n, 1);
 }
 
 /* Fills a recipient from its text block: the remote's reply as the

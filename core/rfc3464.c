@@ -170,6 +170,10 @@ static int read_recipient(dx_view *v, dx_bounce *b, const dx_header *h)
 		dx_remote_reply(a, d, dn, &r->reply_code, &rs);
 		r->status = dx_better_status(r->status, rs ? rs : dx_find_status(a, d, dn));
 		r->command = dx_smtp_command(v->lex, d, dn);
+		/* No Remote-MTA, but the diagnostic names the remote (Exchange
+		 * Online's "[LastAttemptedServerName=mx.example.org]"). */
+		if (!r->remote_mta && (r->remote_mta = dx_text_remote_host(v->lex, a, d, dn)) != NULL)
+			r->remote_by = "the diagnostic";
 	}
 	return 0;
 }

@@ -1498,6 +1498,47 @@ static const dx_record *only_record(fixture *f, const char *msg)
 }
 
 /* ...whose remote host must be `host` ("" for none). */
+/* The remote named only in the sending server's own words: a greeting
+ * that timed out, a connection lost mid-session, a connection refused. */
+static const char greeting_timeout[] =
+	"From: MAILER-DAEMON@out.example.com (Mail Delivery System)\n"
+	"To: sender@example.com\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"Date: Mon, 3 Feb 2025 10:00:00 +0000\n"
+	"\n"
+	"This is the mail system at host out.example.com.\n"
+	"\n"
+	"<lee@dest.example.org>: conversation with mx2.dest.example.org[192.0.2.40]\n"
+	"    timed out while receiving the initial server greeting\n"
+	"\n"
+	"--- Below this line is a copy of the message.\n";
+static const char lost_connection[] =
+	"From: MAILER-DAEMON@out.example.com (Mail Delivery System)\n"
+	"To: sender@example.com\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"Date: Mon, 3 Feb 2025 10:00:00 +0000\n"
+	"\n"
+	"This is the mail system at host out.example.com.\n"
+	"\n"
+	"<max@dest.example.net>: lost connection with mx.dest.example.net[192.0.2.41]\n"
+	"    while sending RCPT TO\n"
+	"\n"
+	"--- Below this line is a copy of the message.\n";
+static const char refused_by[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.com>\n"
+	"To: sender@example.com\n"
+	"Subject: Returned mail: see transcript for details\n"
+	"Date: Mon, 3 Feb 2025 10:00:00 +0000\n"
+	"\n"
+	"   ----- The following addresses had permanent fatal errors -----\n"
+	"<kit@dest.example.com>\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"<kit@dest.example.com>... Deferred: Connection refused by mail.dest.example.com.\n"
+	"Message could not be delivered for 5 days\n"
+	"\n"
+	"   ----- Original message follows -----\n";
+
 static const dx_record *lone_remote(fixture *f, const char *msg, const char *host)
 {
 	const dx_record *r = only_record(f, msg);
@@ -1529,6 +1570,9 @@ static void test_remote_hosts_in_text(void **state)
 	lone_remote(f, gmail_sentence, "mx.dest.example.jp");
 	lone_remote(f, bracket_host, "192.0.2.222");
 	assert_string_equal(lone_remote(f, exchange_history, "mx.student.example.edu")->status, "4.4.7");
+	lone_remote(f, greeting_timeout, "mx2.dest.example.org");
+	lone_remote(f, lost_connection, "mx.dest.example.net");
+	lone_remote(f, refused_by, "mail.dest.example.com");
 	assert_int_equal(decode(f, qmail_hosts), DX_DECODED);
 	assert_int_equal(f->c.n, 2);
 	assert_string_equal(rec_for(f, "one@dest.example.com")->remote_mta, "192.0.2.24");
@@ -1539,6 +1583,7 @@ static void test_remote_hosts_in_text(void **state)
 typedef struct remote_seen {
 	char by[8][64];
 	char host[8][64];
+	char command[8][8];
 	unsigned n;
 } remote_seen;
 
@@ -1548,6 +1593,7 @@ static int keep_remote_by(void *arg, const dx_explanation *x)
 	assert_true(rs->n < 8);
 	snprintf(rs->by[rs->n], sizeof rs->by[0], "%s", x->remote_by);
 	snprintf(rs->host[rs->n], sizeof rs->host[0], "%s", x->record->remote_mta);
+	snprintf(rs->command[rs->n], sizeof rs->command[0], "%s", x->command);
 	rs->n++;
 	return 0;
 }
@@ -1565,6 +1611,10 @@ static void test_remote_by(void **state)
 {
 	fixture *f = *state;
 	remote_seen rs;
+	/* A greeting that timed out failed at the connection. */
+	explain_remote(f, greeting_timeout, &rs);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.command[0], "CONN");
 	explain_remote(f, session_v8, &rs);
 	assert_int_equal(rs.n, 2);
 	assert_string_equal(rs.host[0], "mx.dest.example.org");
