@@ -289,6 +289,16 @@ static void test_rhost(void **state)
 	dx_rules_free(r);
 }
 
+/* Each server text, as the diagnostic of a report with a generic code,
+ * gives `reason`. */
+static void all_give(const dx_rules *r, const char *const *texts, size_t n, const char *reason)
+{
+	for (size_t i = 0; i < n; i++) {
+		dx_facts f = {.status = "5.0.0", .diagnostic = texts[i]};
+		assert_string_equal(classify(r, &f).reason, reason);
+	}
+}
+
 static void test_builtin(void **state)
 {
 	(void)state;
@@ -638,10 +648,7 @@ static void test_builtin(void **state)
 		"You are not authorized to send messages to this mailing list",
 		"you are not permitted to post to the group",
 	};
-	for (size_t i = 0; i < sizeof list_refusals / sizeof list_refusals[0]; i++) {
-		f = (dx_facts){.status = "5.0.0", .diagnostic = list_refusals[i]};
-		assert_string_equal(classify(r, &f).reason, "rejected");
-	}
+	all_give(r, list_refusals, sizeof list_refusals / sizeof list_refusals[0], "rejected");
 	f = (dx_facts){.status = "5.7.2", .reply_code = 550};
 	v = classify(r, &f);
 	assert_string_equal(v.reason, "rejected");
@@ -665,10 +672,7 @@ static void test_builtin(void **state)
 		"550 Envelope blocked - User Domain Entry",
 		"550 5.7.1 The sender is on the recipient's Blocked Senders list",
 	};
-	for (size_t i = 0; i < sizeof blocked_senders / sizeof blocked_senders[0]; i++) {
-		f = (dx_facts){.status = "5.0.0", .diagnostic = blocked_senders[i]};
-		assert_string_equal(classify(r, &f).reason, "filtered");
-	}
+	all_give(r, blocked_senders, sizeof blocked_senders / sizeof blocked_senders[0], "filtered");
 
 	f = (dx_facts){.status = "2.0.0", .action = "delivered"};
 	assert_string_equal(classify(r, &f).reason, "delivered");
