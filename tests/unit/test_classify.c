@@ -674,6 +674,30 @@ static void test_builtin(void **state)
 	};
 	all_give(r, blocked_senders, sizeof blocked_senders / sizeof blocked_senders[0], "filtered");
 
+	/* A disabled, suspended or dormant account in the words of local
+	 * servers. */
+	static const char *const suspended[] = {
+		"Das Konto des Empfängers ist deaktiviert",
+		"Le compte du destinataire a été désactivé",
+		"La cuenta del destinatario está suspendida",
+		"A conta do destinatário foi desativada",
+		"La casella del destinatario è stata disattivata",
+		"Учётная запись получателя отключена",
+		"почтовый ящик получателя заблокирован",
+		"받는 사람의 계정이 휴면 상태로 전환되었습니다",
+		"このアカウントは利用停止されています",
+		"该邮箱已被冻结",
+	};
+	all_give(r, suspended, sizeof suspended / sizeof suspended[0], "suspend");
+
+	/* Breaking RFC 5322 is the reason, though the refusal also says
+	 * "spam" (Gmail's wording). */
+	f = (dx_facts){.status = "5.7.1",
+		       .diagnostic = "550-5.7.1 Our system has detected that this message is not RFC 5322 compliant: "
+				     "Multiple 'From' headers found. To reduce the amount of spam sent to Gmail, this "
+				     "message has been blocked."};
+	assert_string_equal(classify(r, &f).reason, "notcompliantrfc");
+
 	f = (dx_facts){.status = "2.0.0", .action = "delivered"};
 	assert_string_equal(classify(r, &f).reason, "delivered");
 	dx_rules_free(r);
