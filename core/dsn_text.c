@@ -935,6 +935,21 @@ const char *dx_text_remote_host(const dx_lexicon *lx, dx_arena *a, const char *p
 static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const char *text)
 {
 	size_t n = strlen(text);
+	/* Sendmail notes the alias a recipient came from after it, "(expanded
+	 * from: <sales@example.com>)": that is no part of the failure's text. */
+	const char *note = dx_memcasemem(text, n, "(expanded from:");
+	if (note) {
+		const char *close = memchr(note, ')', (size_t)(text + n - note));
+		size_t rest = close ? (size_t)(text + n - close - 1) : 0;
+		if (close && dx_trim(close + 1, &rest) && rest == 0) {
+			size_t keep = (size_t)(note - text);
+			while (keep && dx_is_space(text[keep - 1]))
+				keep--;
+			if (!(text = dx_arena_strndup(a, text, keep)))
+				return -1;
+			n = keep;
+		}
+	}
 	/* Sendmail wraps each recipient's reason: "(reason: 550 ...)". */
 	if (n > 9 && dx_strncasecmp(text, "(reason:", 8) == 0 && text[n - 1] == ')') {
 		text = dx_squeeze(a, text + 8, n - 9);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "detect.h"
 #include "dsnidx.h"
 #include "text.h"
 
@@ -313,5 +314,10 @@ int dx_decode_rfc3464(dx_view *v, dx_bounce *b)
  * outer bounce. */
 int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b)
 {
+	/* Not a person's reply or forward ("Fwd: Undelivered Mail ..."), which
+	 * is mail about a bounce, as for a bounce attached whole (decode.c). */
+	const char *subj = dx_header_get(v->hdr, "subject");
+	if (subj && dx_reply_subject(subj, strlen(subj)))
+		return 0;
 	return decode(v, b, 1);
 }
