@@ -148,6 +148,23 @@ static dx_logspan server_words(const dx_logline *l)
 	return t;
 }
 
+/* The server's words as one line. Exim writes a multi-line reply with its
+ * line ends as a backslash and an n ("550-5.1.1 a\n550 5.1.1 b"): those
+ * become spaces and the reply is joined ("550 5.1.1 a b"), as a bounce's
+ * is. */
+static char *exim_unescape_lines(dx_arena *a, const dx_logline *l, dx_logspan w)
+{
+	if (l->family != DX_LOGF_EXIM || !dx_memmem(w.p, w.n, "\\n", 2))
+		return dx_squeeze(a, w.p, w.n);
+	char *c = dx_arena_strndup(a, w.p, w.n);
+	if (!c)
+		return NULL;
+	for (char *q = c; (q = strstr(q, "\\n")) != NULL; q += 2)
+		q[0] = q[1] = ' ';
+	char *sq = dx_squeeze(a, c, strlen(c));
+	return sq ? dx_join_reply(a, sq) : NULL;
+}
+
 static const char *family_decoder(dx_log_family f)
 {
 	switch (f) {
@@ -350,7 +367,7 @@ dx_outcome dx_logline_decode(dx_dctx *d, const dx_message *line, int64_t ref_tim
 			     : lp->outcome == DX_LOGO_DEFERRED ? "delayed"
 							     : "failed";
 	dx_logspan words = server_words(lp);
-	char *diagnostic = words.n ? dx_squeeze(a, words.p, words.n) : NULL;
+	char *diagnostic = words.n ? exim_unescape_lines(a, lp, words) : NULL;
 	const char *text_status = lp->text.n ? dx_find_status(a, lp->text.p, lp->text.n) : NULL;
 	const char *status = is_status(lp->dsn) ? span_dup(a, lp->dsn) : NULL;
 	status = status ? dx_better_status(status, text_status) : text_status;

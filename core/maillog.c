@@ -583,14 +583,19 @@ static void exim(const char *p, size_t n, size_t i, dx_logline *l)
 	l->rcpts.n = e - s;
 	if (!l->rcpts.n)
 		return;
-	/* "<parent>" names the address it was redirected from. */
+	/* "<parent>" names the address it was redirected from; after a bare
+	 * local part (a local delivery: "=> bob <bob@example.com> R=local"),
+	 * it is the recipient's whole address. */
 	if (i + 1 < n && p[i + 1] == '<') {
 		size_t k = i + 2;
 		while (k < n && p[k] != '>')
 			k++;
 		if (k < n) {
-			l->orig_rcpt.p = p + i + 2;
-			l->orig_rcpt.n = k - i - 2;
+			dx_logspan parent = {p + i + 2, k - i - 2};
+			if (!memchr(l->rcpts.p, '@', l->rcpts.n) && memchr(parent.p, '@', parent.n))
+				l->rcpts = parent;
+			else
+				l->orig_rcpt = parent;
 		}
 	}
 	/* The text: after the first ": " outside quotes (or right after an

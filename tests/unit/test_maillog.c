@@ -311,6 +311,12 @@ static void test_exim(void **state)
 	assert_span(l.rcpts, "box@local.example");
 	assert_span(l.orig_rcpt, "alias@example.org");
 	assert_span(l.text, "mailbox is full");
+	/* A local delivery names the local part, then the whole address. */
+	l = parse("2026-11-27 10:00:03 1tGxyz-000ABC-12 == bob <bob@shop.example> R=local_user "
+		  "T=maildir_home defer (-22): mailbox is full");
+	assert_span(l.rcpts, "bob@shop.example");
+	assert_int_equal(l.orig_rcpt.n, 0);
+	assert_span(l.text, "mailbox is full");
 
 	/* Delivered, with its server's answer; the sender line. */
 	l = parse("2026-11-27 10:00:04 1tGxyz-000ABC-12 => ok@example.com R=dnslookup T=remote_smtp "
