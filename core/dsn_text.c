@@ -1140,6 +1140,18 @@ static int other_host_line(const tline *l)
 	return close && (size_t)(close - p) + 4 <= n && memcmp(close + 1, "...", 3) == 0;
 }
 
+/* Whether the line is the address and nothing else ("  x@y", "<x@y>"). */
+static int alone_on_line(const tline *l, const char *addr)
+{
+	size_t n = l->n;
+	const char *p = dx_trim(l->p, &n);
+	if (n >= 2 && p[0] == '<' && p[n - 1] == '>') {
+		p++;
+		n -= 2;
+	}
+	return n == strlen(addr) && dx_strncasecmp(p, addr, n) == 0;
+}
+
 static int separator(const tline *l)
 {
 	size_t lead = 0, trail = 0;
@@ -1330,6 +1342,25 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 				idx = add_found(a, s, addr, own_address(addr, own, nown), max);
 				if (idx == -2)
 					return -1;
+			}
+			if (idx >= 0 && s->f[idx].listed && !s->f[idx].accounted && !s->f[idx].sentence &&
+			    cur != idx && !via_rcpt && !in_session && alone_on_line(&l, addr) &&
+			    reply_start(t + s->f[idx].start, s->f[idx].end - s->f[idx].start) ==
+				    s->f[idx].end - s->f[idx].start) {
+				/* Named alone on a line again, after a first mention
+				 * whose text held no server reply ("Recipient: x" in
+				 * the returned message's details, then the list with
+				 * each failure): this is its account; what the first
+				 * said comes before it. */
+				s->f[idx].accounted = 1;
+				if (s->f[idx].pre_end <= s->f[idx].pre_start) {
+					s->f[idx].pre_start = s->f[idx].start;
+					s->f[idx].pre_end = s->f[idx].end;
+				}
+				s->f[idx].start = s->f[idx].end = (size_t)(l.p + l.n - t);
+				cur = idx;
+				cur_lines = 0;
+				continue;
 			}
 			if (idx < 0 || s->f[idx].listed) {
 				cur = -1; /* an address we do not follow, or met before */
@@ -1665,6 +1696,17 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		r.command = s.f[i].command;
 		const char *txt = s.f[i].end > s.f[i].start ? dx_squeeze(a, t.p + s.f[i].start, s.f[i].end - s.f[i].start)
 							    : NULL;
+		if (s.f[i].pre_end > s.f[i].pre_start) {
+			/* What came before its account (its host's session, or a
+			 * first mention), as the text decoder reads it. */
+			const char *pre = dx_squeeze(a, t.p + s.f[i].pre_start, s.f[i].pre_end - s.f[i].pre_start);
+			if (!pre)
+				return -1;
+			if (!txt || !*txt)
+				txt = pre;
+			else if (*pre && !strstr(txt, pre) && !(txt = dx_join(a, pre, " ", txt)))
+				return -1;
+		}
 		f[i].recipient = s.f[i].addr;
 		f[i].text = txt && *txt ? txt : NULL;
 		f[i].diagnostic = NULL;

@@ -1522,6 +1522,33 @@ static const char refused_by[] =
 	"\n"
 	"   ----- Original message follows -----\n";
 
+/* A recipient named first in the returned message's details, then in the
+ * list with its failure: the list is its account, which ends at the rule
+ * line under it (not the report's closing words). */
+static const char named_twice[] =
+	"From: postmaster@mail.example.com\n"
+	"To: sender@mail.example.com\n"
+	"Subject: Undelivered mail returned to sender\n"
+	"Date: Tue, 16 Sep 2025 10:31:09 +0800\n"
+	"\n"
+	"Sorry, your message could not be delivered.\n"
+	"\n"
+	"Original message details:\n"
+	"Recipient: pat@dest.example\n"
+	"\n"
+	"Reason:\n"
+	"The recipient's mailbox was not found.\n"
+	"\n"
+	"----------------------------------------\n"
+	"Technical details:\n"
+	"\n"
+	"  pat@dest.example\n"
+	"    SMTP error from remote mail server after RCPT TO:<pat@dest.example>:\n"
+	"    host mx.dest.example [192.0.2.9]: 550 Mailbox not found\n"
+	"----------------------------------------\n"
+	"\n"
+	"This message was sent automatically; please do not reply.\n";
+
 /* Decodes a bounce that must give one record, and returns it. */
 static const dx_record *only_record(fixture *f, const char *msg)
 {
@@ -1567,6 +1594,9 @@ static void test_remote_hosts_in_text(void **state)
 	assert_string_equal(rec_for(f, "lee@dest.example.org")->remote_mta, "mx2.dest.example.org");
 	assert_string_equal(rec_for(f, "max@dest.example.net")->remote_mta, "mx.dest.example.net");
 	lone_remote(f, refused_by, "mail.dest.example.com");
+	const dx_record *twice = lone_remote(f, named_twice, "mx.dest.example");
+	assert_string_equal(twice->diagnostic, "550 Mailbox not found");
+	assert_int_equal(twice->reply_code, 550);
 	assert_int_equal(decode(f, qmail_hosts), DX_DECODED);
 	assert_int_equal(f->c.n, 2);
 	assert_string_equal(rec_for(f, "one@dest.example.com")->remote_mta, "192.0.2.24");
@@ -1620,7 +1650,19 @@ static void test_remote_by(void **state)
 	assert_string_equal(rs.by[0], "the report's text");
 	explain_remote(f, qmail_hosts, &rs);
 	assert_string_equal(rs.by[0], "the recipient's lines");
+	/* Named alone again further down, with its failure: that block is
+	 * the recipient's account (its first words come before it). */
 	explain_remote(f, exchange_history, &rs);
+	assert_string_equal(rs.by[0], "the recipient's lines");
+	/* Named again with words of its own on that line: the block after it
+	 * still gives the remote host. */
+	char again[sizeof exchange_history + 16];
+	const char *second = strstr(strstr(exchange_history, "\npupil@") + 1, "\npupil@");
+	assert_non_null(second);
+	size_t head = (size_t)(second - exchange_history) + strlen("\npupil@student.example.edu");
+	snprintf(again, sizeof again, "%.*s (failed)%s", (int)head, exchange_history, exchange_history + head);
+	explain_remote(f, again, &rs);
+	assert_string_equal(rs.host[0], "mx.student.example.edu");
 	assert_string_equal(rs.by[0], "a later block about the recipient");
 	explain_remote(f, arf_two, &rs);
 	assert_string_equal(rs.by[0], "");
