@@ -690,6 +690,36 @@ static void test_builtin(void **state)
 	};
 	all_give(r, suspended, sizeof suspended / sizeof suspended[0], "suspend");
 
+	/* The receiving organisation's rules, set by its administrator. */
+	static const char *const admin_rules[] = {
+		"550 5.7.1 Message rejected by the recipient domain's administrator. Please contact the administrator",
+		"550 5.7.1 The message was blocked by the recipient's administrator",
+		"550 5.7.0 Message blocked due to the receiving domain's policy",
+		"550 5.7.1 Delivery not authorized, message refused by a transport rule",
+	};
+	all_give(r, admin_rules, sizeof admin_rules / sizeof admin_rules[0], "policyviolation");
+
+	/* A full mailbox in more languages. */
+	static const char *const full[] = {
+		"452 Skrzynka odbiorcy jest przepełniona",
+		"552 Schránka příjemce je plná",
+		"552 De mailbox van de ontvanger is vol",
+		"552 Почтовый ящик получателя переполнен",
+		"552 Alıcının posta kutusu dolu",
+		"552 收件人邮箱已满",
+		"552 받는 사람의 메일함이 가득 찼습니다",
+	};
+	all_give(r, full, sizeof full / sizeof full[0], "mailboxfull");
+
+	/* Too many connections, though the reply also asks to slow down; a
+	 * sending rate is speeding. */
+	f = (dx_facts){.status = "4.0.0",
+		       .diagnostic = "421 mwinf5c20 ME Trop de connexions, ralentissez. Too many connections, slow down. "
+				     "OFR005_104 [104]"};
+	assert_string_equal(classify(r, &f).reason, "toomanyconn");
+	f = (dx_facts){.status = "4.0.0", .diagnostic = "421 4.7.0 You are sending too fast, slow down"};
+	assert_string_equal(classify(r, &f).reason, "speeding");
+
 	/* Breaking RFC 5322 is the reason, though the refusal also says
 	 * "spam" (Gmail's wording). */
 	f = (dx_facts){.status = "5.7.1",
