@@ -1667,6 +1667,24 @@ static size_t free_reply(const char *t, size_t rn, const scan *s, unsigned i)
 	return rn;
 }
 
+/* A recipient's text *txt with what came before its account in front:
+ * the remote's own answer in its host's session (more specific than the
+ * summary line, "554 5.0.0 Service unavailable"), or what a first mention
+ * said. 0, or -1 on memory. */
+static int with_before(dx_arena *a, const char *t, const found *f, const char **txt)
+{
+	if (f->pre_end <= f->pre_start)
+		return 0;
+	const char *pre = dx_squeeze(a, t + f->pre_start, f->pre_end - f->pre_start);
+	if (!pre)
+		return -1;
+	if (!*txt || !**txt)
+		*txt = pre;
+	else if (*pre && !strstr(*txt, pre) && !(*txt = dx_join(a, pre, " ", *txt)))
+		return -1;
+	return 0;
+}
+
 /* ---- shared with other decoders ---------------------------------------- */
 
 int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
@@ -1696,17 +1714,8 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		r.command = s.f[i].command;
 		const char *txt = s.f[i].end > s.f[i].start ? dx_squeeze(a, t.p + s.f[i].start, s.f[i].end - s.f[i].start)
 							    : NULL;
-		if (s.f[i].pre_end > s.f[i].pre_start) {
-			/* What came before its account (its host's session, or a
-			 * first mention), as the text decoder reads it. */
-			const char *pre = dx_squeeze(a, t.p + s.f[i].pre_start, s.f[i].pre_end - s.f[i].pre_start);
-			if (!pre)
-				return -1;
-			if (!txt || !*txt)
-				txt = pre;
-			else if (*pre && !strstr(txt, pre) && !(txt = dx_join(a, pre, " ", txt)))
-				return -1;
-		}
+		if (with_before(a, t.p, &s.f[i], &txt) < 0)
+			return -1;
 		f[i].recipient = s.f[i].addr;
 		f[i].text = txt && *txt ? txt : NULL;
 		f[i].diagnostic = NULL;
@@ -1947,20 +1956,9 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		/* A recipient whose text holds no reply is explained by what
 		 * follows the recipient lines (Gmail: the details come after a
 		 * blank line); one without any text shares the whole report's. */
+		if (with_before(a, t.p, &s.f[i], &txt) < 0)
+			return -1;
 		size_t tl = txt ? strlen(txt) : 0;
-		if (s.f[i].pre_end > s.f[i].pre_start) {
-			/* The remote's own answer in its host's session comes first:
-			 * it is more specific than the summary line ("554 5.0.0
-			 * Service unavailable"). */
-			char *pre = dx_squeeze(a, t.p + s.f[i].pre_start, s.f[i].pre_end - s.f[i].pre_start);
-			if (!pre)
-				return -1;
-			if (!tl)
-				txt = pre;
-			else if (!strstr(txt, pre) && !(txt = dx_join(a, pre, " ", txt)))
-				return -1;
-			tl = strlen(txt);
-		}
 		int no_reply = tl && reply_start(txt, tl) == tl && !dx_find_status(a, txt, tl);
 		if (!tl || no_reply) {
 			if (!shared && !(shared = shared_text(a, t.p, rn, &s, &shared_owner)))
