@@ -289,16 +289,6 @@ static void test_rhost(void **state)
 	dx_rules_free(r);
 }
 
-/* Each server text, as the diagnostic of a report with a generic code,
- * gives `reason`. */
-static void all_give(const dx_rules *r, const char *const *texts, size_t n, const char *reason)
-{
-	for (size_t i = 0; i < n; i++) {
-		dx_facts f = {.status = "5.0.0", .diagnostic = texts[i]};
-		assert_string_equal(classify(r, &f).reason, reason);
-	}
-}
-
 static void test_builtin(void **state)
 {
 	(void)state;
@@ -639,16 +629,53 @@ static void test_builtin(void **state)
 	f = (dx_facts){.status = "5.1.1", .action = "failed", .diagnostic = "552 Mailbox is full"};
 	assert_string_equal(classify(r, &f).reason, "mailboxfull");
 
-	/* A list or group refusing a post from this sender is rejected, in
-	 * list managers' wordings and by x.7.2 (mailing list expansion
-	 * prohibited) alone. */
-	static const char *const list_refusals[] = {
-		"Sorry, only subscribers may post. (#5.7.2)",
-		"Only members can post to this list.",
-		"You are not authorized to send messages to this mailing list",
-		"you are not permitted to post to the group",
+	/* Servers' wordings, each with the reason it gives in a report with a
+	 * generic code. */
+	static const struct {
+		const char *text, *reason;
+	} wordings[] = {
+		/* A list or group refusing a post from this sender is rejected, in
+		 * list managers' wordings and by x.7.2 (mailing list expansion
+		 * prohibited) alone. */
+		{"Sorry, only subscribers may post. (#5.7.2)", "rejected"},
+		{"Only members can post to this list.", "rejected"},
+		{"You are not authorized to send messages to this mailing list", "rejected"},
+		{"you are not permitted to post to the group", "rejected"},
+		/* A list of blocked senders kept by the recipient or its organisation
+		 * is the recipient's choice. */
+		{"550 Rejected by header based Blocked Senders - https://community.example.com/docs#550", "filtered"},
+		{"550 Envelope blocked - User Domain Entry", "filtered"},
+		{"550 5.7.1 The sender is on the recipient's Blocked Senders list", "filtered"},
+		/* A disabled, suspended or dormant account in the words of local
+		 * servers. */
+		{"Das Konto des Empfängers ist deaktiviert", "suspend"},
+		{"Le compte du destinataire a été désactivé", "suspend"},
+		{"La cuenta del destinatario está suspendida", "suspend"},
+		{"A conta do destinatário foi desativada", "suspend"},
+		{"La casella del destinatario è stata disattivata", "suspend"},
+		{"Учётная запись получателя отключена", "suspend"},
+		{"почтовый ящик получателя заблокирован", "suspend"},
+		{"받는 사람의 계정이 휴면 상태로 전환되었습니다", "suspend"},
+		{"このアカウントは利用停止されています", "suspend"},
+		{"该邮箱已被冻结", "suspend"},
+		/* The receiving organisation's rules, set by its administrator. */
+		{"550 5.7.1 Message rejected by the recipient domain's administrator. Please contact the administrator", "policyviolation"},
+		{"550 5.7.1 The message was blocked by the recipient's administrator", "policyviolation"},
+		{"550 5.7.0 Message blocked due to the receiving domain's policy", "policyviolation"},
+		{"550 5.7.1 Delivery not authorized, message refused by a transport rule", "policyviolation"},
+		/* A full mailbox in more languages. */
+		{"452 Skrzynka odbiorcy jest przepełniona", "mailboxfull"},
+		{"552 Schránka příjemce je plná", "mailboxfull"},
+		{"552 De mailbox van de ontvanger is vol", "mailboxfull"},
+		{"552 Почтовый ящик получателя переполнен", "mailboxfull"},
+		{"552 Alıcının posta kutusu dolu", "mailboxfull"},
+		{"552 收件人邮箱已满", "mailboxfull"},
+		{"552 받는 사람의 메일함이 가득 찼습니다", "mailboxfull"},
 	};
-	all_give(r, list_refusals, sizeof list_refusals / sizeof list_refusals[0], "rejected");
+	for (size_t i = 0; i < sizeof wordings / sizeof wordings[0]; i++) {
+		f = (dx_facts){.status = "5.0.0", .diagnostic = wordings[i].text};
+		assert_string_equal(classify(r, &f).reason, wordings[i].reason);
+	}
 	f = (dx_facts){.status = "5.7.2", .reply_code = 550};
 	v = classify(r, &f);
 	assert_string_equal(v.reason, "rejected");
@@ -664,52 +691,6 @@ static void test_builtin(void **state)
 	assert_string_equal(classify(r, &f).reason, "spamdetected");
 	f = (dx_facts){.diagnostic = "550 5.7.1 The IP address has a poor reputation"};
 	assert_string_equal(classify(r, &f).reason, "badreputation");
-
-	/* A list of blocked senders kept by the recipient or its organisation
-	 * is the recipient's choice. */
-	static const char *const blocked_senders[] = {
-		"550 Rejected by header based Blocked Senders - https://community.example.com/docs#550",
-		"550 Envelope blocked - User Domain Entry",
-		"550 5.7.1 The sender is on the recipient's Blocked Senders list",
-	};
-	all_give(r, blocked_senders, sizeof blocked_senders / sizeof blocked_senders[0], "filtered");
-
-	/* A disabled, suspended or dormant account in the words of local
-	 * servers. */
-	static const char *const suspended[] = {
-		"Das Konto des Empfängers ist deaktiviert",
-		"Le compte du destinataire a été désactivé",
-		"La cuenta del destinatario está suspendida",
-		"A conta do destinatário foi desativada",
-		"La casella del destinatario è stata disattivata",
-		"Учётная запись получателя отключена",
-		"почтовый ящик получателя заблокирован",
-		"받는 사람의 계정이 휴면 상태로 전환되었습니다",
-		"このアカウントは利用停止されています",
-		"该邮箱已被冻结",
-	};
-	all_give(r, suspended, sizeof suspended / sizeof suspended[0], "suspend");
-
-	/* The receiving organisation's rules, set by its administrator. */
-	static const char *const admin_rules[] = {
-		"550 5.7.1 Message rejected by the recipient domain's administrator. Please contact the administrator",
-		"550 5.7.1 The message was blocked by the recipient's administrator",
-		"550 5.7.0 Message blocked due to the receiving domain's policy",
-		"550 5.7.1 Delivery not authorized, message refused by a transport rule",
-	};
-	all_give(r, admin_rules, sizeof admin_rules / sizeof admin_rules[0], "policyviolation");
-
-	/* A full mailbox in more languages. */
-	static const char *const full[] = {
-		"452 Skrzynka odbiorcy jest przepełniona",
-		"552 Schránka příjemce je plná",
-		"552 De mailbox van de ontvanger is vol",
-		"552 Почтовый ящик получателя переполнен",
-		"552 Alıcının posta kutusu dolu",
-		"552 收件人邮箱已满",
-		"552 받는 사람의 메일함이 가득 찼습니다",
-	};
-	all_give(r, full, sizeof full / sizeof full[0], "mailboxfull");
 
 	/* Too many connections, though the reply also asks to slow down; a
 	 * sending rate is speeding. */
