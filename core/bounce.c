@@ -269,15 +269,17 @@ const char *dx_smtp_command(const dx_lexicon *lx, const char *p, size_t n)
 	return transcript_command(p, n);
 }
 
-/* Reply codes of RFC 5321 and its extensions (AUTH, null MX, ...). A
- * number outside the list, like a banner's 220 or a made-up 542, is not
- * taken for the server's answer. */
+/* Reply codes of RFC 5321 and its extensions (AUTH, null MX, ...), and
+ * the few that widespread servers send outside them: 422 (Microsoft's
+ * "The recipient's mailbox is full"), 511 (qmail's chkuser: "511 sorry, no
+ * mailbox here by that name"). Any other number, like a made-up 542, is
+ * not taken for the server's answer. */
 static int known_reply_code(int c)
 {
 	static const short codes[] = {
 		211, 214, 220, 221, 235, 250, 251, 252,
-		421, 432, 450, 451, 452, 453, 454, 455, 458, 459,
-		500, 501, 502, 503, 504, 521, 523, 524, 525, 530, 534, 535, 538,
+		421, 422, 432, 450, 451, 452, 453, 454, 455, 458, 459,
+		500, 501, 502, 503, 504, 511, 521, 523, 524, 525, 530, 534, 535, 538,
 		550, 551, 552, 553, 554, 555, 556, 557,
 	};
 	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)

@@ -5,6 +5,7 @@
  * the recipient limit. */
 #include "helpers.h"
 
+#include "bounce.h"
 #include "dsnidx.h"
 
 /* ---- collecting records ----------------------------------------------------- */
@@ -255,6 +256,27 @@ static void check_rfc3464_records(const collected *c)
 	assert_string_equal(r->subject, "\xc3\xa9t\xc3\xa9 report");
 	assert_string_equal(r->message_id, "abc.123@example.org");
 	assert_string_equal(r->decoder, "rfc3464");
+}
+
+/* The codes servers answer with, those of RFC 5321 and a few more that
+ * widespread servers send; not any three digits. */
+static void test_reply_codes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int code;
+	} cases[] = {
+		{"550 5.1.1 User unknown", 550},
+		{"511 sorry, no mailbox here by that name (#5.1.1 - chkuser)", 511},
+		{"422 The recipient's mailbox is full and can't accept messages now", 422},
+		{"556 5.1.10 Recipient address has null MX", 556},
+		{"542 made-up answer", 0},
+		{"queued as 12345, 550 later", 550},
+		{"size 512 bytes", 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(dx_find_reply_code(cases[i].text, strlen(cases[i].text)), cases[i].code);
 }
 
 static void test_rfc3464(void **state)
@@ -643,6 +665,7 @@ static void test_engine_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reply_codes),
 		cmocka_unit_test_setup_teardown(test_rfc3464, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc3464_line_endings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc3464_from_mbox, setup, teardown),
