@@ -76,11 +76,19 @@ const char *dx_better_status(const char *given, const char *from_text)
 		return from_text;
 	if (!from_text || given[0] != from_text[0])
 		return given;
-	/* The remote's own code is the more exact evidence, unless it is the
-	 * generic x.0.0 and the report gave a specific one. */
+	/* The remote's own code is the more exact evidence, unless it says
+	 * less: the generic x.0.0 where the report gave a specific code, or
+	 * x.Y.0 where the report gave x.Y.Z ("4.4.0" in the text of a report
+	 * whose Status is 4.4.7). */
 	int text_generic = strcmp(from_text + 1, ".0.0") == 0;
 	int given_generic = strcmp(given + 1, ".0.0") == 0;
-	return text_generic && !given_generic ? given : from_text;
+	if (text_generic && !given_generic)
+		return given;
+	const char *gd = strrchr(given, '.'), *td = strrchr(from_text, '.');
+	if (gd && td && gd - given == td - from_text && strncmp(given, from_text, (size_t)(gd - given)) == 0 &&
+	    strcmp(td, ".0") == 0 && strcmp(gd, ".0") != 0)
+		return given;
+	return from_text;
 }
 
 /* Phrases naming the stage, lower case, and the command each names (by

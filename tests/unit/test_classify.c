@@ -663,6 +663,8 @@ static void test_builtin(void **state)
 		{"550 5.7.1 The message was blocked by the recipient's administrator", "policyviolation"},
 		{"550 5.7.0 Message blocked due to the receiving domain's policy", "policyviolation"},
 		{"550 5.7.1 Delivery not authorized, message refused by a transport rule", "policyviolation"},
+		/* Exim's own words for a DNS lookup that did not finish. */
+		{"host lookup did not complete", "networkerror"},
 		/* A full mailbox in more languages. */
 		{"452 Skrzynka odbiorcy jest przepełniona", "mailboxfull"},
 		{"552 Schránka příjemce je plná", "mailboxfull"},

@@ -279,6 +279,21 @@ static void test_reply_codes(void **state)
 		assert_int_equal(dx_find_reply_code(cases[i].text, strlen(cases[i].text)), cases[i].code);
 }
 
+/* Which status a record keeps: the remote's own code from its reply,
+ * unless it says less than the report's Status. */
+static void test_better_status(void **state)
+{
+	(void)state;
+	assert_string_equal(dx_better_status("5.0.0", "5.1.1"), "5.1.1");
+	assert_string_equal(dx_better_status("5.1.1", "5.0.0"), "5.1.1");
+	assert_string_equal(dx_better_status("4.4.7", "4.4.0"), "4.4.7");
+	assert_string_equal(dx_better_status("5.1.1", "5.1.0"), "5.1.1");
+	assert_string_equal(dx_better_status("5.1.1", "5.7.0"), "5.7.0");
+	assert_string_equal(dx_better_status("5.1.0", "5.1.10"), "5.1.10");
+	assert_string_equal(dx_better_status("4.2.2", "5.2.2"), "4.2.2");
+	assert_string_equal(dx_better_status(NULL, "5.2.2"), "5.2.2");
+}
+
 static void test_rfc3464(void **state)
 {
 	fixture *f = *state;
@@ -666,6 +681,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_codes),
+		cmocka_unit_test(test_better_status),
 		cmocka_unit_test_setup_teardown(test_rfc3464, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc3464_line_endings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc3464_from_mbox, setup, teardown),
