@@ -173,6 +173,7 @@ const char *dx_text_remote_host(const dx_lexicon *lx, dx_arena *a, const char *p
 int dx_decode_rfc3464(dx_view *v, dx_bounce *b);
 int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b);
 int dx_decode_exchange(dx_view *v, dx_bounce *b);
+int dx_decode_listmgr(dx_view *v, dx_bounce *b);
 int dx_decode_text(dx_view *v, dx_bounce *b);
 int dx_decode_arf(dx_view *v, dx_bounce *b);
 int dx_decode_amazonses(dx_view *v, dx_bounce *b);

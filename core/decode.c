@@ -41,6 +41,7 @@ static const dx_decoder decoders[] = {
 	{"arf", dx_decode_arf},
 	{"amazonses", dx_decode_amazonses},
 	{"exchange", dx_decode_exchange},
+	{"mailman", dx_decode_listmgr},
 	{"rfc3834", dx_decode_rfc3834},
 	{"text", dx_decode_text},
 	{"rfc3464", dx_decode_rfc3464_nested},

@@ -253,6 +253,11 @@ int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject,
 	/* Amazon SES notifications by e-mail through SNS (dsn_amazonses.c). */
 	if (dx_header_get(h, "x-amz-sns-message-id") || (from && dx_memcasemem(from, strlen(from), "@sns.amazonaws.com")))
 		return DX_DETECT_WEAK;
+	/* A mailing-list manager's notice to a poster, which may refuse the
+	 * post (Mailman; listmgr.c). */
+	const char *adm = dx_header_get(h, "x-list-administrivia");
+	if (adm && dx_memcasemem(adm, strlen(adm), "yes"))
+		return DX_DETECT_WEAK;
 	/* A mailing-list manager's error notice to the list's owner (fml). */
 	if (dx_header_get(h, "x-mlserver") && subject &&
 	    (dx_memcasemem(subject, strlen(subject), "error") || dx_memcasemem(subject, strlen(subject), "alert")))

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	static const dx_decoder_fn decoders[] = {
 		dx_decode_rfc3464, dx_decode_exchange, dx_decode_text, dx_decode_arf,
-		dx_decode_amazonses, dx_decode_rfc3834, dx_decode_rfc3464_nested,
+		dx_decode_amazonses, dx_decode_rfc3834, dx_decode_rfc3464_nested, dx_decode_listmgr,
 	};
 	dx_decoder_fn fn = decoders[data[0] % (sizeof decoders / sizeof decoders[0])];
 	fuzz_env *e = fuzz_env_get();

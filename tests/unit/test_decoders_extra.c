@@ -1603,6 +1603,87 @@ static void test_remote_hosts_in_text(void **state)
 	assert_string_equal(rec_for(f, "two@dest.example.net")->remote_mta, "198.51.100.7");
 }
 
+/* A mailing-list manager's notices to a poster and to the list's owner,
+ * with its own header fields: a refusal (the post returned), a hold (no
+ * post), a bounce passed on to the owner (the bounce returned). */
+#define MAILMAN_HEAD(subject, to)                                                                       \
+	"From: birders-owner@lists.example.org\n"                                                       \
+	"To: " to "\n"                                                                                   \
+	"Subject: " subject "\n"                                                                         \
+	"Date: Sat, 29 Nov 2025 12:30:11 +0000\n"                                                        \
+	"X-BeenThere: birders@lists.example.org\n"                                                       \
+	"X-Mailman-Version: 2.1.39\n"                                                                    \
+	"List-Post: <mailto:birders@lists.example.org>\n"                                                \
+	"X-List-Administrivia: yes\n"                                                                    \
+	"MIME-Version: 1.0\n"
+static const char mailman_reject[] =
+	MAILMAN_HEAD("Your message to Birders rejected", "ann@example.net")
+	"Content-Type: multipart/mixed; boundary=\"mm\"\n"
+	"\n"
+	"--mm\n"
+	"Content-Type: text/plain; charset=us-ascii\n"
+	"\n"
+	"You are not allowed to post to this mailing list, and your message has\n"
+	"been automatically rejected.  If you think that your messages are\n"
+	"being rejected in error, contact the mailing list owner at\n"
+	"birders-owner@lists.example.org.\n"
+	"\n"
+	"--mm\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: ann@example.net\n"
+	"To: birders@lists.example.org\n"
+	"Subject: herons\n"
+	"\n"
+	"Seen two this morning.\n"
+	"--mm--\n";
+static const char mailman_hold[] =
+	MAILMAN_HEAD("Your message to Birders awaits moderator approval", "ann@example.net")
+	"Content-Type: text/plain; charset=us-ascii\n"
+	"\n"
+	"Your mail to 'Birders' with the subject\n"
+	"\n"
+	"    herons\n"
+	"\n"
+	"Is being held until the list moderator can review it for approval.\n";
+static const char mailman_uncaught[] =
+	MAILMAN_HEAD("Uncaught bounce notification", "birders-owner@lists.example.org")
+	"Content-Type: multipart/mixed; boundary=\"mm\"\n"
+	"\n"
+	"--mm\n"
+	"Content-Type: text/plain; charset=us-ascii\n"
+	"\n"
+	"The attached message was received as a bounce, but either the bounce\n"
+	"format was not recognized, or no member addresses could be extracted\n"
+	"from it.\n"
+	"\n"
+	"--mm\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\n"
+	"To: birders-bounces@lists.example.org\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"\n"
+	"This is the mail system at host mx.example.com.\n"
+	"\n"
+	"<gone@example.com>: host mail.example.com[192.0.2.30] said: 550 5.1.1\n"
+	"    <gone@example.com>: Recipient address rejected: User unknown (in reply to\n"
+	"    RCPT TO command)\n"
+	"--mm--\n";
+
+static void test_list_manager(void **state)
+{
+	fixture *f = *state;
+	const dx_record *r = lone(f, mailman_reject, "birders@lists.example.org");
+	assert_string_equal(r->decoder, "mailman");
+	assert_string_equal(r->action, "failed");
+	assert_string_equal(r->reason, "rejected");
+	assert_string_equal(r->reporting_mta, "lists.example.org");
+	assert_int_equal(decode(f, mailman_hold), DX_NOT_BOUNCE);
+	r = lone(f, mailman_uncaught, "gone@example.com");
+	assert_string_equal(r->reason, "userunknown");
+}
+
 /* explain says where each remote host was read. */
 typedef struct remote_seen {
 	char by[8][64];
@@ -2027,6 +2108,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remote_hosts_in_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_by, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_manager, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsigned_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recipient_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gave_up, setup, teardown),
