@@ -15,8 +15,9 @@
  * steps aside (returns 0) for any message that is a multipart/report or
  * holds a delivery-status or feedback-report part, has X-Failed-Recipients,
  * has a bounce-like subject (dx_bounce_subject) or a mail system as sender
- * (dx_daemon_sender), and for a mailing list's robot as sender (a post
- * held for moderation). Otherwise it gives one recipient, the address in
+ * (dx_daemon_sender), for a mailing list's robot as sender (a post
+ * held for moderation), and for a challenge-response service (its text
+ * asks the sender to prove to be a person). Otherwise it gives one recipient, the address in
  * From (the person who is away), with the reason "vacation", the subject
  * (decoded, whitespace squeezed) as diagnostic, and no action, status or
  * reply code. The message replied to is described by the auto-reply's To
@@ -46,6 +47,29 @@ static int is_report(const dx_view *v)
 		if (dx_mime_find(v->root, "message", parts[i], 0))
 			return 1;
 	return dx_mime_find(v->root, "text", "delivery-status", 0) != NULL;
+}
+
+/* Whether the reply is a challenge-response service holding the message
+ * until its sender proves to be a person ("held until you confirm that you
+ * are a human"): no one is away, and the message is not refused either.
+ * 1, 0, or -1 on memory. */
+static int challenge_response(dx_view *v)
+{
+	static const char *const phrases[] = {
+		"that you are a human", "that you are human", "that you are not a robot",
+		"challenge-response", "challenge/response", "sender verification",
+		"verify your message", "confirm your message", "held until you",
+		"until you verify", "until you confirm",
+	};
+	dx_text t;
+	int got = dx_view_plain(v, &t);
+	if (got <= 0)
+		return got;
+	size_t n = t.n < 4096 ? t.n : 4096;
+	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+		if (dx_memcasemem(t.p, n, phrases[i]))
+			return 1;
+	return 0;
 }
 
 /* Whether an address is a mailing list's robot (its owner, request or
@@ -126,6 +150,9 @@ int dx_decode_rfc3834(dx_view *v, dx_bounce *b)
 	char *addr = dx_addr_extract(v->arena, from, strlen(from));
 	if (!addr || list_robot(addr))
 		return 0;
+	int cr = challenge_response(v);
+	if (cr)
+		return cr < 0 ? -1 : 0;
 	dx_rcpt *r = dx_bounce_add(b, v->arena, addr);
 	if (!r)
 		return b->dropped_rcpts ? 0 : -1;

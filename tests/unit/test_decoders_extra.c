@@ -774,6 +774,11 @@ static void test_not_vacation(void **state)
 		"Auto-Submitted: auto-replied\n\nHi.\n",
 		"From: owner-news@lists.example.org\nSubject: Auto: confirm\nX-Autoreply: yes\n\nHi.\n",
 		"From: news-request@lists.example.org\nSubject: Automatic reply: subscribe\nAuto-Submitted: auto-replied\n\nHi.\n",
+		/* a challenge-response service holding the message */
+		"From: verify@cr.example.net\nSubject: Re: contract\nAuto-Submitted: auto-replied\n\n"
+		"Your message is being held until you confirm that you are a human.\n",
+		"From: gate@cr.example.net\nSubject: Automatic reply: contract\nX-Autoreply: yes\n\n"
+		"This address uses challenge-response filtering. Please verify your message.\n",
 		/* a person's thanks: a sender of their own */
 		"Return-Path: <ann@example.org>\nFrom: ann@example.org\nSubject: Thank you for your e-mail\n\nHi.\n",
 		"From: ann@example.org\nSubject: Thanks for your message\n\nHi.\n",
