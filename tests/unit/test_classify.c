@@ -663,6 +663,10 @@ static void test_builtin(void **state)
 		{"550 5.7.1 The message was blocked by the recipient's administrator", "policyviolation"},
 		{"550 5.7.0 Message blocked due to the receiving domain's policy", "policyviolation"},
 		{"550 5.7.1 Delivery not authorized, message refused by a transport rule", "policyviolation"},
+		/* Domino's directory does not list the user, in German and
+		 * French. */
+		{"Benutzer rcpt2 (rcpt2@example.com) nicht im Domino-Verzeichnis aufgeführt", "userunknown"},
+		{"L'utilisateur rcpt2 n'est pas répertorié dans l'annuaire Domino", "userunknown"},
 		/* Exim's own words for a DNS lookup that did not finish. */
 		{"host lookup did not complete", "networkerror"},
 		/* A full mailbox in more languages. */
