@@ -667,6 +667,11 @@ static void test_builtin(void **state)
 		 * French. */
 		{"Benutzer rcpt2 (rcpt2@example.com) nicht im Domino-Verzeichnis aufgeführt", "userunknown"},
 		{"L'utilisateur rcpt2 n'est pas répertorié dans l'annuaire Domino", "userunknown"},
+		/* qmail's notice for a retired address. */
+		{"This address no longer accepts mail.", "hasmoved"},
+		/* An Exchange Online transport rule. */
+		{"550 5.7.1 TRANSPORT.RULES.RejectMessage; the message was rejected by organization policy",
+		 "policyviolation"},
 		/* Exim's own words for a DNS lookup that did not finish. */
 		{"host lookup did not complete", "networkerror"},
 		/* A full mailbox in more languages. */
