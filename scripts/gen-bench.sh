@@ -20,16 +20,19 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 stamp="$out/.stamp"
 lines=${MAILLOG_LINES:-3000000}
-want="genmbox $(cksum < "$top/scripts/genmbox.c") $(cksum < "$top/scripts/genmaillog.c") $bsize $msize $lines"
+# Templates: each sample bounce with the recipients its expected records
+# name. The inputs are made again when the samples change.
+sh "$top/scripts/templates.sh" "$top/corpus" > "$out/templates.new"
+want="genmbox $(cksum < "$top/scripts/genmbox.c") $(cksum < "$top/scripts/genmaillog.c") $(cksum < "$out/templates.new") $bsize $msize $lines"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$out/mixed.mbox.zst" ] && [ -f "$out/maillog" ]; then
+	rm -f "$out/templates.new"
 	echo "gen-bench: inputs in $out are up to date"
 	exit 0
 fi
 
 cc -O2 -std=c17 -D_DEFAULT_SOURCE -o "$out/genmbox" "$top/scripts/genmbox.c"
 
-# Templates: each sample bounce with the recipients its expected records name.
-sh "$top/scripts/templates.sh" "$top/corpus" > "$out/templates"
+mv "$out/templates.new" "$out/templates"
 
 double=$(echo "$msize" | awk '{ n = $0 + 0; u = substr($0, length($0)); if (u ~ /[0-9]/) u = ""; print 2 * n u }')
 "$out/genmbox" -s "$bsize" -b 100 -r 1 "$out/templates" > "$out/bounces.mbox"
