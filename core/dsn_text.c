@@ -1892,7 +1892,11 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		}
 	}
 
-	if (!b->original_headers.n && synth_original(a, t.p, rn, &b->original_headers) < 0)
+	/* (Only when the original is not returned as a part of its own:
+	 * its whole header block says more than a restated Subject.) */
+	if (!b->original_headers.n && !dx_mime_find(v->root, "message", "rfc822", 0) &&
+	    !dx_mime_find(v->root, "text", "rfc822-headers", 0) &&
+	    synth_original(a, t.p, rn, &b->original_headers) < 0)
 		return -1;
 
 	scan s = {0};
