@@ -826,13 +826,38 @@ typedef struct remote_search {
 	size_t host_n;
 } remote_search;
 
+/* Whether q[0..n), what follows a host name, says that it spoke: an
+ * optional "[address]" or "(address)", then "said" or "says". */
+static int speaks_after(const char *q, size_t n)
+{
+	size_t i = 0;
+	if (i < n && (q[i] == ']' || q[i] == '>'))
+		i++;
+	while (i < n && (q[i] == ' ' || q[i] == '\t'))
+		i++;
+	if (i < n && (q[i] == '[' || q[i] == '(')) {
+		char close = q[i] == '[' ? ']' : ')';
+		const char *e = memchr(q + i, close, n - i < 64 ? n - i : 64);
+		if (!e)
+			return 0;
+		i = (size_t)(e - q) + 1;
+		while (i < n && (q[i] == ' ' || q[i] == '\t'))
+			i++;
+	}
+	return n - i >= 4 && (dx_strncasecmp(q + i, "said", 4) == 0 || dx_strncasecmp(q + i, "says", 4) == 0);
+}
+
 static int remote_hit(void *arg, size_t id, size_t end)
 {
 	remote_search *rs = arg;
 	if (id >= rs->best)
 		return 0; /* a lead as trusted or more already gave one */
 	unsigned kind = remote_lead_kinds[id];
-	if (rs->strong && !(kind & STRONG))
+	/* A weak lead in text that is not the recipient's own counts only
+	 * when the host is said to speak: "host mx.example.net [192.0.2.5]
+	 * says:" (CommuniGate), "host X said:" (Postfix). */
+	int must_speak = rs->strong && !(kind & STRONG);
+	if (must_speak && (kind & ~(unsigned)STRONG) != AFTER)
 		return 0;
 	kind &= ~(unsigned)STRONG;
 	const char *p = rs->p;
@@ -903,6 +928,8 @@ static int remote_hit(void *arg, size_t id, size_t end)
 			hl--;
 		/* A host has a dot and no '@' next to it. */
 		if (hl < 4 || !memchr(h, '.', hl) || (h + hl < p + n && h[hl] == '@'))
+			return 0;
+		if (must_speak && !speaks_after(h + hl, (size_t)(p + n - (h + hl))))
 			return 0;
 	}
 	rs->best = id;
