@@ -847,6 +847,37 @@ static int speaks_after(const char *q, size_t n)
 	return n - i >= 4 && (dx_strncasecmp(q + i, "said", 4) == 0 || dx_strncasecmp(q + i, "says", 4) == 0);
 }
 
+/* When h[0..hl) is an IPv4 address followed by " (name)" before end,
+ * the name (a dotted host, *nl its length); else NULL. */
+static const char *name_after_address(const char *h, size_t hl, const char *end, size_t *nl)
+{
+	for (size_t i = 0; i < hl; i++)
+		if (!(h[i] == '.' || (h[i] >= '0' && h[i] <= '9')))
+			return NULL;
+	const char *q = h + hl;
+	if (q < end && *q == ']')
+		q++;
+	if (end - q < 6 || q[0] != ' ' || q[1] != '(')
+		return NULL;
+	q += 2;
+	size_t k = 0;
+	while (q + k < end && ((q[k] >= 'a' && q[k] <= 'z') || (q[k] >= 'A' && q[k] <= 'Z') ||
+			       (q[k] >= '0' && q[k] <= '9') || q[k] == '.' || q[k] == '-' || q[k] == '_'))
+		k++;
+	if (q + k >= end || q[k] != ')')
+		return NULL;
+	while (k && q[k - 1] == '.')
+		k--;
+	/* A name, not another address: it has a letter and a dot. */
+	int letter = 0;
+	for (size_t i = 0; i < k; i++)
+		letter |= (q[i] >= 'a' && q[i] <= 'z') || (q[i] >= 'A' && q[i] <= 'Z');
+	if (k < 4 || !letter || !memchr(q, '.', k))
+		return NULL;
+	*nl = k;
+	return q;
+}
+
 static int remote_hit(void *arg, size_t id, size_t end)
 {
 	remote_search *rs = arg;
@@ -929,6 +960,14 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		/* A host has a dot and no '@' next to it. */
 		if (hl < 4 || !memchr(h, '.', hl) || (h + hl < p + n && h[hl] == '@'))
 			return 0;
+		/* "Remote server 192.0.2.40 (mx.example.net)" (Kerio): the
+		 * name, when the address is followed by one. */
+		size_t nl = 0;
+		const char *name = name_after_address(h, hl, p + n, &nl);
+		if (name) {
+			h = name;
+			hl = nl;
+		}
 		if (must_speak && !speaks_after(h + hl, (size_t)(p + n - (h + hl))))
 			return 0;
 	}
