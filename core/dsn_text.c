@@ -784,6 +784,9 @@ static const char *const remote_leads[] = {
 	" does not like ", " failed after i sent the message",
 	/* DragonFly: "mx.example.net [192.0.2.25] did not like our RCPT TO:" */
 	" did not like our ",
+	/* MDaemon's transcript: "Attempting SMTP connection to
+	 * [mx.example.net : 25]" */
+	"smtp connection to ",
 };
 
 /* Where each lead's host stands, and whether it names the remote whatever
@@ -795,6 +798,8 @@ enum {
 	AFTER_DOMAIN_BY = 2,/* a domain and "by " come first */
 	BEFORE = 3,         /* the host is the word before: a trail */
 	STRONG = 4,
+	PORTED = 8,         /* only with a port after the host ("[host : 25]"):
+			     * MDaemon first names the domain it looks up */
 };
 static const unsigned char remote_lead_kinds[] = {
 	AFTER | STRONG, AFTER, AFTER, AFTER, AFTER, AFTER, AFTER | STRONG,
@@ -807,6 +812,7 @@ static const unsigned char remote_lead_kinds[] = {
 	AFTER | STRONG, AFTER | STRONG, AFTER | STRONG,
 	BEFORE | STRONG, BEFORE | STRONG,
 	BEFORE | STRONG,
+	AFTER | STRONG | PORTED,
 };
 _Static_assert(sizeof remote_leads / sizeof remote_leads[0] == sizeof remote_lead_kinds,
 	       "one kind per remote lead");
@@ -888,9 +894,10 @@ static int remote_hit(void *arg, size_t id, size_t end)
 	 * when the host is said to speak: "host mx.example.net [192.0.2.5]
 	 * says:" (CommuniGate), "host X said:" (Postfix). */
 	int must_speak = rs->strong && !(kind & STRONG);
-	if (must_speak && (kind & ~(unsigned)STRONG) != AFTER)
+	int ported = (kind & PORTED) != 0;
+	kind &= ~(unsigned)(STRONG | PORTED);
+	if (must_speak && kind != AFTER)
 		return 0;
-	kind &= ~(unsigned)STRONG;
 	const char *p = rs->p;
 	size_t n = rs->n;
 	const char *h;
@@ -970,6 +977,13 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		}
 		if (must_speak && !speaks_after(h + hl, (size_t)(p + n - (h + hl))))
 			return 0;
+		if (ported) {
+			const char *q = h + hl;
+			while (q < p + n && *q == ' ')
+				q++;
+			if (q + 1 >= p + n || *q != ':' || !(q[1] == ' ' || (q[1] >= '0' && q[1] <= '9')))
+				return 0;
+		}
 	}
 	rs->best = id;
 	rs->host = h;
@@ -994,6 +1008,40 @@ static const char *remote_in(const dx_lexicon *lx, dx_arena *a, const char *p, s
 const char *dx_text_remote_host(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n)
 {
 	return remote_named(lx, a, p, n, 1);
+}
+
+/* A reply in a transcript that marks commands with arrows runs on into
+ * the next command once its lines are joined ("552 5.3.4 Message size
+ * exceeds fixed limit Tue 2010-03-09 10:02:12: --> QUIT", MDaemon): cuts
+ * d[0..dn) before that command and its time stamp. Returns the new length. */
+static int is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static size_t cut_at_next_command(char *d, size_t dn)
+{
+	const char *arrow = dn > 8 ? dx_memmem(d + 4, dn - 4, " --> ", 5) : NULL;
+	if (!arrow)
+		return dn;
+	size_t e = (size_t)(arrow - d);
+	/* The time stamp before it: "Tue 2010-03-09 10:02:12:", digits and
+	 * separators, then perhaps a day's name. */
+	size_t k = e;
+	while (k > 0 && ((d[k - 1] >= '0' && d[k - 1] <= '9') || d[k - 1] == ':' || d[k - 1] == '-' ||
+			 d[k - 1] == '.' || d[k - 1] == ' '))
+		k--;
+	if (k >= 4 && d[k - 4] == ' ' && is_letter(d[k - 1]) && is_letter(d[k - 2]) && is_letter(d[k - 3]) &&
+	    e - k >= 8)
+		k -= 3;
+	else if (e - k < 8)
+		k = e; /* no time stamp: cut at the arrow only */
+	while (k > 0 && d[k - 1] == ' ')
+		k--;
+	if (k < 4)
+		return dn;
+	d[k] = '\0';
+	return k;
 }
 
 /* Fills a recipient from its text block: the remote's reply as the
@@ -1038,6 +1086,7 @@ static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const c
 	if (at < n && at > 0 && (text[at - 1] == '\'' || text[at - 1] == '"') && dn > 1 && d[dn - 1] == text[at - 1] &&
 	    !memchr(d, text[at - 1], dn - 1))
 		d[--dn] = '\0';
+	dn = cut_at_next_command(d, dn);
 	r->diagnostic = dn ? d : NULL;
 	if (!r->command)
 		r->command = dx_smtp_command(lx, text, n);
