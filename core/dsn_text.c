@@ -1620,25 +1620,36 @@ static int may_have_sessions(const char *t, size_t rn, unsigned nrcpt)
  * session has either; NULL otherwise. For reports whose recipient lines
  * give the remote's reply ("(reason: 552 5.2.3 ...)") but not the host that
  * gave it, and whose report part, if any, has no Remote-MTA. */
-static const char *session_host(dx_arena *a, const char *t, size_t rn, const char *addr, const char *diag)
+typedef struct session_span {
+	const char *host;
+	size_t host_n;
+	size_t start, end;      /* the session's lines in t */
+} session_span;
+
+static int find_session(const char *t, size_t rn, const char *addr, const char *diag, session_span *out)
 {
 	enum { REPLY_KEY = 48 };
 	size_t kn = 0;
 	if (diag && reply_start(diag, strlen(diag)) == 0)
 		kn = strlen(diag) < REPLY_KEY ? strlen(diag) : REPLY_KEY;
 	const char *host = NULL, *cur = NULL;
-	size_t host_n = 0, cur_n = 0;
-	int matched = 0, hits = 0;
-	size_t pos = 0;
+	size_t host_n = 0, cur_n = 0, cur_start = 0;
+	int matched = 0, hits = 0, open = 0;
+	size_t pos = 0, line_at = 0;
 	tline l;
-	while (next_line(t, rn, &pos, &l)) {
+	out->start = out->end = 0;
+	while (line_at = pos, next_line(t, rn, &pos, &l)) {
 		const char *h = NULL;
 		size_t hn = session_header(&l, &h);
 		if (!hn && cur_n && other_host_line(&l) && summary_host_is(&l, cur, cur_n))
 			continue; /* the session's own host's summary (see scan_report) */
 		if (hn || l.n == 0 || separator(&l) || other_host_line(&l)) {
+			if (open) /* the matched session ends before this line */
+				out->end = line_at;
+			open = 0;
 			cur = h;
 			cur_n = hn;
+			cur_start = line_at;
 			matched = 0;
 			continue;
 		}
@@ -1652,9 +1663,33 @@ static const char *session_host(dx_arena *a, const char *t, size_t rn, const cha
 				hits++;
 			host = cur;
 			host_n = cur_n;
+			out->start = cur_start;
+			out->end = rn;
+			open = 1;
 		}
 	}
-	return hits == 1 ? dx_host(a, host, host_n) : NULL;
+	out->host = host;
+	out->host_n = host_n;
+	return hits == 1;
+}
+
+static const char *session_host(dx_arena *a, const char *t, size_t rn, const char *addr, const char *diag)
+{
+	session_span sp;
+	return find_session(t, rn, addr, diag, &sp) ? dx_host(a, sp.host, sp.host_n) : NULL;
+}
+
+/* The SMTP stage of the one session in which the recipient stands (as
+ * session_host finds it), else the report's as a whole: a report of
+ * several sessions ends each at its own command. */
+static const char *recipient_command(dx_view *v, dx_text t, size_t rn, const char *addr, const char *diag,
+				     int sessions)
+{
+	session_span sp;
+	const char *c = NULL;
+	if (sessions && find_session(t.p, rn, addr, diag, &sp) && sp.end > sp.start)
+		c = dx_smtp_command(v->lex, t.p + sp.start, sp.end - sp.start);
+	return c ? c : view_report_command(v, t, rn);
 }
 
 /* The host named in the lines under a later line of the report (from
@@ -1859,7 +1894,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		if (!f[i].remote_mta)
 			f[i].remote_mta = host_elsewhere(v->lex, a, t.p, rn, &s, i, f[i].diagnostic, sessions, &f[i].remote_by);
 		if (!f[i].command)
-			f[i].command = view_report_command(v, t, rn);
+			f[i].command = recipient_command(v, t, rn, s.f[i].addr, f[i].diagnostic, sessions);
 	}
 	*out = f;
 	*nout = s.n;
@@ -2136,7 +2171,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		else if (gave_up && !r->action)
 			r->action = "failed";
 		if (!r->command)
-			r->command = view_report_command(v, t, rn);
+			r->command = recipient_command(v, t, rn, s.f[i].addr, r->diagnostic, sessions);
 	}
 	if (!b->reporting_mta) {
 		/* "This is the mail system at host X.", "qmail-send program at X." */

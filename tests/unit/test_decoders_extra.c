@@ -1169,6 +1169,35 @@ static const char session_v8[] =
 	"\n"
 	"...\n";
 
+/* Two sessions, each refused at its own stage: the sender at one host,
+ * the recipient at the other. */
+static const char sessions_two_stages[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.jp>\n"
+	"To: sender@example.jp\n"
+	"Subject: Returned mail: see transcript for details\n"
+	"Date: Tue, 3 Mar 2026 10:00:00 +0900\n"
+	"\n"
+	"   ----- The following addresses had permanent fatal errors -----\n"
+	"<one@alpha.example.org>\n"
+	"    (reason: 553 5.1.8 Domain of sender address sender@example.jp does not exist)\n"
+	"<two@beta.example.net>\n"
+	"    (reason: 550 5.1.1 User unknown)\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"... while talking to mx.alpha.example.org.:\n"
+	">>> MAIL From:<sender@example.jp> SIZE=1200\n"
+	"<<< 553 5.1.8 Domain of sender address sender@example.jp does not exist\n"
+	"... while talking to mx.beta.example.net.:\n"
+	">>> RCPT To:<two@beta.example.net>\n"
+	"<<< 550 5.1.1 User unknown\n"
+	"550 5.1.1 <two@beta.example.net>... User unknown\n"
+	"\n"
+	"   ----- Original message follows -----\n"
+	"From: sender@example.jp\n"
+	"Subject: hello\n"
+	"\n"
+	"...\n";
+
 /* v5: one host's session after another's, each with the summary lines
  * Sendmail writes; a recipient whose domain has no host is in none. */
 static const char session_v5[] =
@@ -1732,6 +1761,13 @@ static void test_remote_by(void **state)
 	assert_string_equal(rs.by[0], "the session transcript");
 	assert_string_equal(rs.host[1], "");
 	assert_string_equal(rs.by[1], "");
+	/* Each recipient at the stage of its own session. */
+	explain_remote(f, sessions_two_stages, &rs);
+	assert_int_equal(rs.n, 2);
+	assert_string_equal(rs.host[0], "mx.alpha.example.org");
+	assert_string_equal(rs.command[0], "MAIL");
+	assert_string_equal(rs.host[1], "mx.beta.example.net");
+	assert_string_equal(rs.command[1], "RCPT");
 	explain_remote(f, did_not_like, &rs);
 	assert_string_equal(rs.by[0], "the report's text");
 	explain_remote(f, qmail_hosts, &rs);
