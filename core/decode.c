@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "bounce.h"
@@ -246,6 +247,32 @@ static int is_address_literal(const char *host)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
 	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+/* The host of a Received field's "from" clause when the bounce's daemon
+ * address (From: postmaster@gw.example.org) is at that very host; NULL
+ * otherwise, or on memory. */
+static const char *gateway_host(dx_arena *a, const dx_field *rcv, const char *from)
+{
+	if (!dx_daemon_sender(from, strlen(from)))
+		return NULL;
+	const char *v = rcv->value;
+	size_t n = rcv->value_len;
+	while (n && dx_is_space(*v)) {
+		v++;
+		n--;
+	}
+	if (n < 6 || dx_strncasecmp(v, "from ", 5) != 0)
+		return NULL;
+	size_t hl = 0;
+	while (5 + hl < n && !dx_is_space(v[5 + hl]))
+		hl++;
+	const char *host = dx_host(a, v + 5, hl);
+	const char *addr = dx_addr_extract(a, from, strlen(from));
+	const char *dom = addr ? dx_addr_domain(addr) : NULL;
+	if (!host || !dom || !strchr(host, '.') || is_address_literal(host) || strcasecmp(host, dom) != 0)
+		return NULL;
+	return host;
 }
 
 /* A bounce without an enhanced status code still gets one, so that every
@@ -755,6 +782,12 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		const char *by = last ? dx_memcasemem(last->value, last->value_len, "by ") : NULL;
 		if (by && (by == last->value || by[-1] == ' ' || by[-1] == ')' || by[-1] == '\t'))
 			b.reporting_mta = dx_host(a, by + 3, last->value_len - (size_t)(by + 3 - last->value));
+		/* "from gw.example.org ... by mail.example.org" in a bounce
+		 * whose daemon address is at gw.example.org: the gateway made
+		 * it, and the mail server it passed it to stamped the field. */
+		const char *gw = last && from ? gateway_host(a, last, from) : NULL;
+		if (gw)
+			b.reporting_mta = gw;
 		/* An address literal names no server (Google stamps its own
 		 * with an IPv6 address that differs from one bounce to the
 		 * next); the From domain does better. */
