@@ -1101,6 +1101,22 @@ static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const c
 	}
 	if (!r->remote_mta && (r->remote_mta = remote_in(lx, a, text, n)) != NULL)
 		r->remote_by = "the recipient's lines";
+	/* "x@y: [192.0.2.60], 552 ..." (SurfControl): the host in brackets
+	 * right before the reply. */
+	if (!r->remote_mta && at < n && at > 4) {
+		size_t e = at;
+		while (e > 0 && text[e - 1] == ' ')
+			e--;
+		if (e > 2 && (text[e - 1] == ',' || text[e - 1] == ':') && text[e - 2] == ']') {
+			size_t close = e - 2, open = close;
+			while (open > 0 && close - open < 64 && text[open - 1] != '[' && text[open - 1] != ' ')
+				open--;
+			size_t hl = close - open;
+			if (open > 0 && text[open - 1] == '[' && hl >= 4 && memchr(text + open, '.', hl) &&
+			    !memchr(text + open, '@', hl) && (r->remote_mta = dx_host(a, text + open, hl)) != NULL)
+				r->remote_by = "the recipient's lines";
+		}
+	}
 	return 0;
 }
 
@@ -1277,7 +1293,11 @@ static int separator(const tline *l)
 		lead++;
 	while (trail < l->n && rule_byte(l->p[l->n - 1 - trail]))
 		trail++;
-	return lead >= 3 && trail >= 3 && lead + trail < l->n && l->n <= 80;
+	if (lead >= 3 && trail >= 3 && lead + trail < l->n && l->n <= 80)
+		return 1;
+	/* A rule that opens a closing remark: "--- Message non-deliverable."
+	 * (SurfControl), "--- Below this line is a copy of the message." */
+	return lead >= 3 && lead < l->n && l->p[lead] == ' ' && l->n <= 80 && l->p[0] == '-';
 }
 
 /* A command sent in a session transcript that marks it with arrows, as
@@ -1458,8 +1478,12 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 				if (idx == -2)
 					return -1;
 			}
+			/* (Or named again with the reply on its line: "x@y: [192.0.2.60],
+			 * 552 5.2.2 ... Mailbox full", SurfControl.) */
+			int alone = alone_on_line(&l, addr);
+			int with_reply = !alone && rest < l.n && reply_start(l.p + rest, l.n - rest) < l.n - rest;
 			if (idx >= 0 && s->f[idx].listed && !s->f[idx].accounted && !s->f[idx].sentence &&
-			    cur != idx && !via_rcpt && !in_session && alone_on_line(&l, addr) &&
+			    cur != idx && !via_rcpt && !in_session && (alone || with_reply) &&
 			    reply_start(t + s->f[idx].start, s->f[idx].end - s->f[idx].start) ==
 				    s->f[idx].end - s->f[idx].start) {
 				/* Named alone on a line again, after a first mention
@@ -1472,7 +1496,8 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 					s->f[idx].pre_start = s->f[idx].start;
 					s->f[idx].pre_end = s->f[idx].end;
 				}
-				s->f[idx].start = s->f[idx].end = (size_t)(l.p + l.n - t);
+				s->f[idx].start = (size_t)(l.p + (alone ? l.n : rest) - t);
+				s->f[idx].end = (size_t)(l.p + l.n - t);
 				cur = idx;
 				cur_lines = 0;
 				continue;
