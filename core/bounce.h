@@ -169,6 +169,11 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *n);
  * dsn_text.c), as a lowercase host in the arena; NULL if none. */
 const char *dx_text_remote_host(const dx_lexicon *lx, dx_arena *a, const char *p, size_t n);
 
+/* Sets b->original_headers to the original's header block that follows
+ * the report's text after a marker ("Original mail as follows:"), when
+ * there is one. 0, or -1 on memory. */
+int dx_text_original_headers(dx_view *v, dx_bounce *b);
+
 /* The decoders, tried in order by decode.c. */
 int dx_decode_rfc3464(dx_view *v, dx_bounce *b);
 int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b);

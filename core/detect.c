@@ -258,9 +258,12 @@ int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject,
 	const char *adm = dx_header_get(h, "x-list-administrivia");
 	if (adm && dx_memcasemem(adm, strlen(adm), "yes"))
 		return DX_DETECT_WEAK;
-	/* A mailing-list manager's error notice to the list's owner (fml). */
+	/* A mailing-list manager's error notice to the list's owner, or its
+	 * refusal of a post from a non-member ("You x@y are not member (neko
+	 * ML)") (fml). */
 	if (dx_header_get(h, "x-mlserver") && subject &&
-	    (dx_memcasemem(subject, strlen(subject), "error") || dx_memcasemem(subject, strlen(subject), "alert")))
+	    (dx_memcasemem(subject, strlen(subject), "error") || dx_memcasemem(subject, strlen(subject), "alert") ||
+	     dx_memcasemem(subject, strlen(subject), "not member")))
 		return DX_DETECT_WEAK;
 	return DX_DETECT_NO;
 }

@@ -1862,6 +1862,27 @@ static int with_before(dx_arena *a, const char *t, const found *f, const char **
 
 /* ---- shared with other decoders ---------------------------------------- */
 
+int dx_text_original_headers(dx_view *v, dx_bounce *b)
+{
+	dx_text t;
+	int got = dx_view_plain(v, &t);
+	if (got <= 0)
+		return got;
+	size_t orig;
+	view_report_end(v, t, &orig);
+	if (orig >= t.n)
+		return 0;
+	size_t body;
+	dx_header oh;
+	if (dx_header_parse(v->arena, v->mime->kernel, t.p + orig, t.n - orig, &v->mime->header, &oh, &body) < 0)
+		return -1;
+	if (oh.n) {
+		b->original_headers.p = t.p + orig;
+		b->original_headers.n = t.n - orig;
+	}
+	return 0;
+}
+
 int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 {
 	*out = NULL;

@@ -1,5 +1,6 @@
 /* listmgr.c: a mailing-list manager's notice that it refused a post
- * (Mailman's "Your message to LIST was rejected" to a non-member).
+ * (Mailman's "Your message to LIST was rejected" to a non-member; fml's
+ * "You are not a member of this mailing list <LIST>").
  *
  * Such a notice is no delivery report: it comes from the list's own
  * address, names no failed recipient and carries no status. It is read as
@@ -41,8 +42,46 @@ static const char *list_address(dx_view *v)
 	return dx_addr_extract(v->arena, s, strlen(s));
 }
 
+/* fml (X-MLServer: fml ...) answers a post from a non-member with the
+ * list's address in its first sentence, and no post attached: the line
+ * that says so is the diagnostic, its address the recipient. */
+static int decode_fml(dx_view *v, dx_bounce *b)
+{
+	static const char phrase[] = "not a member of this mailing list";
+	dx_text t;
+	int got = dx_view_plain(v, &t);
+	if (got <= 0)
+		return got;
+	const char *hit = dx_memcasemem(t.p, t.n, phrase);
+	if (!hit)
+		return 0;
+	size_t ls = (size_t)(hit - t.p), le = dx_line_end(t.p, t.n, ls);
+	while (ls > 0 && t.p[ls - 1] != '\n')
+		ls--;
+	dx_arena *a = v->arena;
+	const char *open = memchr(hit, '<', (size_t)(t.p + le - hit));
+	const char *close = open ? memchr(open, '>', (size_t)(t.p + le - open)) : NULL;
+	const char *list = close ? dx_addr_extract(a, open, (size_t)(close - open + 1)) : NULL;
+	if (!list || !strchr(list, '@'))
+		return 0;
+	dx_rcpt *r = dx_bounce_add(b, a, list);
+	if (!r)
+		return b->dropped_rcpts ? 1 : -1;
+	r->action = "failed";
+	r->diagnostic = dx_squeeze(a, t.p + ls, le - ls);
+	if (!r->diagnostic)
+		return -1;
+	if (dx_text_original_headers(v, b) < 0)
+		return -1;
+	b->decoder = "fml";
+	return 1;
+}
+
 int dx_decode_listmgr(dx_view *v, dx_bounce *b)
 {
+	const char *mls = dx_header_get(v->hdr, "x-mlserver");
+	if (mls && dx_startswith_ci(mls, strlen(mls), "fml"))
+		return decode_fml(v, b);
 	const char *adm = dx_header_get(v->hdr, "x-list-administrivia");
 	size_t an = adm ? strlen(adm) : 0;
 	adm = adm ? dx_trim(adm, &an) : NULL;

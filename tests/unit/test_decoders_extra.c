@@ -1705,6 +1705,28 @@ static const char mailman_uncaught[] =
 	"    RCPT TO command)\n"
 	"--mm--\n";
 
+/* fml's answer to a post from a non-member, the post quoted after it. */
+static const char fml_not_member[] =
+	"From: birds-admin@ml.example.jp\n"
+	"To: poster@example.org\n"
+	"Subject: You poster@example.org are not member (birds ML)\n"
+	"Date: Fri, 17 May 2024 14:02:10 +0900\n"
+	"X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]; post only (only members can post)\n"
+	"\n"
+	"You are not a member of this mailing list <birds@ml.example.jp>.\n"
+	"\n"
+	"If you know the general guide of this list, please send mail with\n"
+	"the mail body \"guide\" to birds-ctl@ml.example.jp\n"
+	"\n"
+	"Original mail as follows:\n"
+	"\n"
+	"From: poster@example.org\n"
+	"To: birds@ml.example.jp\n"
+	"Subject: spring count\n"
+	"Message-ID: <count.1@example.org>\n"
+	"\n"
+	"Thirty swallows.\n";
+
 static void test_list_manager(void **state)
 {
 	fixture *f = *state;
@@ -1716,6 +1738,12 @@ static void test_list_manager(void **state)
 	assert_int_equal(decode(f, mailman_hold), DX_NOT_BOUNCE);
 	r = lone(f, mailman_uncaught, "gone@example.com");
 	assert_string_equal(r->reason, "userunknown");
+	/* fml: the list's address, not its -ctl or -admin address. */
+	r = lone(f, fml_not_member, "birds@ml.example.jp");
+	assert_string_equal(r->decoder, "fml");
+	assert_string_equal(r->reason, "rejected");
+	assert_string_equal(r->sender, "poster@example.org");
+	assert_string_equal(r->subject, "spring count");
 }
 
 /* explain says where each remote host was read. */
