@@ -425,6 +425,8 @@ static void test_builtin(void **state)
 		{"5.0.0", "Unable to deliver message to the following recipients, due to being unable to connect "
 		     "successfully to the destination mail server.", "networkerror"},
 		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
+		{"4.0.0", "Network error on destination MXs", "networkerror"},
+		{"4.4.1", "connect to mx.example.net[192.0.2.8]:25: Network is unreachable", "networkerror"},
 		{"5.7.0", "554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature", "virusdetected"},
 		{"5.7.1", "550 5.7.1 Sender domain not allowed", "rejected"},
 		{"4.7.5", "454 4.7.5 Cannot establish TLS session", "failedstarttls"},
