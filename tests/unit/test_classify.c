@@ -660,6 +660,15 @@ static void test_builtin(void **state)
 		{"받는 사람의 계정이 휴면 상태로 전환되었습니다", "suspend"},
 		{"このアカウントは利用停止されています", "suspend"},
 		{"该邮箱已被冻结", "suspend"},
+		/* The recipient's domain or mail server not found, in the same
+		 * way. */
+		{"받는 사람의 도메인(example.kr)이 존재하지 않거나 메일 서버 정보가 없습니다", "hostunknown"},
+		{"받는 사람의 메일 서버를 찾을 수 없습니다", "hostunknown"},
+		{"宛先のドメイン（example.jp）は存在しません", "hostunknown"},
+		{"收件人域名不存在", "hostunknown"},
+		{"Die Domain example.de existiert nicht", "hostunknown"},
+		{"Le domaine example.fr n'existe pas", "hostunknown"},
+		{"El dominio example.es no existe", "hostunknown"},
 		/* The receiving organisation's rules, set by its administrator. */
 		{"550 5.7.1 Message rejected by the recipient domain's administrator. Please contact the administrator", "policyviolation"},
 		{"550 5.7.1 The message was blocked by the recipient's administrator", "policyviolation"},
