@@ -331,6 +331,11 @@ int dx_find_reply_code(const char *p, size_t n)
 
 void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char **status)
 {
+	dx_remote_reply_at(a, p, n, code, status);
+}
+
+size_t dx_remote_reply_at(dx_arena *a, const char *p, size_t n, int *code, const char **status)
+{
 	*code = 0;
 	*status = NULL;
 	/* A failure's answer is a 4xx or 5xx; a 2xx (a greeting, an earlier
@@ -359,7 +364,7 @@ void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char
 		}
 	}
 	if (at == n)
-		return;
+		return n;
 	/* A local server quoting the remote's answer in brackets ("554 4.4.7
 	 * Message expired ...<421 4.4.2 Connection timed out>"): the inner
 	 * answer is the remote's own. */
@@ -376,7 +381,7 @@ void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char
 	}
 	*code = c;
 	if (!a)
-		return;
+		return at;
 	/* Its enhanced code follows it: "550 5.1.1", "550-5.7.1", "550 #5.1.0",
 	 * "550-'5.7.1". */
 	size_t k = at + 3;
@@ -385,6 +390,7 @@ void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char
 	const char *st = k < n ? dx_find_status(a, p + k, n - k > 12 ? 12 : n - k) : NULL;
 	if (st && dx_startswith_ci(p + k, n - k, st))
 		*status = st;
+	return at;
 }
 
 const char *dx_typed_value(const char *v)

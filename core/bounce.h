@@ -125,6 +125,8 @@ int dx_find_reply_code(const char *p, size_t n);
 /* The same, with the enhanced status code written right after the reply
  * code (NULL when none; in the arena, which may be NULL for no status). */
 void dx_remote_reply(dx_arena *a, const char *p, size_t n, int *code, const char **status);
+/* The same, returning where that reply starts in p (n when none). */
+size_t dx_remote_reply_at(dx_arena *a, const char *p, size_t n, int *code, const char **status);
 /* The value after "type;" in a typed DSN field ("dns; mx.example" ->
  * "mx.example"), trimmed. Points into the argument. */
 const char *dx_typed_value(const char *v);

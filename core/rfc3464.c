@@ -194,9 +194,26 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 		 * still quote the remote's answer (a Sendmail transcript). */
 		dx_text t;
 		if (b->nrcpts == 1 && !b->rcpts[0].reply_code && dx_view_plain(v, &t) > 0) {
+			dx_rcpt *r = &b->rcpts[0];
 			const char *st;
-			dx_remote_reply(v->arena, t.p, t.n, &b->rcpts[0].reply_code, &st);
-			b->rcpts[0].status = dx_better_status(b->rcpts[0].status, st);
+			size_t at = dx_remote_reply_at(v->arena, t.p, t.n, &r->reply_code, &st);
+			r->status = dx_better_status(r->status, st);
+			/* With no Diagnostic-Code, that answer's line is the one
+			 * (a local recipient named without its domain: "550 5.1.1
+			 * bob... User unknown"). */
+			if (!r->diagnostic && at < t.n && r->reply_code) {
+				size_t e = dx_line_end(t.p, t.n, at);
+				/* "(reason: 550 ...)": not its closing bracket. */
+				size_t ls = at;
+				while (ls > 0 && t.p[ls - 1] != '\n')
+					ls--;
+				if (memchr(t.p + ls, '(', at - ls) && e > at && t.p[e - 1] == ')')
+					e--;
+				const char *d = dx_squeeze(v->arena, t.p + at, e - at);
+				if (!d)
+					return -1;
+				r->diagnostic = *d ? d : NULL;
+			}
 		}
 		return 0;
 	}
