@@ -1087,6 +1087,17 @@ static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const c
 	    !memchr(d, text[at - 1], dn - 1))
 		d[--dn] = '\0';
 	dn = cut_at_next_command(d, dn);
+	/* Postfix ends the remote's answer with "(in reply to RCPT TO
+	 * command)": what follows is other text (a provider's footer). */
+	const char *irt = dn > 20 ? dx_memcasemem(d, dn, "(in reply to ") : NULL;
+	const char *irt_end = irt ? dx_memcasemem(irt, dn - (size_t)(irt - d), " command)") : NULL;
+	if (irt_end && irt_end - irt < 64) {
+		size_t keep = (size_t)(irt_end - d) + strlen(" command)");
+		if (keep < dn) {
+			d[keep] = '\0';
+			dn = keep;
+		}
+	}
 	r->diagnostic = dn ? d : NULL;
 	if (!r->command)
 		r->command = dx_smtp_command(lx, text, n);
