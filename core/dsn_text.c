@@ -319,6 +319,17 @@ static int reads_as_report(const dx_view *v, const char *t, size_t rn)
 	return 0;
 }
 
+/* Whether the message is a person's reply or forward: its subject says
+ * so, and neither its sender nor its return path is a mail system's. */
+static int persons_reply(const dx_view *v)
+{
+	const char *subj = dx_header_get(v->hdr, "subject");
+	if (!subj || !dx_reply_subject(subj, strlen(subj)))
+		return 0;
+	const char *from = dx_header_get(v->hdr, "from");
+	return from && !dx_daemon_sender(from, strlen(from)) && !dx_null_sender(v->hdr, &v->from_line);
+}
+
 /* The decoder named by the first signature at the start of a line of
  * t[0..tn), or NULL. One pass over the text, whatever the number of
  * signatures. */
@@ -2068,6 +2079,11 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	size_t orig;
 	size_t rn = view_report_end(v, t, &orig);
 	const char *name = signature_of(v->lex, t.p, rn);
+	/* A server's report quoted in a person's reply or forward ("Fwd:
+	 * Undelivered Mail Returned to Sender" from a mail program, the report
+	 * inline): mail about a bounce, not one. */
+	if (name && persons_reply(v))
+		return 0;
 	int bounce_worded = 0; /* weak by its header, unsigned, a bounce by its words */
 	if (!name) {
 		/* Without a known signature, only a message that is a bounce by

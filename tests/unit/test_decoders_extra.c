@@ -1925,6 +1925,23 @@ static const char person_forward[] = "From: Eve <eve@example.org>\n"
 				     "Can you tell me what this means?\n"
 				     "\n" ATTACHED_QMAIL_BOUNCE;
 
+/* The same report quoted inline by a person's mail program. */
+static const char person_forward_inline[] = "From: Eve <eve@example.org>\n"
+					    "Return-Path: <eve@example.org>\n"
+					    "User-Agent: Mozilla Thunderbird\n"
+					    "Subject: Fwd: Undelivered Mail Returned to Sender\n"
+					    "\n"
+					    "Is something wrong with our server?\n"
+					    "\n"
+					    "-------- Forwarded Message --------\n"
+					    "From: Mail Delivery System <MAILER-DAEMON@mail.example.org>\n"
+					    "\n"
+					    "This is the mail system at host mail.example.org.\n"
+					    "\n"
+					    "<dan@dest.example.com>: host mx.dest.example.com[192.0.2.7] said: 550 5.1.1\n"
+					    "    <dan@dest.example.com>: Recipient address rejected: User unknown (in reply\n"
+					    "    to RCPT TO command)\n";
+
 static void test_unsigned_reports(void **state)
 {
 	fixture *f = *state;
@@ -1945,6 +1962,13 @@ static void test_unsigned_reports(void **state)
 	assert_string_equal(r->decoder, "qmail");
 	assert_int_equal(decode(f, person_forward), DX_NOT_BOUNCE);
 	assert_int_equal(f->c.n, 0);
+	assert_int_equal(decode(f, person_forward_inline), DX_NOT_BOUNCE);
+	assert_int_equal(f->c.n, 0);
+	/* Sent by the mail system under such a subject, it is a bounce. */
+	char daemon_sent[sizeof person_forward_inline + 64];
+	const char *rest = strstr(person_forward_inline, "User-Agent:");
+	snprintf(daemon_sent, sizeof daemon_sent, "From: MAILER-DAEMON@example.org\nReturn-Path: <>\n%s", rest);
+	lone(f, daemon_sent, "dan@dest.example.com");
 }
 
 /* Ways of naming the recipient that older servers have: the address an
