@@ -196,6 +196,9 @@ static const char *const delay_phrases[] = {
 	"warning only", "has not yet been delivered", "not yet been delivered", "delivery has been delayed",
 	"has been delayed", "will continue trying", "this is a delay", "will continue to try", "has been postponed",
 	"attempts will continue",
+	/* OpenSMTPD: "A message is delayed for more than 4 hours ...",
+	 * "this is only a temporary failure report" */
+	"is delayed for", "only a temporary failure",
 };
 
 /* Words by which a report says that a message was not delivered (or not
