@@ -150,6 +150,9 @@ static const char *const stage_phrases[] = {
 	"for rcpt to command",
 	"for mail from command",
 	"for data command",
+	/* hMailServer: "hMailServer sent: RCPT TO:<x>", then the reply */
+	"sent: rcpt to:",
+	"sent: mail from:",
 };
 static const char *const stage_commands[] = {
 	"DATA",
@@ -204,6 +207,8 @@ static const char *const stage_commands[] = {
 	"RCPT",
 	"MAIL",
 	"DATA",
+	"RCPT",
+	"MAIL",
 };
 _Static_assert(sizeof stage_phrases / sizeof stage_phrases[0] == sizeof stage_commands / sizeof stage_commands[0],
 	       "one command per stage phrase");

@@ -971,7 +971,7 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		if (p + n - h > 3 && dx_strncasecmp(h, "at ", 3) == 0)
 			h += 3;
 		/* "Remote-MTA: <192.0.2.55>", "host [192.0.2.1] said" */
-		if (h < p + n && (*h == '<' || *h == '['))
+		if (h < p + n && (*h == '<' || *h == '[' || *h == '('))
 			h++;
 		while (h + hl < p + n && (dx_lower(h[hl]) != h[hl] || (h[hl] >= 'a' && h[hl] <= 'z') ||
 					  (h[hl] >= '0' && h[hl] <= '9') || h[hl] == '.' || h[hl] == '-' || h[hl] == '_'))
