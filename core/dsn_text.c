@@ -1058,6 +1058,41 @@ static size_t cut_at_next_command(char *d, size_t dn)
 	return k;
 }
 
+/* A transcript that marks the remote's lines with arrows and time stamps
+ * ("Tue 2025-03-04 15:20:01.330: <-- 550 5.2.1 ..."), its lines joined:
+ * a copy of text[0..n) without each stamp and arrow, so that a reply's
+ * continued lines join as a reply's do. NULL on memory. */
+static char *strip_reply_arrows(dx_arena *a, const char *text, size_t n)
+{
+	char *o = dx_arena_alloc(a, n + 1);
+	if (!o)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		if (n - i >= 6 && memcmp(text + i, ": <-- ", 6) == 0) {
+			/* Back over the stamp already copied: digits and
+			 * separators, then a day's name. */
+			size_t j = k;
+			while (j > 0 && ((o[j - 1] >= '0' && o[j - 1] <= '9') || o[j - 1] == ':' || o[j - 1] == '-' ||
+					 o[j - 1] == '.' || o[j - 1] == ' '))
+				j--;
+			if (k - j >= 8) {
+				if (j >= 3 && is_letter(o[j - 1]) && is_letter(o[j - 2]) && is_letter(o[j - 3]) &&
+				    (j == 3 || o[j - 4] == ' '))
+					j -= 3;
+				k = j;
+				if (k > 0 && o[k - 1] != ' ')
+					o[k++] = ' ';
+				i += 6;
+				continue;
+			}
+		}
+		o[k++] = text[i++];
+	}
+	o[k] = '\0';
+	return o;
+}
+
 /* Fills a recipient from its text block: the remote's reply as the
  * diagnostic, what precedes it as the summary. */
 static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const char *text)
@@ -1082,6 +1117,11 @@ static int fill_from_text(const dx_lexicon *lx, dx_arena *a, dx_rcpt *r, const c
 	if (n > 9 && dx_strncasecmp(text, "(reason:", 8) == 0 && text[n - 1] == ')') {
 		text = dx_squeeze(a, text + 8, n - 9);
 		if (!text)
+			return -1;
+		n = strlen(text);
+	}
+	if (n > 8 && dx_memmem(text, n, ": <-- ", 6)) {
+		if (!(text = strip_reply_arrows(a, text, n)))
 			return -1;
 		n = strlen(text);
 	}
