@@ -333,6 +333,18 @@ static void test_builtin(void **state)
 	f = (dx_facts){.status = "4.7.1", .action = "delayed", .diagnostic = "451 4.7.1 Greylisted, please try again"};
 	assert_string_equal(classify(r, &f).reason, "expired");
 
+	/* The resolver's temporary failure defers: the network, not a domain
+	 * known not to exist; without "try again", or given up, the domain. */
+	static const char dns_try_again[] =
+		"Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again";
+	f = (dx_facts){.status = "4.4.3", .action = "delayed", .diagnostic = dns_try_again};
+	assert_string_equal(classify(r, &f).reason, "networkerror");
+	f = (dx_facts){.status = "5.4.4", .action = "failed", .diagnostic = dns_try_again};
+	assert_string_equal(classify(r, &f).reason, "hostunknown");
+	f = (dx_facts){.status = "4.4.3", .action = "delayed",
+		       .diagnostic = "Host or domain name not found. Name service error for name=example.net type=MX: Host not found"};
+	assert_string_equal(classify(r, &f).reason, "hostunknown");
+
 	/* A policy code said together with "user unknown" is a filter, at
 	 * any stage; the same words with another code stay the address. */
 	f = (dx_facts){.status = "5.7.1", .command = "RCPT", .diagnostic = "550 5.7.1 User Unknown: a@example.org"};
