@@ -224,6 +224,7 @@ const char *const *dx_stage_phrase_list(size_t *n)
 static const char *transcript_command(const char *p, size_t n)
 {
 	const char *last = NULL;
+	int session = 0; /* a session's header was seen, no command since */
 	size_t i = 0;
 	while (i < n) {
 		size_t e = i;
@@ -236,11 +237,18 @@ static const char *transcript_command(const char *p, size_t n)
 			ln--;
 		}
 		const char *cmd = NULL;
-		if (ln > 4 && memcmp(l, ">>> ", 4) == 0)
+		if (ln > 17 && (dx_startswith_ci(l, ln, "... while talking to ") ||
+				dx_startswith_ci(l, ln, "while talking to "))) {
+			/* A new session: a refusal before any command of
+			 * it is the server's greeting. */
+			session = 1;
+			last = NULL;
+		} else if (ln > 4 && memcmp(l, ">>> ", 4) == 0)
 			cmd = l + 4;
 		else if (ln > 9 && dx_strncasecmp(l, "sent <<< ", 9) == 0)
 			cmd = l + 9;
 		if (cmd) {
+			session = 0;
 			size_t cn = (size_t)(l + ln - cmd);
 			if (dx_startswith_ci(cmd, cn, "rcpt"))
 				last = "RCPT";
@@ -252,10 +260,10 @@ static const char *transcript_command(const char *p, size_t n)
 				last = "HELO";
 			else if (dx_startswith_ci(cmd, cn, "starttls"))
 				last = "STARTTLS";
-		} else if (last && ln > 4 && (memcmp(l, "<<< 4", 5) == 0 || memcmp(l, "<<< 5", 5) == 0 ||
-					      dx_startswith_ci(l, ln, "received >>> 4") ||
-					      dx_startswith_ci(l, ln, "received >>> 5")))
-			return last;
+		} else if ((last || session) && ln > 4 &&
+			   (memcmp(l, "<<< 4", 5) == 0 || memcmp(l, "<<< 5", 5) == 0 ||
+			    dx_startswith_ci(l, ln, "received >>> 4") || dx_startswith_ci(l, ln, "received >>> 5")))
+			return last ? last : "CONN";
 		i = e + 1;
 	}
 	return NULL;

@@ -1773,12 +1773,16 @@ static const char *session_host(dx_arena *a, const char *t, size_t rn, const cha
  * session_host finds it), else the report's as a whole: a report of
  * several sessions ends each at its own command. */
 static const char *recipient_command(dx_view *v, dx_text t, size_t rn, const char *addr, const char *diag,
-				     int sessions)
+				     int sessions, unsigned nrcpt)
 {
 	session_span sp;
 	const char *c = NULL;
-	if (sessions && find_session(t.p, rn, addr, diag, &sp) && sp.end > sp.start)
-		c = dx_smtp_command(v->lex, t.p + sp.start, sp.end - sp.start);
+	if (sessions) {
+		if (find_session(t.p, rn, addr, diag, &sp) && sp.end > sp.start)
+			c = dx_smtp_command(v->lex, t.p + sp.start, sp.end - sp.start);
+		else if (nrcpt > 1)
+			return NULL; /* in no session: another's stage is not its own */
+	}
 	return c ? c : view_report_command(v, t, rn);
 }
 
@@ -2005,7 +2009,7 @@ int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
 		if (!f[i].remote_mta)
 			f[i].remote_mta = host_elsewhere(v->lex, a, t.p, rn, &s, i, f[i].diagnostic, sessions, &f[i].remote_by);
 		if (!f[i].command)
-			f[i].command = recipient_command(v, t, rn, s.f[i].addr, f[i].diagnostic, sessions);
+			f[i].command = recipient_command(v, t, rn, s.f[i].addr, f[i].diagnostic, sessions, s.n);
 	}
 	*out = f;
 	*nout = s.n;
@@ -2287,7 +2291,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 		else if (gave_up && !r->action)
 			r->action = "failed";
 		if (!r->command)
-			r->command = recipient_command(v, t, rn, s.f[i].addr, r->diagnostic, sessions);
+			r->command = recipient_command(v, t, rn, s.f[i].addr, r->diagnostic, sessions, s.n);
 	}
 	if (!b->reporting_mta) {
 		/* "This is the mail system at host X.", "qmail-send program at X." */

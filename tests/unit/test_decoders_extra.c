@@ -1198,6 +1198,25 @@ static const char sessions_two_stages[] =
 	"\n"
 	"...\n";
 
+/* A host that refuses the connection in its greeting, before any command;
+ * another recipient in no session. */
+static const char session_greeting[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.jp>\n"
+	"To: sender@example.jp\n"
+	"Subject: Returned mail: see transcript for details\n"
+	"\n"
+	"   ----- The following addresses had permanent fatal errors -----\n"
+	"<gone@nxdomain.example>\n"
+	"    (reason: 550 Host unknown)\n"
+	"<two@beta.example.net>\n"
+	"    (reason: 554 mx.beta.example.net ESMTP not accepting messages)\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"550 5.1.2 <gone@nxdomain.example>... Host unknown (Name server: nxdomain.example: host not found)\n"
+	"... while talking to mx.beta.example.net.:\n"
+	"<<< 554 mx.beta.example.net ESMTP not accepting messages\n"
+	"554 5.0.0 <two@beta.example.net>... Service unavailable\n";
+
 /* v5: one host's session after another's, each with the summary lines
  * Sendmail writes; a recipient whose domain has no host is in none. */
 static const char session_v5[] =
@@ -1796,6 +1815,14 @@ static void test_remote_by(void **state)
 	assert_string_equal(rs.command[0], "MAIL");
 	assert_string_equal(rs.host[1], "mx.beta.example.net");
 	assert_string_equal(rs.command[1], "RCPT");
+	explain_remote(f, session_greeting, &rs);
+	assert_int_equal(rs.n, 2);
+	assert_string_equal(rs.command[0], "");
+	assert_string_equal(rs.command[1], "CONN");
+	assert_int_equal(decode(f, session_greeting), DX_DECODED);
+	assert_int_equal(f->c.n, 2);
+	assert_string_equal(f->c.recs[0].reason, "hostunknown");
+	assert_string_equal(f->c.recs[1].reason, "blocked");
 	explain_remote(f, did_not_like, &rs);
 	assert_string_equal(rs.by[0], "the report's text");
 	explain_remote(f, qmail_hosts, &rs);
