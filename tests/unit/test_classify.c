@@ -438,6 +438,9 @@ static void test_builtin(void **state)
 		     "successfully to the destination mail server.", "networkerror"},
 		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
 		{"4.0.0", "Network error on destination MXs", "networkerror"},
+		/* The remote refusing our connections, even when the message then
+		 * expired (Exchange Online's 5.4.316). */
+		{"5.4.316", "550 5.4.316 Message expired, connection refused(Socket error code 10061)", "blocked"},
 		{"4.4.1", "connect to mx.example.net[192.0.2.8]:25: Network is unreachable", "networkerror"},
 		{"5.7.0", "554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature", "virusdetected"},
 		{"5.7.1", "550 5.7.1 Sender domain not allowed", "rejected"},
