@@ -339,6 +339,16 @@ static void test_builtin(void **state)
 		"Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again";
 	f = (dx_facts){.status = "4.4.3", .action = "delayed", .diagnostic = dns_try_again};
 	assert_string_equal(classify(r, &f).reason, "networkerror");
+	/* Exchange's delay notice gives its last attempt's cause in its
+	 * text; once expired, its QUEUE.Expired says so. */
+	static const char winsock[] = "441 4.4.1 Error encountered while communicating with primary target IP "
+				      "address: \"Failed to connect. Winsock error code: 10060\"";
+	f = (dx_facts){.status = "4.4.7", .action = "delayed", .diagnostic = "400 4.4.7 Message delayed",
+		       .summary = winsock};
+	assert_string_equal(classify(r, &f).reason, "networkerror");
+	f = (dx_facts){.status = "4.4.7", .action = "failed", .diagnostic = "550 4.4.7 QUEUE.Expired; message expired",
+		       .summary = winsock};
+	assert_string_equal(classify(r, &f).reason, "expired");
 	f = (dx_facts){.status = "5.4.4", .action = "failed", .diagnostic = dns_try_again};
 	assert_string_equal(classify(r, &f).reason, "hostunknown");
 	f = (dx_facts){.status = "4.4.3", .action = "delayed",
