@@ -410,6 +410,18 @@ const char *dx_typed_value(const char *v)
 {
 	const char *semi = strchr(v, ';');
 	const char *r = semi ? semi + 1 : v;
+	if (!semi) {
+		/* "dns:mx.example.org" (Exchange 2007 writes a colon): a type
+		 * name, with a letter that no IPv6 address has. */
+		size_t k = 0;
+		int named = 0;
+		while (k < 12 && (isalnum((unsigned char)v[k]) || v[k] == '-')) {
+			named |= isalpha((unsigned char)v[k]) && !isxdigit((unsigned char)v[k]);
+			k++;
+		}
+		if (k && v[k] == ':' && named && v[k + 1] != '/')
+			r = v + k + 1;
+	}
 	while (dx_is_space(*r))
 		r++;
 	return r;

@@ -279,6 +279,19 @@ static void test_reply_codes(void **state)
 		assert_int_equal(dx_find_reply_code(cases[i].text, strlen(cases[i].text)), cases[i].code);
 }
 
+/* A typed field's value: after "type;", or after "type:" as Exchange 2007
+ * writes it, but an IPv6 address is no type. */
+static void test_typed_value(void **state)
+{
+	(void)state;
+	assert_string_equal(dx_typed_value("dns; mx.example.org"), "mx.example.org");
+	assert_string_equal(dx_typed_value("dns:EXHUB01.corp.example.com"), "EXHUB01.corp.example.com");
+	assert_string_equal(dx_typed_value("rfc822:a@example.org"), "a@example.org");
+	assert_string_equal(dx_typed_value("2001:db8::25"), "2001:db8::25");
+	assert_string_equal(dx_typed_value("mx.example.org"), "mx.example.org");
+	assert_string_equal(dx_typed_value("http://example.org/x"), "http://example.org/x");
+}
+
 /* Which status a record keeps: the remote's own code from its reply,
  * unless it says less than the report's Status. */
 static void test_better_status(void **state)
@@ -682,6 +695,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_codes),
 		cmocka_unit_test(test_better_status),
+		cmocka_unit_test(test_typed_value),
 		cmocka_unit_test_setup_teardown(test_rfc3464, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc3464_line_endings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc3464_from_mbox, setup, teardown),
