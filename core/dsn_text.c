@@ -1024,15 +1024,15 @@ const char *dx_text_remote_host(const dx_lexicon *lx, dx_arena *a, const char *p
 	return remote_named(lx, a, p, n, 1);
 }
 
-/* A reply in a transcript that marks commands with arrows runs on into
- * the next command once its lines are joined ("552 5.3.4 Message size
- * exceeds fixed limit Tue 2010-03-09 10:02:12: --> QUIT", MDaemon): cuts
- * d[0..dn) before that command and its time stamp. Returns the new length. */
 static int is_letter(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* A reply in a transcript that marks commands with arrows runs on into
+ * the next command once its lines are joined ("552 5.3.4 Message size
+ * exceeds fixed limit Tue 2010-03-09 10:02:12: --> QUIT", MDaemon): cuts
+ * d[0..dn) before that command and its time stamp. Returns the new length. */
 static size_t cut_at_next_command(char *d, size_t dn)
 {
 	const char *arrow = dn > 8 ? dx_memmem(d + 4, dn - 4, " --> ", 5) : NULL;
@@ -1703,11 +1703,12 @@ static int may_have_sessions(const char *t, size_t rn, unsigned nrcpt)
 	return nrcpt <= HOST_SEARCH_RCPTS && rn <= HOST_SEARCH_BYTES && dx_memcasemem(t, rn, "talking to ") != NULL;
 }
 
-/* The host of the Sendmail session transcript (its header line and the
- * lines after it, up to a blank line, a rule, another host's summary line
- * or the next header) in which the recipient's address or the start of its
- * reply (in an answer, "<<< 552 5.2.3 ...") stands, when exactly one
- * session has either; NULL otherwise. For reports whose recipient lines
+/* The Sendmail session transcript (its header line and the lines after
+ * it, up to a blank line, a rule, another host's summary line or the next
+ * header) in which the recipient's address or the start of its reply (in
+ * an answer, "<<< 552 5.2.3 ...") stands: find_session gives 1 and its
+ * host and lines when exactly one session has either, 0 otherwise;
+ * session_host gives that host, or NULL. For reports whose recipient lines
  * give the remote's reply ("(reason: 552 5.2.3 ...)") but not the host that
  * gave it, and whose report part, if any, has no Remote-MTA. */
 typedef struct session_span {
