@@ -448,6 +448,12 @@ static void test_builtin(void **state)
 		     "successfully to the destination mail server.", "networkerror"},
 		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
 		{"4.0.0", "Network error on destination MXs", "networkerror"},
+		/* Exchange Online's directory refuses an unknown recipient with
+		 * 5.4.1 "Access denied"; Postfix's access table says those words
+		 * of a recipient it refuses by policy. */
+		{"5.4.1", "550 5.4.1 Recipient address rejected: Access denied. [AM0PR01MB1234.eurprd01.prod.outlook.com]",
+		 "userunknown"},
+		{"5.7.1", "554 5.7.1 <all-staff@example.org>: Recipient address rejected: Access denied", "securityerror"},
 		/* The remote refusing our connections, even when the message then
 		 * expired (Exchange Online's 5.4.316). */
 		{"5.4.316", "550 5.4.316 Message expired, connection refused(Socket error code 10061)", "blocked"},
