@@ -991,6 +991,10 @@ static int remote_hit(void *arg, size_t id, size_t end)
 		}
 		if (must_speak && !speaks_after(h + hl, (size_t)(p + n - (h + hl))))
 			return 0;
+		/* "host nxdomain.example not found": a name that did not
+		 * resolve is no server that answered. */
+		if (p + n - (h + hl) >= 10 && dx_strncasecmp(h + hl, " not found", 10) == 0)
+			return 0;
 		if (ported) {
 			const char *q = h + hl;
 			while (q < p + n && *q == ' ')

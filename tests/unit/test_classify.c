@@ -448,6 +448,9 @@ static void test_builtin(void **state)
 		     "successfully to the destination mail server.", "networkerror"},
 		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
 		{"4.0.0", "Network error on destination MXs", "networkerror"},
+		{"5.0.0", "DNS lookup failure: host nxdomain.example not found", "hostunknown"},
+		{"5.0.0", "There are no DNS entries for the hostname nxdomain.example.  I cannot determine where to send "
+			  "this message.", "hostunknown"},
 		/* Exchange Online's directory refuses an unknown recipient with
 		 * 5.4.1 "Access denied"; Postfix's access table says those words
 		 * of a recipient it refuses by policy. */
