@@ -801,6 +801,10 @@ static const char *const remote_leads[] = {
 	/* MDaemon's transcript: "Attempting SMTP connection to
 	 * [mx.example.net : 25]" */
 	"smtp connection to ",
+	/* Sendmail: "Deferred: Connection timed out with mx.example.org.",
+	 * "... during user open with mx.example.org", "timeout waiting for
+	 * input from mx.example.org during ..." */
+	"timed out with ", "user open with ", "waiting for input from ",
 };
 
 /* Where each lead's host stands, and whether it names the remote whatever
@@ -827,6 +831,7 @@ static const unsigned char remote_lead_kinds[] = {
 	BEFORE | STRONG, BEFORE | STRONG,
 	BEFORE | STRONG,
 	AFTER | STRONG | PORTED,
+	AFTER | STRONG, AFTER | STRONG, AFTER | STRONG,
 };
 _Static_assert(sizeof remote_leads / sizeof remote_leads[0] == sizeof remote_lead_kinds,
 	       "one kind per remote lead");
