@@ -524,14 +524,29 @@ int dx_view_plain(dx_view *v, dx_text *out)
 }
 
 /* The returned original's header: from the decoder's text, else from a
- * message/rfc822 part, else from a text/rfc822-headers part. */
+ * message/rfc822 part, else from a text/rfc822-headers part. A few lines
+ * restated in the text without a Message-ID ("Original message headers:"
+ * with To, From and Subject, Verizon) give way to the message returned
+ * whole beside them. */
 int dx_original_header(dx_view *v, const dx_bounce *b, dx_header *out)
 {
 	size_t body;
-	if (b->original_headers.n)
-		return dx_header_parse(v->arena, v->mime->kernel, b->original_headers.p, b->original_headers.n,
-				       &v->mime->header, out, &body);
 	static const char *const msg_types[] = {"rfc822", "global"};
+	if (b->original_headers.n) {
+		if (dx_header_parse(v->arena, v->mime->kernel, b->original_headers.p, b->original_headers.n,
+				    &v->mime->header, out, &body) < 0)
+			return -1;
+		if (dx_header_get(out, "message-id"))
+			return 0;
+		for (size_t i = 0; i < 2; i++) {
+			dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
+			if (m && m->child && dx_header_get(&m->child->hdr, "message-id")) {
+				*out = m->child->hdr;
+				return 0;
+			}
+		}
+		return 0;
+	}
 	for (size_t i = 0; i < 2; i++) {
 		dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
 		if (m && m->child) {
