@@ -278,6 +278,27 @@ static int lowest_id(void *arg, size_t id, size_t end)
 	return id == 0; /* nothing comes before the first */
 }
 
+/* A report that gives the failed command under a heading of its own
+ * (m-FILTER: "-------SMTP command" and "DATA" on the next line). */
+static const char *section_command(const char *p, size_t n)
+{
+	const char *h = dx_memcasemem(p, n, "-smtp command\n");
+	if (!h)
+		return NULL;
+	const char *l = h + strlen("-smtp command\n");
+	size_t ln = (size_t)(p + n - l);
+	while (ln && (*l == ' ' || *l == '\t')) {
+		l++;
+		ln--;
+	}
+	static const char *const words[] = {"rcpt", "mail", "data", "helo", "ehlo"};
+	static const char *const commands[] = {"RCPT", "MAIL", "DATA", "HELO", "HELO"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (dx_startswith_ci(l, ln, words[i]))
+			return commands[i];
+	return NULL;
+}
+
 const char *dx_smtp_command(const dx_lexicon *lx, const char *p, size_t n)
 {
 	if (!p)
@@ -287,7 +308,8 @@ const char *dx_smtp_command(const dx_lexicon *lx, const char *p, size_t n)
 	dx_phrases_scan(dx_lexicon_get(lx, DX_LEX_STAGE), p, n, lowest_id, &best);
 	if (best != SIZE_MAX)
 		return stage_commands[best];
-	return transcript_command(p, n);
+	const char *c = section_command(p, n);
+	return c ? c : transcript_command(p, n);
 }
 
 /* Reply codes of RFC 5321 and its extensions (AUTH, null MX, ...), and
