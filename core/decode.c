@@ -623,6 +623,11 @@ int dx_emit_records(dx_dctx *d, const dx_bounce *b, const dx_record *base, int64
 		rec.reason = v->reason;
 		rec.hard_bounce = dx_hard_bounce(v->reason, status, r->reply_code, action);
 		rec.remote_mta = dx_clean_text(a, r->remote_mta, 255);
+		/* A domain without a mail host names no server: the name the
+		 * report gives as the one it tried ("LastAttemptedServerName=
+		 * example.net" of a domain that does not exist) is the domain. */
+		if (strcmp(v->reason, "hostunknown") == 0 && strcasecmp(rec.remote_mta, rec.domain) == 0)
+			rec.remote_mta = "";
 		rec.diagnostic = dx_clean_text(a, r->diagnostic, MAX_DIAGNOSTIC);
 		rec.outcome_key = r->outcome_key;
 		if (fn && fn(arg, &rec) != 0)

@@ -449,6 +449,7 @@ static void test_builtin(void **state)
 		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
 		{"4.0.0", "Network error on destination MXs", "networkerror"},
 		{"5.0.0", "DNS lookup failure: host nxdomain.example not found", "hostunknown"},
+		{"5.0.0", "<a@nxdomain.example>: No MX or A records for nxdomain.example", "hostunknown"},
 		{"5.0.0", "There are no DNS entries for the hostname nxdomain.example.  I cannot determine where to send "
 			  "this message.", "hostunknown"},
 		/* Exchange Online's directory refuses an unknown recipient with
