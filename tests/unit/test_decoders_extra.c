@@ -1823,6 +1823,26 @@ static void test_remote_by(void **state)
 	assert_int_equal(f->c.n, 2);
 	assert_string_equal(f->c.recs[0].reason, "hostunknown");
 	assert_string_equal(f->c.recs[1].reason, "blocked");
+	/* Exim's pipelined stages: the end of data, or a recipient. */
+	static const char exim_pipelined[] =
+		"From: Mail Delivery System <Mailer-Daemon@relay.example.jp>\n"
+		"Subject: Mail delivery failed: returning message to sender\n"
+		"\n"
+		"This message was created automatically by mail delivery software.\n"
+		"\n"
+		"A message that you sent could not be delivered to one or more of its\n"
+		"recipients. This is a permanent error. The following address(es) failed:\n"
+		"\n"
+		"  a@b.example\n"
+		"    SMTP error from remote mail server after pipelined %s:\n"
+		"    host mx.b.example [192.0.2.1]: 550 5.7.1 Rejected\n";
+	char pipelined[sizeof exim_pipelined + 32];
+	snprintf(pipelined, sizeof pipelined, exim_pipelined, "end of data");
+	explain_remote(f, pipelined, &rs);
+	assert_string_equal(rs.command[0], "DATA");
+	snprintf(pipelined, sizeof pipelined, exim_pipelined, "RCPT TO:<a@b.example>");
+	explain_remote(f, pipelined, &rs);
+	assert_string_equal(rs.command[0], "RCPT");
 	explain_remote(f, did_not_like, &rs);
 	assert_string_equal(rs.by[0], "the report's text");
 	explain_remote(f, qmail_hosts, &rs);
