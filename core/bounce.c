@@ -573,8 +573,9 @@ int dx_original_header(dx_view *v, const dx_bounce *b, dx_header *out)
 		}
 		return 0;
 	}
+	dx_mime_part *root = b->original_within ? b->original_within : v->root;
 	for (size_t i = 0; i < 2; i++) {
-		dx_mime_part *m = dx_mime_find(v->root, "message", msg_types[i], 0);
+		dx_mime_part *m = dx_mime_find(root, "message", msg_types[i], 0);
 		if (m && m->child) {
 			*out = m->child->hdr;
 			return 0;
@@ -584,7 +585,7 @@ int dx_original_header(dx_view *v, const dx_bounce *b, dx_header *out)
 		const char *type, *subtype;
 	} hdr_types[] = {{"text", "rfc822-headers"}, {"message", "rfc822-headers"}, {"message", "global-headers"}};
 	for (size_t i = 0; i < 3; i++) {
-		dx_mime_part *m = dx_mime_find(v->root, hdr_types[i].type, hdr_types[i].subtype, 0);
+		dx_mime_part *m = dx_mime_find(root, hdr_types[i].type, hdr_types[i].subtype, 0);
 		if (m) {
 			dx_text t;
 			if (dx_mime_body(v->mime, m, &t) < 0)

@@ -59,6 +59,10 @@ typedef struct dx_bounce {
 	/* The returned original's header block, when the decoder found it in
 	 * text rather than in a MIME part. */
 	dx_text original_headers;
+	/* The part under which the original is looked for, when the report
+	 * is wrapped in a message of its own (a forward of the bounce); NULL:
+	 * the whole bounce. */
+	dx_mime_part *original_within;
 } dx_bounce;
 
 /* What a decoder may look at: the bounce, parsed once by decode.c. */

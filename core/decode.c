@@ -386,11 +386,11 @@ static int embedded_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_op
  * "Uncaught bounce notification", a gateway that returns the bounce it
  * got): the first message/rfc822 part that is a bounce by its own header,
  * decoded as the bounce. Not for a person's forward ("Fwd: ..."): that is
- * mail about a bounce. Returns 1 with *inner set, 0, or -1 on memory. */
+ * mail about a bounce; a mailbox rule's forward (Auto-Submitted) is read.
+ * Returns 1 with *inner set, 0, or -1 on memory. */
 static int attached_bounce(dx_view *v, dx_view *inner, dx_bounce *b, const dx_options *o)
 {
-	const char *subj = dx_header_get(v->hdr, "subject");
-	if (subj && dx_reply_subject(subj, strlen(subj)))
+	if (dx_persons_reply(v->hdr, &v->from_line))
 		return 0;
 	/* Only the first attached message: a notice carries one bounce. */
 	dx_mime_part *m = dx_mime_find(v->root, "message", "rfc822", 0);

@@ -110,6 +110,24 @@ int dx_reply_subject(const char *s, size_t n)
 	return 0;
 }
 
+int dx_persons_reply(const dx_header *h, const dx_text *from_line)
+{
+	const char *subj = dx_header_get(h, "subject");
+	if (!subj || !dx_reply_subject(subj, strlen(subj)))
+		return 0;
+	/* Forwarded by a mailbox rule or a program, not a person:
+	 * "Auto-Submitted: auto-generated", a mail system's sender. */
+	const char *as = dx_header_get(h, "auto-submitted");
+	if (as) {
+		size_t n = strlen(as);
+		as = dx_trim(as, &n);
+		if (!(n == 2 && dx_startswith_ci(as, n, "no")))
+			return 0;
+	}
+	const char *from = dx_header_get(h, "from");
+	return !(from && dx_daemon_sender(from, strlen(from))) && !dx_null_sender(h, from_line);
+}
+
 int dx_daemon_sender(const char *s, size_t n)
 {
 	return s && any_phrase(s, n, daemon_names, sizeof daemon_names / sizeof daemon_names[0]);

@@ -27,6 +27,10 @@ int dx_detect(const dx_header *h, const dx_text *from_line, const char *subject,
 int dx_bounce_subject(const char *s, size_t n);
 /* Whether a subject is a person's reply or forward ("Re:", "Fwd:", "AW:"...). */
 int dx_reply_subject(const char *s, size_t n);
+/* Whether the message is a person's reply or forward: a reply subject
+ * ("Re:", "Fwd:"...), from neither a mail system nor a program
+ * (Auto-Submitted), with a return path that is not null. */
+int dx_persons_reply(const dx_header *h, const dx_text *from_line);
 /* Whether an address or display name is a mail system's ("MAILER-DAEMON",
  * "postmaster", "Mail Delivery Subsystem"...). */
 int dx_daemon_sender(const char *s, size_t n);

@@ -322,17 +322,6 @@ static int reads_as_report(const dx_view *v, const char *t, size_t rn)
 	return 0;
 }
 
-/* Whether the message is a person's reply or forward: its subject says
- * so, and neither its sender nor its return path is a mail system's. */
-static int persons_reply(const dx_view *v)
-{
-	const char *subj = dx_header_get(v->hdr, "subject");
-	if (!subj || !dx_reply_subject(subj, strlen(subj)))
-		return 0;
-	const char *from = dx_header_get(v->hdr, "from");
-	return from && !dx_daemon_sender(from, strlen(from)) && !dx_null_sender(v->hdr, &v->from_line);
-}
-
 /* The decoder named by the first signature at the start of a line of
  * t[0..tn), or NULL. One pass over the text, whatever the number of
  * signatures. */
@@ -2139,7 +2128,7 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	/* A server's report quoted in a person's reply or forward ("Fwd:
 	 * Undelivered Mail Returned to Sender" from a mail program, the report
 	 * inline): mail about a bounce, not one. */
-	if (name && persons_reply(v))
+	if (name && dx_persons_reply(v->hdr, &v->from_line))
 		return 0;
 	int bounce_worded = 0; /* weak by its header, unsigned, a bounce by its words */
 	if (!name) {

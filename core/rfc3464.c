@@ -263,11 +263,27 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 	return 0;
 }
 
+/* Whether part p is q or under it. */
+static int part_under(const dx_mime_part *q, const dx_mime_part *p)
+{
+	for (; q; q = q->next) {
+		if (q == p || (q->child && part_under(q->child, p)))
+			return 1;
+	}
+	return 0;
+}
+
 static int decode(dx_view *v, dx_bounce *b, int nested)
 {
 	dx_mime_part *ds = find_status_part(v->root, nested);
 	if (!ds)
 		return 0;
+	if (nested) {
+		/* A report wrapped in a message: its original is in there. */
+		dx_mime_part *m = dx_mime_find(v->root, "message", "rfc822", 0);
+		if (m && m->child && part_under(m->child, ds))
+			b->original_within = m->child;
+	}
 	dx_text body;
 	if (dx_mime_body(v->mime, ds, &body) < 0)
 		return -1;
@@ -333,8 +349,7 @@ int dx_decode_rfc3464_nested(dx_view *v, dx_bounce *b)
 {
 	/* Not a person's reply or forward ("Fwd: Undelivered Mail ..."), which
 	 * is mail about a bounce, as for a bounce attached whole (decode.c). */
-	const char *subj = dx_header_get(v->hdr, "subject");
-	if (subj && dx_reply_subject(subj, strlen(subj)))
+	if (dx_persons_reply(v->hdr, &v->from_line))
 		return 0;
 	return decode(v, b, 1);
 }

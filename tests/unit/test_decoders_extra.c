@@ -2011,6 +2011,11 @@ static void test_unsigned_reports(void **state)
 	assert_int_equal(f->c.n, 0);
 	assert_int_equal(decode(f, person_forward_inline), DX_NOT_BOUNCE);
 	assert_int_equal(f->c.n, 0);
+	/* A mailbox rule's forward says it is automatic: the bounce it
+	 * carries is read. */
+	char rule_forward[sizeof person_forward + 64];
+	snprintf(rule_forward, sizeof rule_forward, "Auto-Submitted: auto-generated\n%s", person_forward);
+	lone(f, rule_forward, "dan@dest.example.com");
 	/* Sent by the mail system under such a subject, it is a bounce. */
 	char daemon_sent[sizeof person_forward_inline + 64];
 	const char *rest = strstr(person_forward_inline, "User-Agent:");
