@@ -448,6 +448,11 @@ static void test_builtin(void **state)
 		     "successfully to the destination mail server.", "networkerror"},
 		{"4.4.1", "Failed to connect to the remote mail server", "networkerror"},
 		{"4.0.0", "Network error on destination MXs", "networkerror"},
+		{"5.0.0", "554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation visit "
+			  "https://postmaster.example.de/error-messages", "policyviolation"},
+		{"5.0.0", "553 relaying disallowed. Invalid Domain - example.jp", "norelaying"},
+		{"5.7.1", "554 5.7.1 - ERROR: Mail refused - <203.0.113.25> - See https://www.example.net/errors AUP#I-1000",
+		 "blocked"},
 		{"5.0.0", "DNS lookup failure: host nxdomain.example not found", "hostunknown"},
 		{"5.0.0", "<a@nxdomain.example>: No MX or A records for nxdomain.example", "hostunknown"},
 		{"5.0.0", "There are no DNS entries for the hostname nxdomain.example.  I cannot determine where to send "
