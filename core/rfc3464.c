@@ -263,6 +263,87 @@ static int enrich_from_text(dx_view *v, dx_bounce *b)
 	return 0;
 }
 
+/* A Diagnostic-Code that holds only the first line of a reply of several
+ * ("550-5.7.1 ... an unusual rate of", Sendmail) while the report's
+ * transcript has them all ("<<< 550-5.7.1 ...", "<<< 550 5.7.1 ..."): the
+ * whole reply, its lines joined. 0, or -1 on memory. */
+static int same_start(const char *line, size_t ln, const char *d, size_t key)
+{
+	/* Spaces squeezed, and the reply's "550-" read as "550 ", as the
+	 * diagnostic has them. */
+	size_t i = 0, k = 0;
+	while (k < key && i < ln) {
+		char c = line[i];
+		if (c == ' ' || c == '\t') {
+			while (i < ln && (line[i] == ' ' || line[i] == '\t'))
+				i++;
+			c = ' ';
+		} else
+			i++;
+		if (k == 3 && c == '-')
+			c = ' ';
+		if (d[k] != c)
+			return 0;
+		k++;
+	}
+	return k == key;
+}
+
+static int whole_reply(dx_view *v, dx_rcpt *r)
+{
+	enum { KEY = 32, MAX_LINES = 16 };
+	const char *d = r->diagnostic;
+	size_t dn = d ? strlen(d) : 0;
+	if (dn < KEY || !(d[0] == '4' || d[0] == '5'))
+		return 0;
+	dx_text t;
+	int got = dx_view_plain(v, &t);
+	if (got <= 0)
+		return got;
+	/* The transcript's line with the reply's start, when the reply goes
+	 * on ("<<< 550-5.7.1 ..."). */
+	size_t pos = 0, start = t.n;
+	while (pos < t.n) {
+		size_t e = dx_line_end(t.p, t.n, pos);
+		if (e - pos > 8 + KEY && memcmp(t.p + pos, "<<< ", 4) == 0 && t.p[pos + 7] == '-' &&
+		    same_start(t.p + pos + 4, e - pos - 4, d, KEY)) {
+			start = pos;
+			break;
+		}
+		pos = e + 1;
+	}
+	if (start == t.n)
+		return 0;
+	char *o = dx_arena_alloc(v->arena, t.n + 1);
+	if (!o)
+		return -1;
+	size_t k = 0;
+	pos = start;
+	for (int lines = 0; pos < t.n && lines < MAX_LINES; lines++) {
+		size_t e = dx_line_end(t.p, t.n, pos);
+		if (e - pos < 8 || memcmp(t.p + pos, "<<< ", 4) != 0 || memcmp(t.p + pos + 4, d, 3) != 0 ||
+		    (t.p[pos + 7] != '-' && t.p[pos + 7] != ' '))
+			break;
+		if (k)
+			o[k++] = ' ';
+		memcpy(o + k, t.p + pos + 4, e - pos - 4);
+		k += e - pos - 4;
+		if (t.p[pos + 7] == ' ')
+			break; /* the reply's last line */
+		pos = e + 1;
+	}
+	o[k] = '\0';
+	char *joined = dx_join_reply(v->arena, o);
+	if (!joined)
+		return -1;
+	char *sq = dx_squeeze(v->arena, joined, strlen(joined));
+	if (!sq)
+		return -1;
+	if (strlen(sq) > dn)
+		r->diagnostic = sq;
+	return 0;
+}
+
 /* Whether part p is q or under it. */
 static int part_under(const dx_mime_part *q, const dx_mime_part *p)
 {
@@ -332,6 +413,9 @@ static int decode(dx_view *v, dx_bounce *b, int nested)
 		return 0;
 	if (enrich_from_text(v, b) < 0)
 		return -1;
+	for (unsigned k = 0; k < b->nrcpts; k++)
+		if (whole_reply(v, &b->rcpts[k]) < 0)
+			return -1;
 	b->decoder = "rfc3464";
 	return 1;
 }
