@@ -1930,6 +1930,24 @@ static int with_before(dx_arena *a, const char *t, const found *f, const char **
 
 /* ---- shared with other decoders ---------------------------------------- */
 
+/* The original's header block at t[orig..) (after the report's marker):
+ * parsed into *oh, and kept as the bounce's original when it has fields.
+ * 0, or -1 on memory. */
+static int original_at(dx_view *v, dx_text t, size_t orig, dx_bounce *b, dx_header *oh)
+{
+	memset(oh, 0, sizeof *oh);
+	if (orig >= t.n)
+		return 0;
+	size_t body;
+	if (dx_header_parse(v->arena, v->mime->kernel, t.p + orig, t.n - orig, &v->mime->header, oh, &body) < 0)
+		return -1;
+	if (oh->n) {
+		b->original_headers.p = t.p + orig;
+		b->original_headers.n = t.n - orig;
+	}
+	return 0;
+}
+
 int dx_text_original_headers(dx_view *v, dx_bounce *b)
 {
 	dx_text t;
@@ -1938,17 +1956,8 @@ int dx_text_original_headers(dx_view *v, dx_bounce *b)
 		return got;
 	size_t orig;
 	view_report_end(v, t, &orig);
-	if (orig >= t.n)
-		return 0;
-	size_t body;
 	dx_header oh;
-	if (dx_header_parse(v->arena, v->mime->kernel, t.p + orig, t.n - orig, &v->mime->header, &oh, &body) < 0)
-		return -1;
-	if (oh.n) {
-		b->original_headers.p = t.p + orig;
-		b->original_headers.n = t.n - orig;
-	}
-	return 0;
+	return original_at(v, t, orig, b, &oh);
 }
 
 int dx_text_findings(dx_view *v, dx_text_finding **out, unsigned *nout)
@@ -2148,18 +2157,11 @@ int dx_decode_text(dx_view *v, dx_bounce *b)
 	own[0] = from ? dx_addr_extract(a, from, strlen(from)) : NULL;
 	own[1] = to ? dx_addr_extract(a, to, strlen(to)) : NULL;
 	own[2] = NULL;
-	if (orig < t.n) {
-		size_t body;
-		dx_header oh;
-		if (dx_header_parse(a, v->mime->kernel, t.p + orig, t.n - orig, &v->mime->header, &oh, &body) < 0)
-			return -1;
-		const char *of = dx_header_get(&oh, "from");
-		own[2] = of ? dx_addr_extract(a, of, strlen(of)) : NULL;
-		if (oh.n) {
-			b->original_headers.p = t.p + orig;
-			b->original_headers.n = t.n - orig;
-		}
-	}
+	dx_header in_text;
+	if (original_at(v, t, orig, b, &in_text) < 0)
+		return -1;
+	const char *of = dx_header_get(&in_text, "from");
+	own[2] = of ? dx_addr_extract(a, of, strlen(of)) : NULL;
 
 	/* (Only when the original is not returned as a part of its own:
 	 * its whole header block says more than a restated Subject.) */
