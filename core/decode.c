@@ -785,8 +785,14 @@ static dx_outcome decode(dx_dctx *d, const dx_message *msg, dx_record_fn fn, dx_
 		     f = dx_header_next(vp->hdr, "received", f))
 			last = f;
 		const char *by = last ? dx_memcasemem(last->value, last->value_len, "by ") : NULL;
-		if (by && (by == last->value || by[-1] == ' ' || by[-1] == ')' || by[-1] == '\t'))
-			b.reporting_mta = dx_host(a, by + 3, last->value_len - (size_t)(by + 3 - last->value));
+		if (by && (by == last->value || by[-1] == ' ' || by[-1] == ')' || by[-1] == '\t')) {
+			char *h = dx_host(a, by + 3, last->value_len - (size_t)(by + 3 - last->value));
+			/* "by smtp.example.com(127.0.0.1);" (Aliyun): the name only. */
+			char *paren = h ? strpbrk(h, "([") : NULL;
+			if (paren)
+				*paren = '\0';
+			b.reporting_mta = h && *h ? h : NULL;
+		}
 		/* "from gw.example.org ... by mail.example.org" in a bounce
 		 * whose daemon address is at gw.example.org: the gateway made
 		 * it, and the mail server it passed it to stamped the field. */
