@@ -451,6 +451,8 @@ static void test_builtin(void **state)
 		{"5.0.0", "554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation visit "
 			  "https://postmaster.example.de/error-messages", "policyviolation"},
 		{"5.0.0", "553 relaying disallowed. Invalid Domain - example.jp", "norelaying"},
+		{"4.3.0", "451 4.3.0 <jun@example.com>: Temporary lookup failure", "systemerror"},
+		{"4.4.3", "451 4.4.3 Temporary DNS failure", "networkerror"},
 		{"5.0.0", "554 IP=198.51.100.77 - A problem occurred. (Ask your postmaster for help or to contact "
 			  "tosa@rx.t-online.de to clarify.) (BL)", "blocked"},
 		{"5.7.1", "554 5.7.1 - ERROR: Mail refused - <203.0.113.25> - See https://www.example.net/errors AUP#I-1000",
