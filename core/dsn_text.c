@@ -1392,6 +1392,17 @@ static int delivery_item(const tline *l)
 	return (n > 9 && dx_strncasecmp(p, "pipe to |", 9) == 0) || (n > 9 && dx_strncasecmp(p, "save to /", 9) == 0);
 }
 
+/* A line a local mailer writes under its name ("procmail: Couldn't
+ * create ...", "maildrop: ..."). */
+static int program_line(const tline *l)
+{
+	size_t i = 0;
+	while (i < l->n && i < 24 && ((l->p[i] >= 'a' && l->p[i] <= 'z') || l->p[i] == '-' || l->p[i] == '.' ||
+				      (l->p[i] >= '0' && l->p[i] <= '9')))
+		i++;
+	return i >= 3 && i + 1 < l->n && l->p[i] == ':' && l->p[i + 1] == ' ';
+}
+
 /* Drops the report's own addresses, unless they are all there is (a
  * message sent to oneself, or an anonymised sample). */
 static void drop_own(dx_arena *a, scan *s)
@@ -1490,6 +1501,7 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 	const char *talking_to = NULL;
 	size_t talking_to_n = 0;
 	size_t item_start = 0, item_end = 0; /* a delivery item's line, see delivery_item */
+	int accounted_last = 0; /* cur's text is Sendmail's account line of it */
 	tline prev = {NULL, 0, NULL, 0};
 	for (; next_line(t, rn, &pos, &l); prev = l) {
 		if (l.n > 17 && dx_startswith_ci(l.p, l.n, "while talking to ")) {
@@ -1556,6 +1568,7 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 				}
 				cur = idx;
 				cur_lines = 0;
+				accounted_last = 1;
 				continue;
 			}
 			if (idx >= 0 && idx == cur) {
@@ -1618,6 +1631,7 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 			s->f[idx].end = (size_t)(l.p + l.n - t);
 			cur = idx;
 			cur_lines = 0;
+			accounted_last = 0;
 			continue;
 		}
 		if (other_host_line(&l)) {
@@ -1641,6 +1655,12 @@ static int scan_report(dx_arena *a, const char *t, size_t rn, const char *const 
 		}
 		if (s->f[cur].end > s->f[cur].start && arrow_command(&l)) {
 			cur = -1; /* the next command: the reply is over */
+			continue;
+		}
+		if (accounted_last && program_line(&l)) {
+			/* After Sendmail's account line of one recipient, a local
+			 * mailer's words ("procmail: ...") are the next one's. */
+			cur = -1;
 			continue;
 		}
 		if (++cur_lines > MAX_BLOCK_LINES) {
