@@ -452,6 +452,10 @@ static void test_builtin(void **state)
 			  "https://postmaster.example.de/error-messages", "policyviolation"},
 		{"5.0.0", "553 relaying disallowed. Invalid Domain - example.jp", "norelaying"},
 		{"4.3.0", "451 4.3.0 <jun@example.com>: Temporary lookup failure", "systemerror"},
+		{"5.0.0", "SMTP login to smtp.example.com failed", "securityerror"},
+		{"5.0.0", "550-This message has been rejected because it has potentially executable content "
+			  "statement.scr", "policyviolation"},
+		{"5.0.0", "Mailing to pipes is not permitted", "mailererror"},
 		{"4.4.3", "451 4.4.3 Temporary DNS failure", "networkerror"},
 		{"5.0.0", "554 IP=198.51.100.77 - A problem occurred. (Ask your postmaster for help or to contact "
 			  "tosa@rx.t-online.de to clarify.) (BL)", "blocked"},
