@@ -289,6 +289,8 @@ static int same_start(const char *line, size_t ln, const char *d, size_t key)
 	return k == key;
 }
 
+enum { WHOLE_REPLY_RCPTS = 64, WHOLE_REPLY_BYTES = 256 * 1024 };
+
 static int whole_reply(dx_view *v, dx_rcpt *r)
 {
 	enum { KEY = 32, MAX_LINES = 16 };
@@ -413,9 +415,17 @@ static int decode(dx_view *v, dx_bounce *b, int nested)
 		return 0;
 	if (enrich_from_text(v, b) < 0)
 		return -1;
-	for (unsigned k = 0; k < b->nrcpts; k++)
-		if (whole_reply(v, &b->rcpts[k]) < 0)
-			return -1;
+	/* Each recipient's search reads the report's text: bounded, so that
+	 * a report of thousands of recipients costs no more than a small one
+	 * (a transcript is short, and names few hosts). */
+	dx_text plain;
+	int has_plain = b->nrcpts <= WHOLE_REPLY_RCPTS ? dx_view_plain(v, &plain) : 0;
+	if (has_plain < 0)
+		return -1;
+	if (has_plain && plain.n <= WHOLE_REPLY_BYTES && dx_memmem(plain.p, plain.n, "<<< ", 4))
+		for (unsigned k = 0; k < b->nrcpts; k++)
+			if (whole_reply(v, &b->rcpts[k]) < 0)
+				return -1;
 	b->decoder = "rfc3464";
 	return 1;
 }
