@@ -115,6 +115,21 @@ check "all 200,000 are read (and a header row)" "$(records)" 200001
 run "a Sendmail bounce with 40,000 recipients and 40,000 sessions" parse --format csv --max-recipients 40000 sessions.eml
 check "all 40,000 are read (and a header row)" "$(records)" 40001
 
+# ---- an RFC 3464 report of 5,000 recipients with a long transcript -----------------------------
+# A Diagnostic-Code cut after a reply's first line is completed from the
+# transcript only in small reports: over all recipients, the search copied
+# the text once per recipient and ran out of the message's arena.
+{
+	printf 'From: MAILER-DAEMON@mx.example.org\nSubject: Returned mail\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\n'
+	awk 'BEGIN { for (i = 0; i < 20000; i++) printf "<<< 550-5.1.1 line %d of a reply that goes on and on and on\n", i }'
+	printf '\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n'
+	awk 'BEGIN { for (i = 0; i < 5000; i++) printf "Final-Recipient: rfc822; u%d@example.net\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550-5.1.1 line %d of a reply that goes on and on and on\n\n", i, i }'
+	printf -- '--B--\n'
+} > dsn-many.eml
+run "an RFC 3464 report of 5,000 recipients and a 20,000-line transcript" parse --format csv dsn-many.eml
+check "all 5,000 are read (and a header row)" "$(records)" 5001
+
 # ---- broken base64, quoted-printable, charsets, encoded words -----------------------------------
 "$MKHOSTILE" broken broken.mbox
 run "broken base64, quoted-printable, charsets and encoded words" parse --format jsonl broken.mbox
